@@ -1,0 +1,375 @@
+"""Frozen value types shared by every layer. Standard library only.
+
+Values validate themselves on construction (``ValueError`` on a broken
+invariant): a ``Plan`` or ``DesiredState`` that exists is well formed. Parsing
+user input into these values, with file-and-line errors, is the job of the
+adapters (``desired.py``, ``ledger.py``, ``inventory/``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+__all__ = [
+    "DEFAULT_MAX_RELEASES",
+    "E164_PATTERN",
+    "Action",
+    "DesiredNumber",
+    "DesiredState",
+    "HistoryEvent",
+    "Inventory",
+    "Keep",
+    "LiveNumber",
+    "Missing",
+    "NumberStatus",
+    "Plan",
+    "Policy",
+    "QuotaPolicy",
+    "QuotaReport",
+    "Refusal",
+    "RefusalCode",
+    "Release",
+    "Skipped",
+    "Target",
+]
+
+DEFAULT_MAX_RELEASES = 10
+
+# E.164: a plus sign and at most 15 digits, the first not zero (ITU-T E.164 §6).
+E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
+
+# arn:aws:connect:REGION:ACCOUNT:instance/ID or .../traffic-distribution-group/ID
+_TARGET_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    r"(?P<account>\d{12}):(?P<kind>instance|traffic-distribution-group)/(?P<id>[A-Za-z0-9-]{1,100})$"
+)
+
+
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 UTC with a ``Z``, second precision (``2026-06-01T00:00:00Z``)."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _require_utc(name: str, value: datetime) -> None:
+    if value.tzinfo is None or value.utcoffset() != timedelta(0):
+        raise ValueError(f"{name} must be a timezone-aware UTC datetime, got {value!r}")
+
+
+def _require_e164(value: str) -> None:
+    if not E164_PATTERN.match(value):
+        raise ValueError(f"not an E.164 phone number: {value!r}")
+
+
+class Action(StrEnum):
+    """What a history event did. Both count against the rolling quota."""
+
+    CLAIM = "claim"
+    RELEASE = "release"
+
+
+class NumberStatus(StrEnum):
+    """``PhoneNumberStatus.Status`` of DescribePhoneNumber."""
+
+    CLAIMED = "CLAIMED"
+    IN_PROGRESS = "IN_PROGRESS"
+    FAILED = "FAILED"
+
+
+class RefusalCode(StrEnum):
+    """Stable codes of the planner's safety rules (part of the plan JSON contract)."""
+
+    QUOTA_EXCEEDED = "quota_exceeded"
+    EMPTY_DESIRED_STATE = "empty_desired_state"
+    MASS_RELEASE = "mass_release"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Target:
+    """A Connect instance or traffic distribution group whose numbers are managed."""
+
+    arn: str
+
+    def __post_init__(self) -> None:
+        if not _TARGET_ARN.match(self.arn):
+            raise ValueError(
+                f"not a Connect instance or traffic distribution group ARN: {self.arn!r}"
+            )
+
+    def _part(self, name: str) -> str:
+        match = _TARGET_ARN.match(self.arn)
+        assert match is not None  # checked in __post_init__
+        return match.group(name)
+
+    @property
+    def region(self) -> str:
+        return self._part("region")
+
+    @property
+    def account_id(self) -> str:
+        return self._part("account")
+
+    @property
+    def kind(self) -> str:
+        return self._part("kind")
+
+    @property
+    def resource_id(self) -> str:
+        return self._part("id")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuotaPolicy:
+    """The account's rolling claim/release allowance (see DESIGN.md, "The rolling quota").
+
+    AWS: "By default you can claim and release up to 200% of your maximum number
+    of active phone numbers ... during a rolling 180 day cycle".
+    """
+
+    phone_numbers: int
+    window_days: int = 180
+    limit_percent: int = 200
+    reserve: int = 0
+
+    def __post_init__(self) -> None:
+        if self.phone_numbers < 1:
+            raise ValueError("phone_numbers must be at least 1")
+        if self.window_days < 1:
+            raise ValueError("window_days must be at least 1")
+        if self.limit_percent < 1:
+            raise ValueError("limit_percent must be at least 1")
+        if self.reserve < 0:
+            raise ValueError("reserve must not be negative")
+        if self.reserve > self.limit:
+            raise ValueError(f"reserve {self.reserve} is more than the limit {self.limit}")
+
+    @property
+    def limit(self) -> int:
+        """Claims plus releases allowed in one window: floor(quota * percent / 100)."""
+        return self.phone_numbers * self.limit_percent // 100
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(days=self.window_days)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DesiredNumber:
+    """A number that must stay claimed. ``line`` is where numbers.yaml lists it."""
+
+    phone_number: str
+    description: str | None = None
+    line: int | None = None
+
+    def __post_init__(self) -> None:
+        _require_e164(self.phone_number)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DesiredState:
+    """A validated numbers.yaml (version 1)."""
+
+    targets: tuple[Target, ...]
+    quota: QuotaPolicy
+    numbers: tuple[DesiredNumber, ...]
+    # safety.max_releases; 10 when numbers.yaml omits it, None only if set so on purpose.
+    max_releases: int | None = DEFAULT_MAX_RELEASES
+    allow_empty: bool = False
+    source: str = "numbers.yaml"
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.targets:
+            raise ValueError("at least one target is required")
+        if self.max_releases is not None and self.max_releases < 0:
+            raise ValueError("max_releases must not be negative")
+        seen: set[str] = set()
+        for number in self.numbers:
+            if number.phone_number in seen:
+                raise ValueError(f"duplicate desired number {number.phone_number}")
+            seen.add(number.phone_number)
+
+    @property
+    def target_arns(self) -> frozenset[str]:
+        return frozenset(t.arn for t in self.targets)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryEvent:
+    """One completed claim or release, counted against the rolling quota."""
+
+    action: Action
+    phone_number: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        _require_utc("at", self.at)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LiveNumber:
+    """A number claimed in Connect, as the inventory adapter read it.
+
+    ``status`` is None when it was not described (ListPhoneNumbersV2 carries no
+    status); the planner never releases a number whose status is not CLAIMED.
+    ``flows`` are the ARNs of the flows the number is associated with.
+    """
+
+    phone_number: str
+    phone_number_id: str
+    phone_number_arn: str
+    target_arn: str
+    instance_id: str | None = None
+    country_code: str | None = None
+    number_type: str | None = None
+    description: str | None = None
+    status: NumberStatus | None = None
+    status_message: str | None = None
+    flows: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_e164(self.phone_number)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Inventory:
+    """The live numbers of the listed targets, and which targets were read."""
+
+    targets: tuple[str, ...]
+    numbers: tuple[LiveNumber, ...]
+
+    def fingerprint(self) -> str:
+        """A digest of what a plan depends on: ids, numbers, targets, statuses, flows."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for arn in sorted(self.targets):
+            digest.update(f"T|{arn}\n".encode())
+        for n in sorted(self.numbers, key=lambda n: n.phone_number_id):
+            flows = ",".join(sorted(n.flows))
+            status = n.status.value if n.status else "-"
+            digest.update(
+                f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|{status}|{flows}\n".encode()
+            )
+        return "sha256:" + digest.hexdigest()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Policy:
+    """What a run allows beyond numbers.yaml (flags of the run, not of the file)."""
+
+    allow_mass_release: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Release:
+    phone_number: str
+    phone_number_id: str
+    phone_number_arn: str
+    target_arn: str
+    description: str | None = None
+    number_type: str | None = None
+    flows: tuple[str, ...] = ()
+    # Flows whose every number is released by this plan: AWS deactivates a flow
+    # "until another number is associated with it".
+    deactivated_flows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Keep:
+    phone_number: str
+    phone_number_id: str
+    target_arn: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Missing:
+    """A desired number that is not claimed to any listed target (drift)."""
+
+    phone_number: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Skipped:
+    """A number the plan would release but will not touch in this run, and why."""
+
+    phone_number: str
+    phone_number_id: str
+    target_arn: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Refusal:
+    code: RefusalCode
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class QuotaReport:
+    """The rolling quota before and after a plan, and when things free up."""
+
+    limit: int
+    used: int
+    planned: int
+    reserve: int
+    window_days: int
+    phone_numbers: int
+    limit_percent: int
+    fits_now: int
+    history_since: datetime | None = None
+    history_events: int = 0
+    next_frees_at: datetime | None = None
+    whole_plan_fits_at: datetime | None = None
+    plan_never_fits: bool = False
+    # AWS blocks claims once the window is full; these say until when, now and
+    # if the plan is applied at ``now``.
+    claims_blocked_until: datetime | None = None
+    claims_blocked_after_plan_until: datetime | None = None
+
+    @property
+    def after(self) -> int:
+        return self.used + self.planned
+
+    @property
+    def allowed(self) -> bool:
+        return self.used + self.planned + self.reserve <= self.limit
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    """A complete plan value: what changes, from what inputs, under which policy."""
+
+    created_at: datetime
+    numbers_file: str
+    numbers_fingerprint: str
+    inventory_fingerprint: str
+    targets: tuple[str, ...]
+    policy: Policy
+    max_releases: int | None
+    allow_empty: bool
+    releases: tuple[Release, ...]
+    keeps: tuple[Keep, ...]
+    missing: tuple[Missing, ...]
+    skipped: tuple[Skipped, ...]
+    quota: QuotaReport
+    refusals: tuple[Refusal, ...] = field(default=())
+    format_version: int = 1
+
+    def __post_init__(self) -> None:
+        _require_utc("created_at", self.created_at)
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.refusals)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when apply would act: at least one release. Drift alone is not a change."""
+        return bool(self.releases)

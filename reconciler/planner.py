@@ -1,0 +1,212 @@
+"""The planner: a pure function from (desired, inventory, history, policy, now) to a Plan.
+
+Everything that decides what is released lives here, so it can be tested
+exhaustively without AWS. The rules, each evaluated on every plan so that a
+reviewer sees every broken rule in one round:
+
+- only numbers claimed to a listed target are managed; all others are invisible;
+- a managed number that numbers.yaml does not list is released, unless its
+  status is not CLAIMED (IN_PROGRESS, FAILED, or not described): then it is
+  skipped and the plan says why;
+- a desired number not claimed to any target is drift (``missing``);
+- refusals (``RefusalCode``): the rolling quota, an empty desired state against
+  a non-empty inventory, and more releases than ``safety.max_releases``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from . import quota
+from .model import (
+    DesiredState,
+    HistoryEvent,
+    Inventory,
+    Keep,
+    LiveNumber,
+    Missing,
+    NumberStatus,
+    Plan,
+    Policy,
+    QuotaReport,
+    Refusal,
+    RefusalCode,
+    Release,
+    Skipped,
+    iso,
+)
+
+__all__ = ["managed_numbers", "plan", "release_candidates"]
+
+
+def managed_numbers(desired: DesiredState, inventory: Inventory) -> list[LiveNumber]:
+    """The live numbers claimed to one of the targets numbers.yaml lists."""
+    targets = desired.target_arns
+    return [n for n in inventory.numbers if n.target_arn in targets]
+
+
+def release_candidates(desired: DesiredState, inventory: Inventory) -> list[LiveNumber]:
+    """Managed numbers that numbers.yaml does not keep, before status checks.
+
+    The inventory adapter describes exactly these (ListPhoneNumbersV2 has no
+    status field), so reading costs one DescribePhoneNumber per would-be release.
+    """
+    keep = {d.phone_number for d in desired.numbers}
+    return [n for n in managed_numbers(desired, inventory) if n.phone_number not in keep]
+
+
+def _skip_reason(number: LiveNumber) -> str | None:
+    if number.status is NumberStatus.CLAIMED:
+        return None
+    if number.status is None:
+        return "status unknown (not described); never released without a CLAIMED status"
+    detail = f": {number.status_message}" if number.status_message else ""
+    return f"status {number.status.value}{detail}"
+
+
+def _quota_refusal(report: QuotaReport) -> str:
+    window = f"rolling {report.window_days}-day window"
+    text = (
+        f"releasing {report.planned} number(s) would take the account to "
+        f"{report.after + report.reserve} of {report.limit} claim/release actions in the {window} "
+        f"({report.used} used"
+        + (f", {report.reserve} reserved" if report.reserve else "")
+        + f"; limit {report.limit_percent}% of a quota of {report.phone_numbers}); "
+        f"{report.fits_now} release(s) fit now"
+    )
+    if report.plan_never_fits:
+        need = report.planned + report.reserve
+        return (
+            f"{text}; the whole plan never fits one window "
+            f"({need} actions > limit {report.limit}): split it across windows or raise the quota"
+        )
+    if report.whole_plan_fits_at is not None:
+        text += f"; the whole plan fits on {iso(report.whole_plan_fits_at)}"
+    return text
+
+
+def _flow_effects(
+    releases: list[LiveNumber], managed: Iterable[LiveNumber]
+) -> Callable[[LiveNumber], tuple[str, ...]]:
+    """Which flows each release leaves without any number (AWS deactivates them)."""
+    released = {n.phone_number_id for n in releases}
+    remaining: Counter[str] = Counter()
+    for n in managed:
+        if n.phone_number_id not in released:
+            remaining.update(n.flows)
+    return lambda n: tuple(sorted(f for f in n.flows if remaining[f] == 0))
+
+
+def plan(
+    desired: DesiredState,
+    inventory: Inventory,
+    history: Iterable[HistoryEvent],
+    *,
+    policy: Policy,
+    now: datetime,
+) -> Plan:
+    """Diff numbers.yaml against the live inventory and judge the result."""
+    managed = managed_numbers(desired, inventory)
+    wanted = {d.phone_number: d for d in desired.numbers}
+    claimed = {n.phone_number for n in managed}
+
+    keeps: list[Keep] = []
+    to_release: list[LiveNumber] = []
+    skipped: list[Skipped] = []
+    for number in managed:
+        if number.phone_number in wanted:
+            keeps.append(
+                Keep(
+                    phone_number=number.phone_number,
+                    phone_number_id=number.phone_number_id,
+                    target_arn=number.target_arn,
+                    description=wanted[number.phone_number].description or number.description,
+                )
+            )
+            continue
+        reason = _skip_reason(number)
+        if reason is None:
+            to_release.append(number)
+        else:
+            skipped.append(
+                Skipped(
+                    phone_number=number.phone_number,
+                    phone_number_id=number.phone_number_id,
+                    target_arn=number.target_arn,
+                    reason=reason,
+                )
+            )
+
+    deactivated = _flow_effects(to_release, managed)
+    releases = [
+        Release(
+            phone_number=n.phone_number,
+            phone_number_id=n.phone_number_id,
+            phone_number_arn=n.phone_number_arn,
+            target_arn=n.target_arn,
+            description=n.description,
+            number_type=n.number_type,
+            flows=tuple(sorted(n.flows)),
+            deactivated_flows=deactivated(n),
+        )
+        for n in to_release
+    ]
+    missing = [
+        Missing(phone_number=d.phone_number, description=d.description)
+        for d in desired.numbers
+        if d.phone_number not in claimed
+    ]
+
+    report = quota.assess(history, desired.quota, now=now, planned=len(releases))
+    refusals = _refusals(desired, policy, managed, report)
+
+    return Plan(
+        created_at=now,
+        numbers_file=desired.source,
+        numbers_fingerprint=desired.fingerprint,
+        inventory_fingerprint=inventory.fingerprint(),
+        targets=tuple(t.arn for t in desired.targets),
+        policy=policy,
+        max_releases=desired.max_releases,
+        allow_empty=desired.allow_empty,
+        releases=tuple(sorted(releases, key=lambda r: (r.phone_number, r.phone_number_id))),
+        keeps=tuple(sorted(keeps, key=lambda k: (k.phone_number, k.phone_number_id))),
+        missing=tuple(sorted(missing, key=lambda m: m.phone_number)),
+        skipped=tuple(sorted(skipped, key=lambda s: (s.phone_number, s.phone_number_id))),
+        quota=report,
+        refusals=refusals,
+    )
+
+
+def _refusals(
+    desired: DesiredState, policy: Policy, managed: list[LiveNumber], report: QuotaReport
+) -> tuple[Refusal, ...]:
+    """Evaluate every safety rule; list each one that is broken, in a stable order."""
+    refusals: list[Refusal] = []
+    if not report.allowed:
+        refusals.append(Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report)))
+    if not desired.numbers and managed and not desired.allow_empty:
+        refusals.append(
+            Refusal(
+                code=RefusalCode.EMPTY_DESIRED_STATE,
+                message=(
+                    f"{desired.source} lists no numbers but {len(managed)} number(s) are claimed "
+                    "to its targets; a truncated file must never release an account's numbers. "
+                    "If releasing every number is intended, set `allow_empty: true`"
+                ),
+            )
+        )
+    limit = desired.max_releases
+    if limit is not None and report.planned > limit and not policy.allow_mass_release:
+        refusals.append(
+            Refusal(
+                code=RefusalCode.MASS_RELEASE,
+                message=(
+                    f"the plan releases {report.planned} numbers, more than safety.max_releases "
+                    f"= {limit} in {desired.source}; rerun with --allow-mass-release if intended"
+                ),
+            )
+        )
+    return tuple(refusals)

@@ -1,0 +1,101 @@
+"""Rolling-window quota arithmetic. Pure: no I/O, no clock (``now`` is a parameter).
+
+AWS (Release a phone number, "Avoid being blocked"): "By default you can claim
+and release up to 200% of your maximum number of active phone numbers. If you
+claim and release phone numbers ... during a rolling 180 day cycle that exceeds
+200% of your phone number service level quota, you will be blocked from
+claiming any more numbers until 180 days past the oldest number released has
+expired."
+
+So: ``limit = floor(phone_numbers * limit_percent / 100)``; an event at time
+``at`` counts at ``now`` when ``now - window < at``; it stops counting at
+``at + window`` exactly. A plan of ``r`` releases is allowed when
+``used + r + reserve <= limit``.
+
+An event dated after ``now`` is counted too. DESIGN.md writes the window as
+``now - window < at <= now``, but a history event is a claim or release that
+already happened; a date ahead of our clock means the recording machine's clock
+runs ahead, not that AWS has not counted it yet. Leaving it out would let a plan
+spend headroom AWS no longer has, so we count it (the conservative reading).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from .model import HistoryEvent, QuotaPolicy, QuotaReport
+
+__all__ = ["assess", "window_times"]
+
+
+def window_times(
+    history: Iterable[HistoryEvent], policy: QuotaPolicy, *, now: datetime
+) -> list[datetime]:
+    """The times of the events that count at ``now`` (future-dated included), oldest first."""
+    start = now - policy.window
+    return sorted(e.at for e in history if start < e.at)
+
+
+def _frees_at(times: Sequence[datetime], k: int, policy: QuotaPolicy) -> datetime:
+    """When ``k`` actions have left the window: the k-th oldest event's expiry."""
+    return times[k - 1] + policy.window
+
+
+def _blocked_until(
+    times: Sequence[datetime], planned: int, policy: QuotaPolicy, *, now: datetime
+) -> datetime | None:
+    """Until when a claim is refused if ``planned`` actions happen at ``now``.
+
+    ``None`` when a claim is possible. The planned actions are the newest events,
+    so once the window's own events are exhausted the answer is ``now + window``.
+    """
+    excess = len(times) + planned + 1 - policy.limit
+    if excess <= 0:
+        return None
+    if excess <= len(times):
+        return _frees_at(times, excess, policy)
+    return now + policy.window
+
+
+def assess(
+    history: Iterable[HistoryEvent],
+    policy: QuotaPolicy,
+    *,
+    now: datetime,
+    planned: int,
+) -> QuotaReport:
+    """Measure the window at ``now`` and judge a plan of ``planned`` actions."""
+    if planned < 0:
+        raise ValueError("planned must not be negative")
+    events = history if isinstance(history, Sequence) else list(history)
+    times = window_times(events, policy, now=now)
+    used = len(times)
+    limit = policy.limit
+    fits_now = max(0, limit - policy.reserve - used)
+
+    excess = used + planned + policy.reserve - limit
+    never = planned + policy.reserve > limit
+    fits_at: datetime | None = None
+    if excess > 0 and not never:
+        # The whole plan fits once the `excess` oldest events in the window expire.
+        fits_at = _frees_at(times, excess, policy)
+
+    since: datetime | None = min((e.at for e in events), default=None)
+    return QuotaReport(
+        limit=limit,
+        used=used,
+        planned=planned,
+        reserve=policy.reserve,
+        window_days=policy.window_days,
+        phone_numbers=policy.phone_numbers,
+        limit_percent=policy.limit_percent,
+        fits_now=fits_now,
+        history_since=since,
+        history_events=len(events),
+        next_frees_at=_frees_at(times, 1, policy) if times else None,
+        whole_plan_fits_at=fits_at,
+        plan_never_fits=never,
+        claims_blocked_until=_blocked_until(times, 0, policy, now=now),
+        claims_blocked_after_plan_until=_blocked_until(times, planned, policy, now=now),
+    )

@@ -1,0 +1,185 @@
+"""Views of a Plan: a dict for JSON (the plan JSON contract) and plain text.
+
+Rendering never prints and never reads the clock: it returns strings and dicts
+made from the Plan value alone, so the same plan always renders the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from .model import Plan, QuotaReport, iso
+
+__all__ = ["iso", "plan_to_dict", "render_json", "render_text"]
+
+
+def _day(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d")
+
+
+def _quota_dict(q: QuotaReport) -> dict[str, Any]:
+    return {
+        "limit": q.limit,
+        "used": q.used,
+        "planned": q.planned,
+        "after": q.after,
+        "reserve": q.reserve,
+        "window_days": q.window_days,
+        "phone_numbers": q.phone_numbers,
+        "limit_percent": q.limit_percent,
+        "fits_now": q.fits_now,
+        "allowed": q.allowed,
+        "history_since": iso(q.history_since),
+        "history_events": q.history_events,
+        "next_frees_at": iso(q.next_frees_at),
+        "whole_plan_fits_at": iso(q.whole_plan_fits_at),
+        "plan_never_fits": q.plan_never_fits,
+        "claims_blocked_until": iso(q.claims_blocked_until),
+        "claims_blocked_after_plan_until": iso(q.claims_blocked_after_plan_until),
+    }
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan JSON of DESIGN.md ("Plan JSON"), with the extra keys a saved plan needs."""
+    return {
+        "format_version": plan.format_version,
+        "created_at": iso(plan.created_at),
+        "numbers_file": plan.numbers_file,
+        "numbers_fingerprint": plan.numbers_fingerprint,
+        "inventory_fingerprint": plan.inventory_fingerprint,
+        "targets": list(plan.targets),
+        "policy": {
+            "allow_mass_release": plan.policy.allow_mass_release,
+            "max_releases": plan.max_releases,
+            "allow_empty": plan.allow_empty,
+        },
+        "summary": {
+            "releases": len(plan.releases),
+            "keeps": len(plan.keeps),
+            "missing": len(plan.missing),
+            "skipped": len(plan.skipped),
+            "deactivated_flows": sorted({f for r in plan.releases for f in r.deactivated_flows}),
+        },
+        "releases": [
+            {
+                "phone_number": r.phone_number,
+                "phone_number_id": r.phone_number_id,
+                "phone_number_arn": r.phone_number_arn,
+                "target_arn": r.target_arn,
+                "description": r.description,
+                "type": r.number_type,
+                "flows": list(r.flows),
+                "deactivated_flows": list(r.deactivated_flows),
+            }
+            for r in plan.releases
+        ],
+        "keeps": [
+            {
+                "phone_number": k.phone_number,
+                "phone_number_id": k.phone_number_id,
+                "target_arn": k.target_arn,
+                "description": k.description,
+            }
+            for k in plan.keeps
+        ],
+        "missing": [
+            {"phone_number": m.phone_number, "description": m.description} for m in plan.missing
+        ],
+        "skipped": [
+            {
+                "phone_number": s.phone_number,
+                "phone_number_id": s.phone_number_id,
+                "target_arn": s.target_arn,
+                "reason": s.reason,
+            }
+            for s in plan.skipped
+        ],
+        "quota": _quota_dict(plan.quota),
+        "refused": plan.refused,
+        "refusals": [{"code": r.code.value, "message": r.message} for r in plan.refusals],
+    }
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+
+
+def _flow_name(arn: str) -> str:
+    """``.../contact-flow/main`` -> ``main``; full ARNs stay in the JSON."""
+    return arn.rsplit("/", 1)[-1]
+
+
+def _quota_lines(q: QuotaReport) -> list[str]:
+    reserve = f", {q.reserve} reserved" if q.reserve else ""
+    lines = [
+        f"Quota (rolling {q.window_days}-day window; limit {q.limit} = "
+        f"{q.limit_percent}% of {q.phone_numbers} phone numbers):",
+        f"  before: {q.used} of {q.limit} used{reserve}",
+        f"  after:  {q.after} of {q.limit} used{reserve}"
+        + ("" if q.allowed else "  <- over the limit"),
+    ]
+    if q.history_since is not None:
+        lines.append(f"  history: {q.history_events} event(s) since {_day(q.history_since)}")
+    else:
+        lines.append("  history: none recorded (pass --ledger to count past claims and releases)")
+    if q.next_frees_at is not None:
+        lines.append(f"  next action frees on {_day(q.next_frees_at)}")
+    if q.claims_blocked_until is not None:
+        lines.append(f"  claims are blocked now, until {_day(q.claims_blocked_until)}")
+    elif q.allowed and q.planned and q.claims_blocked_after_plan_until is not None:
+        lines.append(
+            f"  after this plan, claims are blocked until {_day(q.claims_blocked_after_plan_until)}"
+        )
+    return lines
+
+
+def render_text(plan: Plan) -> str:
+    """A plan as a reviewer reads it: each release with its flows, then the quota."""
+    out: list[str] = [
+        f"connect-numbers plan for {plan.numbers_file} ({len(plan.targets)} target(s)), "
+        f"made {iso(plan.created_at)}",
+        "",
+    ]
+    if plan.releases:
+        out.append(
+            f"Release ({len(plan.releases)}), irreversible: each enters a cooldown "
+            "of up to 180 days:"
+        )
+        for r in plan.releases:
+            desc = f"  {r.description}" if r.description else ""
+            kind = f"  [{r.number_type}]" if r.number_type else ""
+            out.append(f"  - {r.phone_number}{desc}{kind}  id {r.phone_number_id}")
+            for flow in r.flows:
+                lost = (
+                    "  <- loses its last number: DEACTIVATED" if flow in r.deactivated_flows else ""
+                )
+                out.append(f"      flow {_flow_name(flow)} ({flow}){lost}")
+            if not r.flows:
+                out.append("      no flow associated")
+    else:
+        out.append("Release: nothing.")
+    if plan.keeps:
+        out.append(f"Keep ({len(plan.keeps)}): " + ", ".join(k.phone_number for k in plan.keeps))
+    for m in plan.missing:
+        desc = f" ({m.description})" if m.description else ""
+        out.append(
+            f"Missing: {m.phone_number}{desc} is in {plan.numbers_file} but not claimed "
+            "to any target (drift; not claimed by this tool)"
+        )
+    for s in plan.skipped:
+        out.append(f"Skipped: {s.phone_number} not released in this run: {s.reason}")
+    out.append("")
+    out.extend(_quota_lines(plan.quota))
+    out.append("")
+    out.append(
+        f"Plan: {len(plan.releases)} to release, {len(plan.keeps)} to keep, "
+        f"{len(plan.missing)} missing, {len(plan.skipped)} skipped."
+    )
+    if plan.refused:
+        out.append("")
+        out.append(f"REFUSED ({len(plan.refusals)} rule(s) broken); nothing will be released:")
+        for refusal in plan.refusals:
+            out.append(f"  [{refusal.code.value}] {refusal.message}")
+    return "\n".join(out) + "\n"
