@@ -1,0 +1,741 @@
+"""Read and validate ``numbers.yaml`` (version 1) into a :class:`DesiredState`.
+
+Why walk YAML nodes instead of loading Python objects
+-----------------------------------------------------
+``yaml.safe_load`` answers "what data is this?" and forgets where each value
+came from and how it was written. A file that decides which phone numbers are
+released, irreversibly, needs more than that:
+
+* **Every error names a line.** The composer keeps a mark on every node, so a
+  wrong value is reported as ``numbers.yaml:12: quota.reserve: ...`` instead
+  of "reserve is wrong somewhere".
+* **YAML 1.1 implicit typing cannot surprise.** ``safe_load`` turns
+  ``+12065550100`` into the int 12065550100 (plus sign gone), ``yes`` into
+  True, ``010`` into 8 and ``1:30`` into 90. Walking nodes, we read the scalar
+  exactly as written and decide ourselves: a phone number is its raw text, an
+  integer must be written as a plain decimal, a boolean as true or false.
+* **Duplicate keys are caught.** PyYAML silently keeps the last of two equal
+  keys; on the node tree both are still there, with their lines.
+* **Hostile input is refused before it costs anything.** Anchors, aliases,
+  non-standard tags and absurd nesting are rejected while composing, so an
+  alias bomb ("billion laughs") never expands and no Python object is ever
+  built from a tag.
+
+The module is pure except for :func:`load_desired`, which reads the bytes and
+hands them to :func:`parse_desired`. Every problem becomes a
+:class:`~reconciler.errors.NumbersFileError`; nothing else escapes for bad
+input (the Hypothesis tests hold us to that).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import NoReturn
+
+import phonenumbers
+import yaml
+from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from reconciler.errors import NumbersFileError
+from reconciler.model import DesiredNumber, DesiredState, QuotaPolicy, Target
+
+__all__ = ["MAX_FILE_BYTES", "load_desired", "normalize_number", "parse_desired"]
+
+#: A numbers file larger than this is refused unread: 5 MiB holds well over
+#: 100,000 numbers, and the bound keeps a wrong path (a log, a disk image) from
+#: being slurped into memory and parsed.
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+SUPPORTED_VERSION = 1
+DEFAULT_MAX_RELEASES = 10
+
+# The deepest legitimate node is a description: top mapping > numbers list >
+# entry mapping > scalar. PyYAML's composer recurses once per level, so without
+# a bound "[[[[..." would end in RecursionError instead of a clear message.
+_MAX_DEPTH = 16
+
+_CORE = "tag:yaml.org,2002:"
+_STR = _CORE + "str"
+_INT = _CORE + "int"
+_FLOAT = _CORE + "float"
+_BOOL = _CORE + "bool"
+_NULL = _CORE + "null"
+_SEQ = _CORE + "seq"
+_MAP = _CORE + "map"
+# Explicit tags a user may reasonably write (``!!str 0100``); anything else,
+# notably ``!!python/object`` and local ``!tags``, is refused.
+_STANDARD_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP})
+
+# Plain decimal only: YAML 1.1 also reads 0x1A, 0o17, 017 (octal!), 1_000 and
+# 1:30 as integers, none of which a quota figure should be written as. 18
+# digits keeps int() far from Python's digit limit on hostile input.
+_DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$")
+_TRUE = frozenset({"true", "True", "TRUE"})
+_FALSE = frozenset({"false", "False", "FALSE"})
+
+# Characters YAML forbids in a stream (PyYAML's Reader.NON_PRINTABLE).
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+
+# Visual separators of common notations: +1 (206) 555-0100, +44 20.7946.0958,
+# +1/206/555/0100. Letters are refused on purpose: phonenumbers would turn
+# "+1 800 FLOWERS" into digits and drop "ext. 12", and a reviewed file should
+# show exactly the digits that are kept.
+_NUMBER_SEPARATORS = frozenset(" -.()/")
+
+_TOP_KEYS = ("version", "targets", "quota", "safety", "allow_empty", "numbers")
+_TOP_REQUIRED = ("version", "targets", "quota", "numbers")
+_TARGET_KEYS = ("arn", "description")
+_QUOTA_KEYS = ("phone_numbers", "window_days", "limit_percent", "reserve")
+_SAFETY_KEYS = ("max_releases",)
+_NUMBER_KEYS = ("number", "description")
+
+_ARN_FORMS = (
+    "arn:aws:connect:REGION:ACCOUNT:instance/ID or "
+    "arn:aws:connect:REGION:ACCOUNT:traffic-distribution-group/ID"
+)
+_INTERNATIONAL = "a number in international form, like +1 206 555 0100"
+_TOP_SHAPE = "a mapping with the keys version: 1, targets, quota and numbers"
+
+
+# --------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------
+
+
+def load_desired(path: str | os.PathLike[str]) -> DesiredState:
+    """Read ``path`` and parse it with :func:`parse_desired`.
+
+    The size is checked before the content is read, and at most
+    ``MAX_FILE_BYTES + 1`` bytes are ever read, so a special file or a file
+    growing underneath us cannot exhaust memory.
+    """
+    source = os.fspath(path)
+    try:
+        with open(source, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                _raise_too_large(source, size)
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise NumbersFileError(source, f"cannot read: {reason}") from exc
+    return parse_desired(data, source)
+
+
+def parse_desired(data: bytes, source: str) -> DesiredState:
+    """Validate the bytes of a numbers file; ``source`` names it in errors.
+
+    Pure: no I/O. Raises :class:`NumbersFileError` for every problem.
+    """
+    if len(data) > MAX_FILE_BYTES:
+        _raise_too_large(source, len(data))
+    fingerprint = "sha256:" + hashlib.sha256(data).hexdigest()
+    text = _decode(data, source)
+    root = _compose(text, source)
+    if root is None:
+        raise NumbersFileError(source, "the file is empty (no YAML document)", expected=_TOP_SHAPE)
+    return _Validator(source).document(root, fingerprint)
+
+
+def normalize_number(text: str) -> str:
+    """Return ``text`` as an E.164 number (``+12065550100``).
+
+    Accepts international notations (``+1 (206) 555-0100``, ``+44 20 7946 0958``,
+    ``tel:+1-206-555-0100``) and requires a valid number: parsed with no default
+    region, so the country code must be written. Raises :class:`ValueError`
+    whose message says what is wrong with the value.
+    """
+    shown = repr(_shorten(text))
+    body = text.strip()
+    if body[:4].lower() == "tel:":
+        body = body[4:]
+    if not body:
+        raise ValueError(f"{shown} is empty")
+    if not body.startswith("+"):
+        if any(ch.isdigit() for ch in body):
+            raise ValueError(f"{shown} has no country code (it must start with +)")
+        raise ValueError(f"{shown} is not a phone number")
+    for ch in body[1:]:
+        if not (ch in "0123456789" or ch in _NUMBER_SEPARATORS or ch.isspace()):
+            what = "letters" if ch.isalpha() else f"{ch!r} (U+{ord(ch):04X})"
+            raise ValueError(
+                f"{shown} contains {what}; only digits, spaces and - . ( ) / are allowed"
+            )
+    try:
+        parsed = phonenumbers.parse(body, None)
+    except phonenumbers.NumberParseException as exc:
+        reason = _PARSE_REASONS.get(exc.error_type, "is not a phone number")
+        raise ValueError(f"{shown} {reason}") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{shown} {_invalid_reason(parsed)}")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+_PARSE_REASONS: Mapping[int, str] = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "has no valid country code after +",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "is too long",
+}
+
+
+# is_possible_number_with_reason() says why a number that parsed is not valid.
+_LENGTH_REASONS: Mapping[int, str] = {
+    phonenumbers.ValidationResult.TOO_SHORT: "is too short for {where}",
+    phonenumbers.ValidationResult.TOO_LONG: "is too long for {where}",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "has the wrong number of digits for {where}",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "has an unassigned country code +{code}",
+}
+
+
+def _invalid_reason(parsed: phonenumbers.PhoneNumber) -> str:
+    code = parsed.country_code or 0
+    # Name the region only when the code has one: +1 spans the US, Canada and more.
+    regions = phonenumbers.region_codes_for_country_code(code)
+    single = len(regions) == 1 and regions[0] not in ("ZZ", "001")
+    where = f"country code +{code}" + (f" ({regions[0]})" if single else "")
+    template = _LENGTH_REASONS.get(
+        phonenumbers.is_possible_number_with_reason(parsed),
+        # The length is right but the digits are not in use (an unassigned area code).
+        "is not a valid number in the numbering plan of {where}",
+    )
+    return template.format(where=where, code=code)
+
+
+# --------------------------------------------------------------------------
+# Bytes to text to nodes
+# --------------------------------------------------------------------------
+
+
+def _raise_too_large(source: str, size: int) -> NoReturn:
+    raise NumbersFileError(
+        source,
+        f"the file is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes "
+        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB)",
+        expected="a numbers file smaller than the limit (is this the right file?)",
+    )
+
+
+def _decode(data: bytes, source: str) -> str:
+    # UTF-16/32 byte order marks: say what the file is rather than "bad byte 0xff".
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
+        raise NumbersFileError(
+            source,
+            "the file is UTF-16 or UTF-32 (it starts with a byte order mark)",
+            line=1,
+            expected="UTF-8 text",
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8")  # valid up to the first bad byte
+        line = _line_at(before, len(before))
+        column = len(_LINE_BREAK.split(before)[-1]) + 1
+        raise NumbersFileError(
+            source,
+            f"byte 0x{data[exc.start]:02x} at column {column} is not valid UTF-8",
+            line=line,
+            expected="UTF-8 text",
+        ) from exc
+    # A UTF-8 byte order mark is harmless (editors on Windows add one); drop it.
+    text = text.removeprefix("\ufeff")
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        char = bad.group()
+        name = "a NUL byte" if char == "\x00" else "the control character"
+        line = _line_at(text, bad.start())
+        raise NumbersFileError(
+            source,
+            f"contains {name} U+{ord(char):04X}, which YAML does not allow",
+            line=line,
+            expected="a text file",
+        )
+    return text
+
+
+# YAML 1.1 line breaks, as PyYAML counts them in its marks (CRLF is one break).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _line_at(text: str, index: int) -> int:
+    """The 1-based line of ``text[index]``, counted the way the YAML marks count."""
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
+class _RefusedError(Exception):
+    """Raised from inside the composer; turned into NumbersFileError by _compose."""
+
+    def __init__(self, line: int | None, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+        self.expected = expected
+
+
+def _event_line(event: yaml.Event) -> int | None:
+    mark = event.start_mark
+    return None if mark is None else mark.line + 1
+
+
+class _Loader(yaml.SafeLoader):
+    """A composer that refuses anchors, aliases, custom tags and deep nesting.
+
+    The checks run on parser events, before the node is built: an alias bomb
+    is refused at its first ``&anchor``, having expanded nothing.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def next_event(self) -> yaml.Event:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        return event
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        event = self.next_event()
+        line = _event_line(event)
+        if isinstance(event, AliasEvent):
+            raise _RefusedError(
+                line,
+                f"alias *{_shorten(event.anchor or '')} is not supported "
+                "(anchors and aliases are refused, so a file means what it shows)",
+                "every value written out in full",
+            )
+        if isinstance(event, NodeEvent) and event.anchor is not None:
+            raise _RefusedError(
+                line,
+                f"anchor &{_shorten(event.anchor)} is not supported "
+                "(anchors and aliases are refused, so a file means what it shows)",
+                "every value written out in full",
+            )
+        if isinstance(event, ScalarEvent | CollectionStartEvent):
+            tag = event.tag
+            if tag is not None and tag not in _STANDARD_TAGS:
+                shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
+                raise _RefusedError(
+                    line,
+                    f"the tag {_shorten(shown)} is not supported",
+                    "plain values (or one of the standard tags !!str, !!int, !!bool)",
+                )
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise _RefusedError(line, "values are nested too deeply", "the numbers.yaml layout")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _compose(text: str, source: str) -> Node | None:
+    loader = _Loader(text)
+    try:
+        if not loader.check_node():
+            return None
+        root = loader.get_node()
+        if loader.check_node():
+            raise NumbersFileError(
+                source,
+                "the file holds more than one YAML document",
+                line=_event_line(loader.next_event()),
+                expected="a single document (remove the second ---)",
+            )
+        return root
+    except _RefusedError as exc:
+        raise NumbersFileError(source, exc.message, line=exc.line, expected=exc.expected) from exc
+    except yaml.MarkedYAMLError as exc:
+        raise _syntax_error(source, exc) from exc
+    except yaml.YAMLError as exc:  # ReaderError and the like carry no mark
+        raise NumbersFileError(source, f"not valid YAML: {exc}", expected="valid YAML") from exc
+    finally:
+        loader.dispose()
+
+
+def _syntax_error(source: str, exc: yaml.MarkedYAMLError) -> NumbersFileError:
+    mark = exc.problem_mark or exc.context_mark
+    line = None if mark is None else mark.line + 1
+    problem = exc.problem or exc.context or "invalid YAML"
+    if exc.context and exc.problem and exc.context_mark is not None:
+        problem = f"{problem} ({exc.context} on line {exc.context_mark.line + 1})"
+    expected = "valid YAML"
+    if "'\\t'" in problem:
+        expected = "indentation with spaces; YAML does not allow tabs there"
+    return NumbersFileError(source, f"YAML syntax error: {problem}", line=line, expected=expected)
+
+
+# --------------------------------------------------------------------------
+# Nodes to values
+# --------------------------------------------------------------------------
+
+
+def _line(node: Node) -> int | None:
+    mark = node.start_mark
+    return None if mark is None else int(mark.line) + 1
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(node: Node) -> str:
+    """How a value reads to the user, for "got X; expected Y" messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    value = _shorten(str(node.value))
+    if node.tag == _NULL:
+        return "null (no value)"
+    if node.tag == _BOOL:
+        return f"the boolean {value}"
+    if node.tag == _INT:
+        return f"the integer {value}"
+    if node.tag == _FLOAT:
+        return f"the number {value}"
+    if node.tag == _STR:
+        return f"the string {value!r}"
+    return repr(value)
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    key: ScalarNode
+    value: Node
+
+
+class _Validator:
+    """Walks the node tree of one file; every method raises on the first problem."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(
+        self, at: Node | int | None, key: str | None, message: str, expected: str | None = None
+    ) -> NoReturn:
+        line = _line(at) if isinstance(at, Node) else at
+        raise NumbersFileError(self.source, message, line=line, key=key or None, expected=expected)
+
+    # -- structure ---------------------------------------------------------
+
+    def entries(self, node: Node, path: str, expected: str) -> dict[str, _Entry]:
+        """The keys of a mapping node, refusing non-mappings and duplicate keys."""
+        if not isinstance(node, MappingNode):
+            self.fail(node, path, f"got {_describe(node)}", expected)
+        found: dict[str, _Entry] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                self.fail(key_node, path, f"a key is {_describe(key_node)}", "plain key names")
+            name = str(key_node.value)
+            first = found.get(name)
+            if first is not None:
+                self.fail(
+                    key_node,
+                    _join(path, name),
+                    f"duplicate key (first on line {_line(first.key)}, again on line "
+                    f"{_line(key_node)}); YAML would silently keep only the last one",
+                    "each key once",
+                )
+            found[name] = _Entry(key_node, value_node)
+        return found
+
+    def reject_unknown(
+        self, found: Mapping[str, _Entry], allowed: Iterable[str], path: str
+    ) -> None:
+        allowed = tuple(allowed)
+        for name, entry in found.items():
+            if name in allowed:
+                continue
+            guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f" (did you mean {guess[0]!r}?)" if guess else ""
+            self.fail(
+                entry.key,
+                _join(path, _shorten(name)),
+                f"unknown key{hint}",
+                "one of " + ", ".join(allowed),
+            )
+
+    def require(
+        self, found: Mapping[str, _Entry], required: Iterable[str], parent: Node, path: str
+    ) -> None:
+        for name in required:
+            if name not in found:
+                where = f"in {path}" if path else "at the top level"
+                self.fail(parent, _join(path, name), f"missing required key {name!r} {where}")
+
+    def sequence(self, node: Node, path: str, expected: str) -> list[Node]:
+        if not isinstance(node, SequenceNode):
+            self.fail(node, path, f"got {_describe(node)}", expected)
+        return list(node.value)
+
+    # -- scalars -------------------------------------------------------------
+
+    def integer(
+        self, node: Node, path: str, *, low: int, high: int | None = None, meaning: str = ""
+    ) -> int:
+        span = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        expected = f"an integer {span}{meaning}"
+        if not isinstance(node, ScalarNode) or node.tag != _INT:
+            quoted = isinstance(node, ScalarNode) and node.tag == _STR
+            quoted = quoted and _DECIMAL.match(node.value) is not None
+            hint = " (remove the quotes)" if quoted else ""
+            self.fail(node, path, f"got {_describe(node)}{hint}", expected)
+        text = str(node.value)
+        if not _DECIMAL.match(text):
+            self.fail(node, path, f"{_shorten(text)!r} is not a plain decimal integer", expected)
+        value = int(text)
+        if value < low or (high is not None and value > high):
+            self.fail(node, path, f"{value} is out of range", expected)
+        return value
+
+    def boolean(self, node: Node, path: str) -> bool:
+        expected = "true or false"
+        if isinstance(node, ScalarNode) and node.tag == _BOOL:
+            if node.value in _TRUE:
+                return True
+            if node.value in _FALSE:
+                return False
+            self.fail(
+                node,
+                path,
+                f"{_shorten(node.value)!r} reads as a boolean only in YAML 1.1; "
+                "this file accepts only true or false",
+                expected,
+            )
+        self.fail(node, path, f"got {_describe(node)}", expected)
+
+    def string(self, node: Node, path: str, expected: str = "a string") -> str:
+        if not isinstance(node, ScalarNode) or node.tag != _STR:
+            self.fail(node, path, f"got {_describe(node)}", f"{expected} (quote it if needed)")
+        return str(node.value)
+
+    # -- sections ------------------------------------------------------------
+
+    def document(self, root: Node, fingerprint: str) -> DesiredState:
+        if not isinstance(root, MappingNode):
+            self.fail(root, None, f"the top level is {_describe(root)}", _TOP_SHAPE)
+        top = self.entries(root, "", _TOP_SHAPE)
+        # The version first: a file written for another version is reported as
+        # such, not as a list of unknown keys.
+        if "version" not in top:
+            self.fail(root, "version", "missing required key 'version'", "version: 1 at the top")
+        self.version(top["version"].value)
+        self.reject_unknown(top, _TOP_KEYS, "")
+        self.require(top, _TOP_REQUIRED, root, "")
+
+        targets = self.targets(top["targets"].value)
+        quota = self.quota(top["quota"].value)
+        max_releases = DEFAULT_MAX_RELEASES
+        if "safety" in top:
+            max_releases = self.safety(top["safety"].value)
+        allow_empty = False
+        if "allow_empty" in top:
+            allow_empty = self.boolean(top["allow_empty"].value, "allow_empty")
+        numbers = self.numbers(top["numbers"].value, top["numbers"].key)
+        try:
+            return DesiredState(
+                targets=targets,
+                quota=quota,
+                numbers=numbers,
+                max_releases=max_releases,
+                allow_empty=allow_empty,
+                source=self.source,
+                fingerprint=fingerprint,
+            )
+        except ValueError as exc:  # unreachable when the checks above are complete
+            self.fail(root, None, str(exc))
+
+    def version(self, node: Node) -> None:
+        expected = "version: 1"
+        if isinstance(node, ScalarNode) and node.tag == _INT and _DECIMAL.match(node.value):
+            if int(node.value) == SUPPORTED_VERSION:
+                return
+            self.fail(
+                node,
+                "version",
+                f"unsupported version {int(node.value)}; "
+                f"this connect-numbers reads version {SUPPORTED_VERSION}",
+                expected,
+            )
+        if isinstance(node, ScalarNode) and node.tag == _INT:  # 0x1, 01, 1_0
+            problem = f"{_shorten(node.value)!r} is not a plain decimal integer"
+        else:
+            hint = " (write it without quotes)" if node.tag == _STR else ""
+            problem = f"got {_describe(node)}{hint}"
+        self.fail(node, "version", problem, f"{expected} (the integer 1)")
+
+    def targets(self, node: Node) -> tuple[Target, ...]:
+        expected = "a list of targets like - arn: arn:aws:connect:REGION:ACCOUNT:instance/ID"
+        items = self.sequence(node, "targets", expected)
+        if not items:
+            self.fail(node, "targets", "the list is empty", "at least one target; " + expected)
+        targets: list[Target] = []
+        first_line: dict[str, int | None] = {}
+        for index, item in enumerate(items):
+            path = f"targets[{index}]"
+            found = self.entries(item, path, "a mapping like arn: arn:aws:connect:...")
+            self.reject_unknown(found, _TARGET_KEYS, path)
+            self.require(found, ("arn",), item, path)
+            if "description" in found:
+                self.string(found["description"].value, f"{path}.description")
+            arn_node = found["arn"].value
+            arn = self.string(arn_node, f"{path}.arn", "an ARN")
+            try:
+                target = Target(arn=arn.strip())
+            except ValueError as exc:
+                self.fail(arn_node, f"{path}.arn", str(exc), _ARN_FORMS)
+            if target.arn in first_line:
+                self.fail(
+                    arn_node,
+                    f"{path}.arn",
+                    f"duplicate target (already listed on line {first_line[target.arn]})",
+                    "each target once",
+                )
+            if targets:
+                head = targets[0]
+                if (head.account_id, head.region) != (target.account_id, target.region):
+                    self.fail(
+                        arn_node,
+                        f"{path}.arn",
+                        f"this target is in account {target.account_id}, region "
+                        f"{target.region}, but targets[0] (line {first_line[head.arn]}) is in "
+                        f"account {head.account_id}, region {head.region}",
+                        "every target in one account and one region "
+                        "(this version manages a single account and region per file)",
+                    )
+            first_line[target.arn] = _line(arn_node)
+            targets.append(target)
+        return tuple(targets)
+
+    def quota(self, node: Node) -> QuotaPolicy:
+        found = self.entries(
+            node,
+            "quota",
+            "a mapping with phone_numbers (and optional window_days, limit_percent, reserve)",
+        )
+        self.reject_unknown(found, _QUOTA_KEYS, "quota")
+        self.require(found, ("phone_numbers",), node, "quota")
+        phone_numbers = self.integer(
+            found["phone_numbers"].value,
+            "quota.phone_numbers",
+            low=1,
+            meaning=" (the account's service quota for phone numbers)",
+        )
+        window_days = 180
+        if "window_days" in found:
+            window_days = self.integer(
+                found["window_days"].value, "quota.window_days", low=1, high=3650
+            )
+        limit_percent = 200
+        if "limit_percent" in found:
+            limit_percent = self.integer(
+                found["limit_percent"].value, "quota.limit_percent", low=1, high=10000
+            )
+        limit = phone_numbers * limit_percent // 100
+        reserve = 0
+        if "reserve" in found:
+            reserve_node = found["reserve"].value
+            reserve = self.integer(reserve_node, "quota.reserve", low=0)
+            if reserve > limit:
+                self.fail(
+                    reserve_node,
+                    "quota.reserve",
+                    f"{reserve} is more than the limit of {limit} quota actions "
+                    f"(phone_numbers {phone_numbers} x limit_percent {limit_percent}%)",
+                    f"an integer from 0 to {limit}",
+                )
+        try:
+            return QuotaPolicy(
+                phone_numbers=phone_numbers,
+                window_days=window_days,
+                limit_percent=limit_percent,
+                reserve=reserve,
+            )
+        except ValueError as exc:  # unreachable when the checks above are complete
+            self.fail(node, "quota", str(exc))
+
+    def safety(self, node: Node) -> int:
+        found = self.entries(node, "safety", "a mapping with max_releases")
+        self.reject_unknown(found, _SAFETY_KEYS, "safety")
+        if "max_releases" not in found:
+            return DEFAULT_MAX_RELEASES
+        return self.integer(
+            found["max_releases"].value,
+            "safety.max_releases",
+            low=0,
+            meaning=" (the most releases one plan may make)",
+        )
+
+    def numbers(self, node: Node, key: Node) -> tuple[DesiredNumber, ...]:
+        expected = 'a list of phone numbers like - "+12065550100"'
+        if isinstance(node, ScalarNode) and node.tag == _NULL:
+            # "numbers:" with every entry deleted or commented out: never read
+            # that as "release everything".
+            self.fail(
+                key,
+                "numbers",
+                "has no value",
+                expected + "; to release every number write numbers: [] and allow_empty: true",
+            )
+        items = self.sequence(node, "numbers", expected)
+        numbers: list[DesiredNumber] = []
+        seen: dict[str, tuple[int | None, str]] = {}
+        for index, item in enumerate(items):
+            path = f"numbers[{index}]"
+            number_node, description, path = self.number_entry(item, path)
+            text = str(number_node.value)
+            line = _line(number_node)
+            try:
+                e164 = normalize_number(text)
+            except ValueError as exc:
+                self.fail(number_node, path, str(exc), _INTERNATIONAL)
+            if e164 in seen:
+                first_line, first_text = seen[e164]
+                self.fail(
+                    number_node,
+                    path,
+                    f"{_shorten(text)!r} on line {line} is the same number as "
+                    f"{_shorten(first_text)!r} on line {first_line} (both are {e164})",
+                    "each number listed once",
+                )
+            seen[e164] = (line, text)
+            try:
+                numbers.append(DesiredNumber(phone_number=e164, description=description, line=line))
+            except ValueError as exc:  # phonenumbers and model.E164_PATTERN disagree
+                self.fail(number_node, path, str(exc), _INTERNATIONAL)
+        return tuple(numbers)
+
+    def number_entry(self, item: Node, path: str) -> tuple[ScalarNode, str | None, str]:
+        """The node holding the number's text, the optional description, the key path."""
+        expected = 'a phone number like "+12065550100", or a mapping with number: and description:'
+        if isinstance(item, MappingNode):
+            found = self.entries(item, path, expected)
+            self.reject_unknown(found, _NUMBER_KEYS, path)
+            self.require(found, ("number",), item, path)
+            description = None
+            if "description" in found:
+                description = self.string(found["description"].value, f"{path}.description")
+            number_node = found["number"].value
+            path = f"{path}.number"
+        else:
+            description = None
+            number_node = item
+        if not isinstance(number_node, ScalarNode):
+            self.fail(number_node, path, f"got {_describe(number_node)}", expected)
+        if number_node.tag == _NULL and number_node.value in ("", "~", "null", "Null", "NULL"):
+            self.fail(number_node, path, "the entry is empty", expected)
+        # Deliberately the raw text whatever the resolved tag: unquoted
+        # +12065550100 is an int to YAML 1.1, but what the user wrote is a number.
+        return number_node, description, path
