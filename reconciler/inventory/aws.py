@@ -1,0 +1,249 @@
+"""The boto3 inventory adapter: the only module of the product that imports boto3.
+
+Costs, per target (DESIGN.md, "Performance targets"): ceil(n / 1000) calls of
+ListPhoneNumbersV2, ceil(f / 1000) calls of ListFlowAssociations per instance,
+and one DescribePhoneNumber per number the plan would release, never one per
+managed number (a Terraform-style refresh would describe every number).
+
+Endpoints, credentials and the region come from the standard AWS settings
+(``AWS_ENDPOINT_URL_CONNECT``, profiles, environment); the region of each
+client is the region of the target's ARN. Every botocore error is mapped to
+``reconciler.errors`` here, at this one boundary (``map_error``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import boto3
+import botocore
+import botocore.config
+import botocore.exceptions
+
+from ..desired import normalize_number
+from ..errors import (
+    AccessDeniedError,
+    AwsError,
+    CredentialsError,
+    InvalidRequestError,
+    NotFoundError,
+    PermanentAwsError,
+    TransientAwsError,
+)
+from ..model import Inventory, LiveNumber, NumberStatus, Target
+from ..pacing import Pacer
+from . import NumberState
+
+__all__ = ["ConnectInventory", "client_factory", "map_error"]
+
+PAGE_SIZE = 1000  # MaxResult1000: the largest page ListPhoneNumbersV2 allows
+
+# AWS error code -> our class. Codes from botocore's Connect model; anything
+# else falls back on the HTTP status (5xx transient, 4xx permanent).
+_CODES: dict[str, type[AwsError]] = {
+    "ThrottlingException": TransientAwsError,
+    "TooManyRequestsException": TransientAwsError,
+    "InternalServiceException": TransientAwsError,
+    "ServiceUnavailableException": TransientAwsError,
+    "AccessDeniedException": AccessDeniedError,
+    "UnrecognizedClientException": CredentialsError,
+    "InvalidSignatureException": CredentialsError,
+    "ExpiredTokenException": CredentialsError,
+    "ResourceNotFoundException": NotFoundError,
+    "InvalidParameterException": InvalidRequestError,
+    "InvalidRequestException": InvalidRequestError,
+}
+
+# botocore's own (non-HTTP-response) errors, most specific first.
+_BOTOCORE: tuple[tuple[type[Exception], type[AwsError], str], ...] = (
+    (
+        botocore.exceptions.NoCredentialsError,
+        CredentialsError,
+        "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
+    ),
+    (botocore.exceptions.PartialCredentialsError, CredentialsError, "incomplete AWS credentials"),
+    (botocore.exceptions.ProfileNotFound, CredentialsError, "AWS profile not found"),
+    (botocore.exceptions.NoRegionError, CredentialsError, "no AWS region configured"),
+    (botocore.exceptions.ConnectTimeoutError, TransientAwsError, "connection timed out"),
+    (botocore.exceptions.ReadTimeoutError, TransientAwsError, "read timed out"),
+    (botocore.exceptions.EndpointConnectionError, TransientAwsError, "cannot reach the endpoint"),
+    (botocore.exceptions.ConnectionClosedError, TransientAwsError, "connection closed"),
+    (botocore.exceptions.ConnectionError, TransientAwsError, "connection failed"),
+    (botocore.exceptions.HTTPClientError, TransientAwsError, "HTTP client error"),
+    (botocore.exceptions.ParamValidationError, InvalidRequestError, "invalid request parameter"),
+    (botocore.exceptions.BotoCoreError, PermanentAwsError, "AWS SDK error"),
+)
+
+
+def map_error(exc: Exception, operation: str) -> AwsError:
+    """Our error for a botocore/boto3 exception raised by ``operation``."""
+    if isinstance(exc, botocore.exceptions.ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        message = str(error.get("Message", "")) or str(exc)
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        cls = _CODES.get(code) or (TransientAwsError if status >= 500 else PermanentAwsError)
+        hint = _HINTS.get(cls, "")
+        return cls(f"{operation} failed: {code}: {message}{hint}", operation=operation, code=code)
+    for kind, cls, what in _BOTOCORE:
+        if isinstance(exc, kind):
+            hint = _HINTS.get(cls, "")
+            return cls(
+                f"{operation} failed: {what}: {exc}{hint}",
+                operation=operation,
+                code=type(exc).__name__,
+            )
+    return PermanentAwsError(f"{operation} failed: {exc}", operation=operation)
+
+
+_HINTS: dict[type[AwsError], str] = {
+    TransientAwsError: " (retried with backoff; try again later)",
+    AccessDeniedError: " (grant the IAM permission connect:<operation> to this identity)",
+    CredentialsError: " (see the standard AWS settings: AWS_PROFILE, AWS_REGION, ...)",
+}
+
+ClientFactory = Callable[[str], Any]
+
+
+def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
+    """Build Connect clients per region with botocore's standard retry mode.
+
+    ``max_attempts`` (total attempts) defaults to the standard AWS setting
+    (``AWS_MAX_ATTEMPTS`` or the profile's ``max_attempts``; 3 if unset).
+    """
+    retries: dict[str, Any] = {"mode": "standard"}
+    if max_attempts is not None:
+        retries["total_max_attempts"] = max_attempts
+    config = botocore.config.Config(retries=retries, user_agent_extra="connect-numbers")
+
+    def make(region: str) -> Any:
+        try:
+            return boto3.session.Session().client("connect", region_name=region, config=config)
+        except Exception as exc:  # profile/credential problems surface here
+            raise map_error(exc, "CreateClient") from exc
+
+    return make
+
+
+class ConnectInventory:
+    """``InventoryReader`` over the real Connect API (or the bundled emulator)."""
+
+    def __init__(self, *, pacer: Pacer | None = None, clients: ClientFactory | None = None):
+        self._pacer = pacer or Pacer()
+        self._make_client = clients or client_factory()
+        self._clients: dict[str, Any] = {}
+
+    def _client(self, region: str) -> Any:
+        client = self._clients.get(region)
+        if client is None:
+            client = self._make_client(region)
+            # Pace every HTTP attempt, retries included: AWS counts them all.
+            client.meta.events.register("before-send.connect", self._before_send)
+            self._clients[region] = client
+        return client
+
+    def _before_send(self, event_name: str, **_: Any) -> None:
+        self._pacer.acquire(event_name.rsplit(".", 1)[-1])
+
+    def _call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
+        client = self._client(region)
+        method = getattr(client, botocore.xform_name(operation))
+        try:
+            result: dict[str, Any] = method(**params)
+        except Exception as exc:
+            raise map_error(exc, operation) from exc
+        return result
+
+    def _pages(
+        self, region: str, operation: str, items: str, token_key: str, **params: Any
+    ) -> Iterator[dict[str, Any]]:
+        token: str | None = None
+        while True:
+            page = self._call(region, operation, **params, **({token_key: token} if token else {}))
+            yield from page.get(items, [])
+            token = page.get("NextToken")
+            if not token:
+                return
+
+    def list_numbers(self, targets: Sequence[Target]) -> Inventory:
+        numbers: list[LiveNumber] = []
+        for target in targets:
+            listed = list(
+                self._pages(
+                    target.region,
+                    "ListPhoneNumbersV2",
+                    "ListPhoneNumbersSummaryList",
+                    "NextToken",
+                    TargetArn=target.arn,
+                    MaxResults=PAGE_SIZE,
+                )
+            )
+            flows = self._flows(target, {s.get("InstanceId") for s in listed} - {None})
+            numbers.extend(_live(s, target, flows) for s in listed)
+        return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
+
+    def _flows(self, target: Target, instance_ids: set[Any]) -> dict[str, list[str]]:
+        """Phone-number ARN -> flow ARNs, from ListFlowAssociations per instance."""
+        if target.kind == "instance":
+            instance_ids = instance_ids | {target.resource_id}
+        flows: dict[str, list[str]] = defaultdict(list)
+        for instance_id in sorted(instance_ids):
+            for item in self._pages(
+                target.region,
+                "ListFlowAssociations",
+                "FlowAssociationSummaryList",
+                "NextToken",
+                InstanceId=instance_id,
+                ResourceType="VOICE_PHONE_NUMBER",
+                MaxResults=PAGE_SIZE,
+            ):
+                if item.get("ResourceId") and item.get("FlowId"):
+                    flows[item["ResourceId"]].append(item["FlowId"])
+        return flows
+
+    def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
+        states: dict[str, NumberState | None] = {}
+        for n in numbers:
+            region = Target(arn=n.target_arn).region
+            try:
+                answer = self._call(region, "DescribePhoneNumber", PhoneNumberId=n.phone_number_id)
+            except NotFoundError:
+                states[n.phone_number_id] = None  # released meanwhile: it is gone
+                continue
+            summary = answer.get("ClaimedPhoneNumberSummary", {})
+            status = summary.get("PhoneNumberStatus", {})
+            try:
+                value = NumberStatus(status.get("Status", ""))
+            except ValueError:
+                # An unknown status is not CLAIMED: the planner will skip it.
+                value = NumberStatus.FAILED
+            states[n.phone_number_id] = NumberState(status=value, message=status.get("Message"))
+        return states
+
+
+def _live(summary: dict[str, Any], target: Target, flows: Mapping[str, list[str]]) -> LiveNumber:
+    raw = summary.get("PhoneNumber", "")
+    try:
+        number = normalize_number(raw)
+    except ValueError as exc:
+        # Never guess: a number we cannot compare with numbers.yaml could be
+        # released by mistake, so the whole read fails instead.
+        raise PermanentAwsError(
+            f"ListPhoneNumbersV2 returned {raw!r} ({summary.get('PhoneNumberId')}), which is not "
+            f"a valid phone number ({exc}); refusing to plan against it",
+            operation="ListPhoneNumbersV2",
+        ) from exc
+    arn = summary.get("PhoneNumberArn", "")
+    return LiveNumber(
+        phone_number=number,
+        phone_number_id=summary["PhoneNumberId"],
+        phone_number_arn=arn,
+        target_arn=summary.get("TargetArn") or target.arn,
+        instance_id=summary.get("InstanceId"),
+        country_code=summary.get("PhoneNumberCountryCode"),
+        number_type=summary.get("PhoneNumberType"),
+        description=summary.get("PhoneNumberDescription"),
+        flows=tuple(sorted(flows.get(arn, ()))),
+    )

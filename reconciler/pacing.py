@@ -1,0 +1,86 @@
+"""Client-side pacing: one token bucket per API operation.
+
+Amazon Connect throttles each phone-number API at 2 requests per second with a
+burst of 5 by default (Service Quotas, "Rate of ... API requests"). Pacing on
+our side keeps throttling rare instead of relying on retries. The clock and the
+sleep are injected so tests are deterministic; the buckets are thread-safe and
+can be shared process-wide (the Pulumi provider serves calls from 4 threads).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_BURST", "DEFAULT_RATE", "Pacer", "RateLimit"]
+
+DEFAULT_RATE = 2.0
+DEFAULT_BURST = 5
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RateLimit:
+    """``rate`` requests per second sustained, ``burst`` at once. ``rate=None`` disables."""
+
+    rate: float | None = DEFAULT_RATE
+    burst: int = DEFAULT_BURST
+
+    def __post_init__(self) -> None:
+        if self.rate is not None and self.rate <= 0:
+            raise ValueError("rate must be positive (or None to disable pacing)")
+        if self.burst < 1:
+            raise ValueError("burst must be at least 1")
+
+
+class _Bucket:
+    def __init__(self, limit: RateLimit, now: float) -> None:
+        self.limit = limit
+        self.tokens = float(limit.burst)
+        self.stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take a token; return how long the caller must wait before using it."""
+        rate = self.limit.rate
+        assert rate is not None
+        self.tokens = min(float(self.limit.burst), self.tokens + (now - self.stamp) * rate)
+        self.stamp = now
+        self.tokens -= 1.0
+        return 0.0 if self.tokens >= 0 else -self.tokens / rate
+
+
+class Pacer:
+    """Per-operation token buckets. ``acquire(op)`` blocks until ``op`` may be sent."""
+
+    def __init__(
+        self,
+        default: RateLimit | None = None,
+        overrides: dict[str, RateLimit] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._default = default or RateLimit()
+        self._overrides = dict(overrides or {})
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, _Bucket] = {}
+        self._lock = threading.Lock()
+        self.waited = 0.0  # total seconds slept, for benchmarks and tests
+
+    def acquire(self, operation: str) -> None:
+        limit = self._overrides.get(operation, self._default)
+        if limit.rate is None:
+            return
+        with self._lock:
+            now = self._clock()
+            bucket = self._buckets.get(operation)
+            if bucket is None:
+                bucket = self._buckets[operation] = _Bucket(limit, now)
+            delay = bucket.reserve(now)
+            self.waited += delay
+        # Sleep outside the lock: the reservation is already ours, so other
+        # threads queue behind it in order without holding each other up.
+        if delay > 0:
+            self._sleep(delay)

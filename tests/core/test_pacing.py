@@ -1,0 +1,86 @@
+"""Client-side pacing (pacing.py) with a fake clock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from reconciler.pacing import Pacer, RateLimit
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_burst_then_the_sustained_rate() -> None:
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=t.sleep)
+    for _ in range(5):
+        pacer.acquire("ListPhoneNumbersV2")
+    assert t.sleeps == []
+    for _ in range(4):
+        pacer.acquire("ListPhoneNumbersV2")
+    assert t.sleeps == pytest.approx([0.5, 0.5, 0.5, 0.5])
+    assert t.now == pytest.approx(2.0)  # 9 calls: 5 at once, then 2 per second
+
+
+def test_buckets_are_per_operation_and_overridable() -> None:
+    t = FakeTime()
+    pacer = Pacer(
+        RateLimit(rate=2.0, burst=1),
+        {"DescribePhoneNumber": RateLimit(rate=10.0, burst=1)},
+        clock=t.clock,
+        sleep=t.sleep,
+    )
+    pacer.acquire("ListPhoneNumbersV2")
+    pacer.acquire("DescribePhoneNumber")
+    assert t.sleeps == []  # separate buckets
+    pacer.acquire("DescribePhoneNumber")
+    assert t.sleeps == pytest.approx([0.1])
+
+
+def test_disabled_pacing_never_sleeps() -> None:
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=None), clock=t.clock, sleep=t.sleep)
+    for _ in range(100):
+        pacer.acquire("X")
+    assert t.sleeps == []
+
+
+def test_threads_share_the_budget() -> None:
+    """20 calls from 4 threads at 2/s burst 5 wait 7.5 s in total, in order."""
+    t = FakeTime()
+    lock = threading.Lock()
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        with lock:
+            waits.append(seconds)
+
+    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=sleep)
+    threads = [
+        threading.Thread(target=lambda: [pacer.acquire("Op") for _ in range(5)]) for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # The clock never moves, so reservations queue: waits 0.5, 1.0, ... 7.5.
+    assert sorted(waits) == pytest.approx([0.5 * i for i in range(1, 16)])
+
+
+def test_invalid_limits() -> None:
+    with pytest.raises(ValueError):
+        RateLimit(rate=0)
+    with pytest.raises(ValueError):
+        RateLimit(burst=0)
