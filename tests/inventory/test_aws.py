@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gzip
-import json
 import time
-from pathlib import Path
 from typing import Any
 
 import botocore
 import botocore.exceptions
+import botocore.session
 import pytest
 
 from reconciler import errors, service
@@ -132,12 +130,9 @@ def test_unknown_target_is_not_found(emulator_factory: Any) -> None:
 
 
 def _model_error_codes() -> set[str]:
-    root = Path(botocore.__file__).parent / "data" / "connect"
-    path = next(root.glob("*/service-2.json*"))
-    raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
-    model = json.loads(raw)
+    model = botocore.session.get_session().get_service_model("connect")
     used = ["ListPhoneNumbersV2", "ListFlowAssociations", "DescribePhoneNumber"]
-    return {e["shape"] for op in used for e in model["operations"][op]["errors"]}
+    return {e.name for op in used for e in model.operation_model(op).error_shapes}
 
 
 @pytest.mark.parametrize("code", sorted(_model_error_codes()))
