@@ -14,6 +14,8 @@ mapped into this tree at one boundary each and chained with ``from exc``.
             ├── CredentialsError   no usable credentials / region / endpoint
             ├── AccessDeniedError  the caller lacks an IAM permission
             ├── NotFoundError      an instance or number does not exist
+            ├── ConflictError      the number is busy (IN_PROGRESS) or a token was reused
+            ├── QuotaExceededError AWS's own rolling quota refused a claim or release
             └── InvalidRequestError AWS rejected a parameter
 
 A refused plan is not an error: the planner returns a ``Plan`` whose
@@ -25,6 +27,7 @@ from __future__ import annotations
 __all__ = [
     "AccessDeniedError",
     "AwsError",
+    "ConflictError",
     "ConnectNumbersError",
     "CredentialsError",
     "InputError",
@@ -33,6 +36,7 @@ __all__ = [
     "NotFoundError",
     "NumbersFileError",
     "PermanentAwsError",
+    "QuotaExceededError",
     "TransientAwsError",
 ]
 
@@ -104,6 +108,14 @@ class AccessDeniedError(PermanentAwsError):
 
 class NotFoundError(PermanentAwsError):
     """A target instance or a phone number does not exist (or not in this region/account)."""
+
+
+class ConflictError(PermanentAwsError):
+    """ResourceInUseException or IdempotencyException: not now, or not with this token."""
+
+
+class QuotaExceededError(PermanentAwsError):
+    """AWS refused a claim or release: the account's rolling limit is spent."""
 
 
 class InvalidRequestError(PermanentAwsError):

@@ -17,6 +17,7 @@ __all__ = [
     "DEFAULT_MAX_RELEASES",
     "E164_PATTERN",
     "Action",
+    "ApplyReport",
     "DesiredNumber",
     "DesiredState",
     "HistoryEvent",
@@ -25,6 +26,7 @@ __all__ = [
     "LiveNumber",
     "Missing",
     "NumberStatus",
+    "OutcomeStatus",
     "Plan",
     "Policy",
     "QuotaPolicy",
@@ -32,6 +34,7 @@ __all__ = [
     "Refusal",
     "RefusalCode",
     "Release",
+    "ReleaseOutcome",
     "Skipped",
     "Target",
 ]
@@ -373,3 +376,57 @@ class Plan:
     def has_changes(self) -> bool:
         """True when apply would act: at least one release. Drift alone is not a change."""
         return bool(self.releases)
+
+    @property
+    def plan_id(self) -> str:
+        """A stable id of this plan: what it was made from, when, and what it releases.
+
+        Release client tokens derive from it, so a retried or resumed apply of the
+        same plan can never release a number twice (AWS's idempotency).
+        """
+        import hashlib
+
+        digest = hashlib.sha256()
+        parts = [iso(self.created_at) or "", self.numbers_fingerprint, self.inventory_fingerprint]
+        parts.extend(r.phone_number_id for r in self.releases)
+        digest.update("\n".join(parts).encode())
+        return "plan-" + digest.hexdigest()[:20]
+
+
+class OutcomeStatus(StrEnum):
+    """What apply did with one planned release."""
+
+    RELEASED = "released"  # released now, recorded `done`
+    ALREADY_DONE = "already_done"  # a previous run of this plan released it
+    SKIPPED = "skipped"  # no longer safe to release (state changed): not touched
+    FAILED = "failed"  # AWS refused or the outcome is unknown: see message
+    NOT_ATTEMPTED = "not_attempted"  # apply stopped before reaching it
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReleaseOutcome:
+    phone_number: str
+    phone_number_id: str
+    status: OutcomeStatus
+    message: str = ""
+    at: datetime | None = None
+    client_token: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ApplyReport:
+    """The result of an apply: one outcome per planned release, and why it stopped."""
+
+    plan_id: str
+    outcomes: tuple[ReleaseOutcome, ...]
+    stopped: str | None = None  # why apply stopped early (a permanent error, a refusal)
+    refusals: tuple[Refusal, ...] = ()
+
+    def count(self, status: OutcomeStatus) -> int:
+        return sum(1 for o in self.outcomes if o.status is status)
+
+    @property
+    def ok(self) -> bool:
+        """Every planned release is done (now or before) or was safely skipped."""
+        bad = (OutcomeStatus.FAILED, OutcomeStatus.NOT_ATTEMPTED)
+        return self.stopped is None and not any(o.status in bad for o in self.outcomes)

@@ -38,7 +38,15 @@ from .model import (
     iso,
 )
 
-__all__ = ["managed_numbers", "plan", "release_candidates"]
+__all__ = [
+    "client_token",
+    "managed_numbers",
+    "plan",
+    "quota_gate",
+    "release_blocker",
+    "release_candidates",
+    "staleness",
+]
 
 
 def managed_numbers(desired: DesiredState, inventory: Inventory) -> list[LiveNumber]:
@@ -210,3 +218,78 @@ def _refusals(
             )
         )
     return tuple(refusals)
+
+
+# --- Apply-time decisions -------------------------------------------------------
+# The executor performs I/O; these pure functions decide for it.
+
+
+def client_token(plan_id: str, phone_number_id: str) -> str:
+    """ReleasePhoneNumber's ClientToken: deterministic, so a retried or resumed apply
+    of the same plan can never release twice (AWS: same token = same request)."""
+    return f"{plan_id}/{phone_number_id}"
+
+
+def staleness(saved: Plan, fresh: Plan, settled: frozenset[str]) -> tuple[str, ...]:
+    """What changed between a reviewed plan and a plan made now; empty when still valid.
+
+    ``settled`` are the ids this plan already released (or attempted: the outcome
+    of an interrupted release is unknown), which are expected to be gone now.
+    """
+    changes: list[str] = []
+    if saved.numbers_fingerprint != fresh.numbers_fingerprint:
+        changes.append(
+            f"{fresh.numbers_file} changed since the plan was made "
+            f"({saved.numbers_fingerprint[:19]} -> {fresh.numbers_fingerprint[:19]})"
+        )
+    if set(saved.targets) != set(fresh.targets):
+        changes.append("the targets changed")
+    old = {r.phone_number_id: r for r in saved.releases}
+    new = {r.phone_number_id: r for r in fresh.releases}
+    for pid, r in sorted(new.items(), key=lambda kv: kv[1].phone_number):
+        if pid not in old:
+            changes.append(f"{r.phone_number} ({pid}) would now be released but is not in the plan")
+        elif set(r.flows) != set(old[pid].flows):
+            changes.append(
+                f"{r.phone_number}: its flows changed since the plan was made "
+                f"({', '.join(old[pid].flows) or 'none'} -> {', '.join(r.flows) or 'none'})"
+            )
+    for pid, r in sorted(old.items(), key=lambda kv: kv[1].phone_number):
+        if pid not in new and pid not in settled:
+            changes.append(f"{r.phone_number} ({pid}) is planned for release but no longer is")
+    kept_then = {k.phone_number_id for k in saved.keeps}
+    kept_now = {k.phone_number_id for k in fresh.keeps}
+    for k in sorted(fresh.keeps, key=lambda k: k.phone_number):
+        if k.phone_number_id not in kept_then:
+            changes.append(f"{k.phone_number} ({k.phone_number_id}) is newly kept")
+    for k in sorted(saved.keeps, key=lambda k: k.phone_number):
+        if k.phone_number_id not in kept_now:
+            changes.append(f"{k.phone_number} ({k.phone_number_id}) was kept and is gone")
+    return tuple(changes)
+
+
+def release_blocker(
+    release: Release, current: LiveNumber | None, desired: DesiredState
+) -> str | None:
+    """Why a planned release must not happen now (state changed), or None if safe."""
+    if any(d.phone_number == release.phone_number for d in desired.numbers):
+        return f"{release.phone_number} is now in {desired.source}"
+    if current is None:
+        return "no longer claimed (released or moved by someone else)"
+    if current.phone_number != release.phone_number:
+        return f"id {release.phone_number_id} now belongs to {current.phone_number}"
+    if current.target_arn != release.target_arn:
+        return f"moved to {current.target_arn}"
+    if current.status is not NumberStatus.CLAIMED:
+        return _skip_reason(current)
+    return None
+
+
+def quota_gate(
+    history: Iterable[HistoryEvent], desired: DesiredState, *, now: datetime, planned: int
+) -> Refusal | None:
+    """Re-check the rolling quota just before releasing (the ledger may have grown)."""
+    report = quota.assess(history, desired.quota, now=now, planned=planned)
+    if report.allowed:
+        return None
+    return Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report))

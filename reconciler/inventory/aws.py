@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -26,10 +27,12 @@ from ..desired import normalize_number
 from ..errors import (
     AccessDeniedError,
     AwsError,
+    ConflictError,
     CredentialsError,
     InvalidRequestError,
     NotFoundError,
     PermanentAwsError,
+    QuotaExceededError,
     TransientAwsError,
 )
 from ..model import Inventory, LiveNumber, NumberStatus, Target
@@ -52,6 +55,9 @@ _CODES: dict[str, type[AwsError]] = {
     "InvalidSignatureException": CredentialsError,
     "ExpiredTokenException": CredentialsError,
     "ResourceNotFoundException": NotFoundError,
+    "ResourceInUseException": ConflictError,
+    "IdempotencyException": ConflictError,
+    "ServiceQuotaExceededException": QuotaExceededError,
     "InvalidParameterException": InvalidRequestError,
     "InvalidRequestException": InvalidRequestError,
 }
@@ -181,7 +187,7 @@ class ConnectInventory:
                 )
             )
             flows = self._flows(target, {s.get("InstanceId") for s in listed} - {None})
-            numbers.extend(_live(s, target, flows) for s in listed)
+            numbers.extend(_live(s, target.arn, flows) for s in listed)
         return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
 
     def _flows(self, target: Target, instance_ids: set[Any]) -> dict[str, list[str]]:
@@ -206,24 +212,37 @@ class ConnectInventory:
     def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
         states: dict[str, NumberState | None] = {}
         for n in numbers:
-            region = Target(arn=n.target_arn).region
-            try:
-                answer = self._call(region, "DescribePhoneNumber", PhoneNumberId=n.phone_number_id)
-            except NotFoundError:
-                states[n.phone_number_id] = None  # released meanwhile: it is gone
-                continue
-            summary = answer.get("ClaimedPhoneNumberSummary", {})
-            status = summary.get("PhoneNumberStatus", {})
-            try:
-                value = NumberStatus(status.get("Status", ""))
-            except ValueError:
-                # An unknown status is not CLAIMED: the planner will skip it.
-                value = NumberStatus.FAILED
-            states[n.phone_number_id] = NumberState(status=value, message=status.get("Message"))
+            current = self.lookup(n.phone_number_id, region=Target(arn=n.target_arn).region)
+            states[n.phone_number_id] = (
+                None
+                if current is None or current.status is None
+                else NumberState(status=current.status, message=current.status_message)
+            )
         return states
 
+    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
+        """The current state of one number (DescribePhoneNumber); None if it is gone."""
+        try:
+            answer = self._call(region, "DescribePhoneNumber", PhoneNumberId=phone_number_id)
+        except NotFoundError:
+            return None
+        summary = answer.get("ClaimedPhoneNumberSummary", {})
+        status = summary.get("PhoneNumberStatus", {})
+        try:
+            value = NumberStatus(status.get("Status", ""))
+        except ValueError:
+            value = NumberStatus.FAILED
+        number = _live(summary, "", {})
+        return replace(number, status=value, status_message=status.get("Message"))
 
-def _live(summary: dict[str, Any], target: Target, flows: Mapping[str, list[str]]) -> LiveNumber:
+    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+        """ReleasePhoneNumber with an idempotency token (irreversible)."""
+        self._call(
+            region, "ReleasePhoneNumber", PhoneNumberId=phone_number_id, ClientToken=client_token
+        )
+
+
+def _live(summary: dict[str, Any], target_arn: str, flows: Mapping[str, list[str]]) -> LiveNumber:
     raw = summary.get("PhoneNumber", "")
     try:
         number = normalize_number(raw)
@@ -240,7 +259,7 @@ def _live(summary: dict[str, Any], target: Target, flows: Mapping[str, list[str]
         phone_number=number,
         phone_number_id=summary["PhoneNumberId"],
         phone_number_arn=arn,
-        target_arn=summary.get("TargetArn") or target.arn,
+        target_arn=summary.get("TargetArn") or target_arn,
         instance_id=summary.get("InstanceId"),
         country_code=summary.get("PhoneNumberCountryCode"),
         number_type=summary.get("PhoneNumberType"),
