@@ -1,26 +1,287 @@
-"""The history store behind ``--ledger``: a JSON Lines file of claims and releases.
+"""The history store behind ``--ledger``: the ``Ledger`` protocol and its JSON Lines file.
 
-One event per line: ``{"action": "release", "phone_number": "+12065550199",
-"at": "2026-06-01T12:00:00Z", ...}``; more keys are allowed. A line whose
-``status`` is present and is not ``done`` (an intent, a failure) is not a
-completed action and is not counted. Every other bad line is an error naming
-the file and the line: an undercounted history would let a plan breach the
-quota, so nothing is silently dropped. The one exception is a torn last line
-(a crash mid-write leaves no trailing newline): it is reported as a warning.
+The file format
+---------------
+One JSON object per line. The product writes::
+
+    {"action": "release", "phone_number": "+12065550199", "at": "2026-06-01T12:00:00Z",
+     "status": "done", "phone_number_id": "...", "target_arn": "...", "plan_id": "...",
+     "client_token": "..."}
+
+plus ``error`` and ``message`` when set, plus any ``extra`` keys. ``at`` is UTC
+with a ``Z`` (microseconds only when not zero). Hand-written history may carry
+just ``action``, ``phone_number`` and ``at``.
+
+Only completed actions count against the rolling quota: a line whose ``status``
+is ``done``, or that has no ``status`` at all (hand-written history). An
+``intent`` or a ``failed`` line is not counted; the executor reads them through
+``Ledger.records()`` to resume after a crash. Every other bad line is an error
+naming the file and the line: an undercounted history would let a plan breach
+the quota, so nothing is silently dropped.
+
+Crashes
+-------
+A record is one ``os.write`` of the whole line on a descriptor opened with
+``O_APPEND``, then ``os.fsync``: ``append`` returns only once the line is on
+disk, and concurrent appenders never interleave inside a line. A crash mid-write
+can still leave a torn last line with no newline. Reading reports it as a
+warning. The next append first closes it with a newline and a ``repair`` record
+(``{"status": "repair", "repair": "torn_line", "line": N, ...}``), so the new
+record never glues onto the fragment; from then on the reader reports the
+fragment (a bad line directly followed by a repair record) as a warning on
+every read, until someone removes both lines.
+
+Two applies at once
+-------------------
+``FileLedger.lock(owner)`` holds ``flock(LOCK_EX)`` on the sidecar ``PATH.lock``
+for the whole apply, and fails fast, naming the holder, when another apply holds
+it. The operating system drops a flock when its process dies, so a crashed
+apply never leaves a stale lock behind. An apply takes the lock, *then* reads
+the history and re-checks the quota, so two applies cannot spend the same
+headroom. Keep the ledger on a local disk (or NFS with working locks).
 """
 
 from __future__ import annotations
 
+import fcntl
+import getpass
 import json
+import logging
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import unquote, urlparse
 
-from .errors import LedgerFileError
+from .errors import ConnectNumbersError, InputError, LedgerFileError
 from .model import E164_PATTERN, Action, HistoryEvent
 
-__all__ = ["History", "parse_history", "parse_time", "read_history"]
+__all__ = [
+    "FileLedger",
+    "History",
+    "Ledger",
+    "LedgerLock",
+    "LedgerLockedError",
+    "LedgerRecord",
+    "LedgerWriteError",
+    "LockHolder",
+    "RecordStatus",
+    "UnsupportedLedgerError",
+    "default_owner",
+    "format_time",
+    "open_ledger",
+    "parse_history",
+    "parse_time",
+    "read_history",
+]
+
+_log = logging.getLogger(__name__)
+
+# The status of the record a later append writes to close a torn last line.
+_REPAIR = "repair"
+
+# How long a lock attempt waits for a holder that has just taken the lock to
+# write its name (or for one that is releasing it to finish) before giving up.
+_LOCK_SETTLE_SECONDS = 0.2
+
+
+# -- errors (kept here until the lead moves them into errors.py) -----------------
+
+
+class LedgerLockedError(ConnectNumbersError):
+    """Another apply holds the ledger's lock: wait for it to finish, then run again.
+
+    Nobody's fault and no input to fix. ``holder`` is what the holder wrote into
+    the lock file (None if it had not written it yet).
+    """
+
+    def __init__(
+        self, path: str, lock_path: str, holder: LockHolder | None, *, same_process: bool = False
+    ) -> None:
+        self.path = path
+        self.lock_path = lock_path
+        self.holder = holder
+        self.same_process = same_process
+        if same_process:
+            assert holder is not None
+            thread = f", thread {holder.thread}" if holder.thread else ""
+            text = (
+                f"{path}: the ledger is locked by {holder.describe()} in this same process"
+                f"{thread}; one process runs one apply on a ledger at a time. "
+                "Wait for it to finish"
+            )
+        else:
+            who = (
+                holder.describe()
+                if holder is not None
+                else f"a process that has not written its name into {lock_path} yet"
+            )
+            text = (
+                f"{path}: the ledger is locked by another apply: {who}. "
+                "Wait for it to finish; if that process is gone, the lock frees itself "
+                "(the operating system releases it when the process exits), so just run "
+                f"again. Lock file: {lock_path}"
+            )
+        super().__init__(text)
+
+
+class LedgerWriteError(ConnectNumbersError):
+    """A record could not be made durable (disk full, I/O error): it is NOT recorded.
+
+    Stop the apply: an action whose record is not on disk must not be reported
+    done. Fix the disk, then run again; the executor resumes from the records.
+    """
+
+
+class UnsupportedLedgerError(InputError):
+    """``--ledger`` names a kind of store this version cannot use (``s3://`` for now)."""
+
+
+# -- values ------------------------------------------------------------------------
+
+
+class RecordStatus(StrEnum):
+    """The statuses the product writes. Only ``done`` counts; any other string is allowed."""
+
+    INTENT = "intent"
+    DONE = "done"
+    FAILED = "failed"
+
+
+# The keys a record writes itself; ``extra`` may not reuse them.
+_RECORD_KEYS = (
+    "action",
+    "phone_number",
+    "at",
+    "status",
+    "phone_number_id",
+    "target_arn",
+    "plan_id",
+    "client_token",
+    "error",
+    "message",
+)
+_OPTIONAL_TEXT = ("phone_number_id", "target_arn", "plan_id", "client_token", "error", "message")
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 UTC with a ``Z``; microseconds only when not zero. Raises ValueError."""
+    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
+        raise ValueError(f"expected a timezone-aware UTC datetime, got {moment!r}")
+    # isoformat, not strftime: strftime does not pad years before 1000 on glibc.
+    return moment.replace(tzinfo=None).isoformat() + "Z"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LedgerRecord:
+    """One line of the ledger: a claim or release and how far it got.
+
+    ``status`` is ``intent`` (written before the API call), ``done`` (after it
+    succeeded; the only status counted against the quota), ``failed`` (with
+    ``error``), or any other string, which is kept and never counted.
+    ``action`` may be given as ``"claim"``/``"release"``; it is stored as an
+    ``Action``. ``extra`` holds more JSON keys; it is copied and frozen.
+    """
+
+    action: Action | str
+    phone_number: str
+    at: datetime
+    status: str
+    phone_number_id: str | None = None
+    target_arn: str | None = None
+    plan_id: str | None = None
+    client_token: str | None = None
+    error: str | None = None
+    message: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        try:
+            action = Action(self.action)
+        except ValueError:
+            raise ValueError(f"action {self.action!r}: expected 'claim' or 'release'") from None
+        object.__setattr__(self, "action", action)
+        if not isinstance(self.phone_number, str) or not E164_PATTERN.match(self.phone_number):
+            raise ValueError(f"phone_number {self.phone_number!r}: expected E.164, +12065550100")
+        if not isinstance(self.at, datetime):
+            raise ValueError(f"at {self.at!r}: expected a datetime")
+        format_time(self.at)
+        object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+        if not isinstance(self.status, str) or not self.status:
+            raise ValueError(f"status {self.status!r}: expected a non-empty string")
+        if self.status == _REPAIR:
+            raise ValueError(f"status {_REPAIR!r} is reserved for torn-line repair records")
+        for name in _OPTIONAL_TEXT:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"{name} {value!r}: expected a string or None")
+        clash = sorted(k for k in self.extra if not isinstance(k, str) or k in _RECORD_KEYS)
+        if clash:
+            raise ValueError(f"extra keys {clash!r} are not strings or clash with record keys")
+        try:
+            # A JSON round trip both proves the values serialize and detaches
+            # them from the caller's (mutable) objects.
+            copied = json.loads(json.dumps(dict(self.extra), allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"extra is not JSON: {exc}") from None
+        object.__setattr__(self, "extra", MappingProxyType(copied))
+
+    @property
+    def counted(self) -> bool:
+        """Whether this record is a completed action that counts against the quota."""
+        return self.status == RecordStatus.DONE
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object written to disk, keys in their documented order."""
+        record: dict[str, Any] = {
+            "action": str(self.action),
+            "phone_number": self.phone_number,
+            "at": format_time(self.at),
+            "status": str(self.status),
+            "phone_number_id": self.phone_number_id,
+            "target_arn": self.target_arn,
+            "plan_id": self.plan_id,
+            "client_token": self.client_token,
+        }
+        if self.error is not None:
+            record["error"] = self.error
+        if self.message is not None:
+            record["message"] = self.message
+        record.update(self.extra)
+        return record
+
+    def to_line(self) -> bytes:
+        """One line of ASCII (a torn write can then never split a UTF-8 character)."""
+        return (json.dumps(self.to_dict(), ensure_ascii=True) + "\n").encode("ascii")
+
+    @classmethod
+    def from_dict(cls, record: Mapping[str, Any]) -> LedgerRecord:
+        """Parse a raw record (as ``Ledger.records()`` returns). Raises ValueError.
+
+        A record with no ``status`` is hand-written history of completed
+        actions, so it becomes ``done``, as the reader counts it.
+        """
+        try:
+            at = parse_time(record.get("at"))
+        except ValueError as exc:
+            raise ValueError(f"at {record.get('at')!r}: {exc}") from None
+        status = record.get("status", RecordStatus.DONE.value)
+        fields: dict[str, Any] = {name: record.get(name) for name in _OPTIONAL_TEXT}
+        return cls(
+            action=str(record.get("action")),
+            phone_number=record.get("phone_number"),  # type: ignore[arg-type]  # checked there
+            at=at,
+            status=status,
+            extra={k: v for k, v in record.items() if k not in _RECORD_KEYS},
+            **fields,
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -28,6 +289,111 @@ class History:
     events: tuple[HistoryEvent, ...]
     warnings: tuple[str, ...] = ()
     source: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockHolder:
+    """Who holds a ledger lock, as written into the lock file."""
+
+    owner: str
+    pid: int | None = None
+    host: str | None = None
+    since: datetime | None = None
+    thread: str | None = None
+
+    def describe(self) -> str:
+        facts = []
+        if self.pid is not None:
+            facts.append(f"pid {self.pid}")
+        if self.host:
+            facts.append(f"on {self.host}")
+        if self.since is not None:
+            facts.append(f"since {format_time(self.since)}")
+        return f"{self.owner!r} ({' '.join(facts)})" if facts else repr(self.owner)
+
+    def to_text(self) -> str:
+        holder = {
+            "owner": self.owner,
+            "pid": self.pid,
+            "host": self.host,
+            "since": format_time(self.since) if self.since else None,
+            "thread": self.thread,
+        }
+        return json.dumps(holder) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> LockHolder | None:
+        """The holder named by a lock file's text; None if it is empty or unreadable."""
+        if not text.strip():
+            return None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            # Someone wrote the lock file by hand: show it as it is.
+            return cls(owner=text.strip()[:200])
+        if not isinstance(data, dict):
+            return cls(owner=text.strip()[:200])
+        pid = data.get("pid")
+        try:
+            since = parse_time(data.get("since"))
+        except ValueError:
+            since = None
+        return cls(
+            owner=str(data.get("owner") or "unknown"),
+            pid=pid if isinstance(pid, int) else None,
+            host=data.get("host") if isinstance(data.get("host"), str) else None,
+            since=since,
+            thread=data.get("thread") if isinstance(data.get("thread"), str) else None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LedgerLock:
+    """A held ledger lock (what ``Ledger.lock()`` yields)."""
+
+    path: str
+    lock_path: str | None
+    holder: LockHolder
+
+
+# -- the protocol --------------------------------------------------------------------
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """A durable history of claims and releases.
+
+    Backends: ``FileLedger`` (JSON Lines). S3 and CloudTrail come later; a
+    read-only backend raises from ``append`` and ``lock``.
+    """
+
+    @property
+    def source(self) -> str:
+        """Where the history lives, for messages and the plan (a path, a URL)."""
+        ...
+
+    def exists(self) -> bool:
+        """Whether the history has been started (``read`` of a missing one may raise)."""
+        ...
+
+    def read(self) -> History:
+        """Completed events (``done`` or no status), in order, and warnings."""
+        ...
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every raw record, including intents, failures and repairs, in order."""
+        ...
+
+    def append(self, record: LedgerRecord) -> None:
+        """Add a record; it is durable when this returns. Raises LedgerWriteError."""
+        ...
+
+    def lock(self, owner: str) -> AbstractContextManager[LedgerLock]:
+        """Hold the ledger exclusively for a whole apply; fail fast if it is held."""
+        ...
+
+
+# -- reading -------------------------------------------------------------------------
 
 
 def parse_time(text: object) -> datetime:
@@ -40,12 +406,49 @@ def parse_time(text: object) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _event(record: object) -> tuple[HistoryEvent | None, str | None]:
+def _is_repair(line: str) -> bool:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(record, dict) and record.get("status") == _REPAIR
+
+
+def _scan(
+    text: list[str], source: str, warnings: list[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each JSON object line with its number; torn lines become warnings, others errors."""
+    for index, line in enumerate(text):
+        number = index + 1
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(text) and not line.endswith("\n"):
+                warnings.append(
+                    f"{source}:{number}: ignored a torn last line (no newline, not valid JSON: "
+                    f"{exc.msg}), as a crash mid-write leaves; check it and remove it"
+                )
+                continue
+            if index + 1 < len(text) and _is_repair(text[index + 1]):
+                warnings.append(
+                    f"{source}:{number}: ignored a torn line (not valid JSON: {exc.msg}) that "
+                    f"a crash mid-write left and a later append closed (repair record on line "
+                    f"{number + 1}); check whether the action it recorded happened, then "
+                    "remove both lines"
+                )
+                continue
+            raise LedgerFileError(source, f"not valid JSON ({exc.msg})", line=number) from exc
+        if not isinstance(record, dict):
+            raise LedgerFileError(source, "expected a JSON object", line=number)
+        yield number, record
+
+
+def _event(record: dict[str, Any]) -> tuple[HistoryEvent | None, str | None]:
     """The event of one record, or None if not a completed action; or an error text."""
-    if not isinstance(record, dict):
-        return None, "expected a JSON object"
     status = record.get("status")
-    if status is not None and status != "done":
+    if status is not None and status != RecordStatus.DONE:
         return None, None
     try:
         action = Action(str(record.get("action")))
@@ -63,22 +466,9 @@ def _event(record: object) -> tuple[HistoryEvent | None, str | None]:
 
 def parse_history(lines: Iterable[str], source: str) -> History:
     """Parse JSON Lines text (each item one line, with its newline if it had one)."""
-    text = list(lines)
     events: list[HistoryEvent] = []
     warnings: list[str] = []
-    for number, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if number == len(text) and not line.endswith("\n"):
-                warnings.append(
-                    f"{source}:{number}: ignored a torn last line (no newline, not valid JSON: "
-                    f"{exc.msg}), as a crash mid-write leaves; check it and remove it"
-                )
-                continue
-            raise LedgerFileError(source, f"not valid JSON ({exc.msg})", line=number) from exc
+    for number, record in _scan(list(lines), source, warnings):
         event, error = _event(record)
         if error is not None:
             raise LedgerFileError(source, error, line=number)
@@ -87,19 +477,350 @@ def parse_history(lines: Iterable[str], source: str) -> History:
     return History(events=tuple(events), warnings=tuple(warnings), source=source)
 
 
-def read_history(path: str | os.PathLike[str]) -> History:
-    """Read a JSON Lines ledger file. A missing file is an error, not an empty history."""
-    source = os.fspath(path)
+def _missing(source: str) -> LedgerFileError:
+    return LedgerFileError(
+        source,
+        "does not exist; a missing history would undercount the quota. "
+        f"To start a new history, create it empty (touch {source})",
+    )
+
+
+def _read_lines(source: str) -> list[str]:
     try:
         with open(source, encoding="utf-8", newline="\n") as handle:
-            return parse_history(handle, source)
+            return list(handle)
     except FileNotFoundError as exc:
-        raise LedgerFileError(
-            source,
-            "does not exist; a missing history would undercount the quota. "
-            f"To start a new history, create it empty (touch {source})",
-        ) from exc
+        raise _missing(source) from exc
     except UnicodeDecodeError as exc:
         raise LedgerFileError(source, f"is not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
         raise LedgerFileError(source, f"cannot read: {exc.strerror}") from exc
+
+
+def read_history(path: str | os.PathLike[str]) -> History:
+    """Read a JSON Lines ledger file. A missing file is an error, not an empty history."""
+    source = os.fspath(path)
+    return parse_history(_read_lines(source), source)
+
+
+# -- the JSON Lines backend ------------------------------------------------------------
+
+# Locks this process holds, by the real path of their lock file. flock already
+# refuses a second open file description, but some filesystems (NFS) emulate
+# flock with per-process POSIX locks, which a second thread would get again.
+_HELD: dict[str, LockHolder] = {}
+_HELD_GUARD = threading.Lock()
+# Appends of this process, for the same reason: one at a time through the
+# ledger file's short flock.
+_APPEND_GUARD = threading.Lock()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def default_owner(what: str) -> str:
+    """A lock owner naming the person and machine: ``"apply plan-1 by ana@ci-7"``."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = "unknown"
+    return f"{what} by {user}@{socket.gethostname()}"
+
+
+def _fsync_directory(path: str) -> None:
+    # A new file's name lives in its directory: without this, a crash right
+    # after creating the ledger could lose the file with its first records.
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_all(fd: int) -> bytes:
+    chunks = []
+    offset = 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+class FileLedger:
+    """The ledger as a local JSON Lines file (``--ledger PATH``).
+
+    A missing file: ``read`` and ``records`` raise LedgerFileError ("does not
+    exist ... create it empty") when ``must_exist`` is true (the default, the
+    rule for plans: a mistyped path must not read as an empty history and
+    undercount the quota); with ``must_exist=False`` they return an empty
+    history (with a warning) and ``[]``. ``lock`` and ``append`` always create
+    the file (an apply starts a new history), fsync its directory, and say so in
+    ``notices``.
+
+    Holds no open file between calls; ``clock`` stamps lock files and repair
+    records (tests pass a fixed one).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        must_exist: bool = True,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.path = os.fspath(path)
+        self.lock_path = self.path + ".lock"
+        self.must_exist = must_exist
+        self._clock = clock
+        self._notices: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"FileLedger({self.path!r}, must_exist={self.must_exist})"
+
+    @property
+    def source(self) -> str:
+        return self.path
+
+    @property
+    def notices(self) -> tuple[str, ...]:
+        """What writing did besides appending (created the file, closed a torn line)."""
+        return tuple(self._notices)
+
+    def exists(self) -> bool:
+        return os.path.exists(self.path)
+
+    # reading
+
+    def _lines(self) -> list[str] | None:
+        if not self.must_exist and not os.path.exists(self.path):
+            return None
+        return _read_lines(self.path)
+
+    def read(self) -> History:
+        lines = self._lines()
+        if lines is None:
+            return History(
+                events=(),
+                warnings=(f"{self.path}: does not exist yet; starting a new, empty history",),
+                source=self.path,
+            )
+        return parse_history(lines, self.path)
+
+    def records(self) -> list[dict[str, Any]]:
+        lines = self._lines()
+        if lines is None:
+            return []
+        return [record for _, record in _scan(lines, self.path, [])]
+
+    # writing
+
+    def append(self, record: LedgerRecord) -> None:
+        if not isinstance(record, LedgerRecord):
+            raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
+        line = record.to_line()
+        what = f"the {record.status} record of the {record.action} of {record.phone_number}"
+        fd = self._open()
+        try:
+            # The write itself needs no lock (one O_APPEND write). The tail check
+            # does: while another appender's write is in flight, the file can
+            # briefly end mid-line, and we must not "repair" that. So check and
+            # write under a short flock of the ledger file itself (not the
+            # apply's PATH.lock), and fsync after it, so fsyncs still overlap.
+            with _APPEND_GUARD:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    self._close_torn_tail(fd)
+                    self._write(fd, line, what)
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+            os.fsync(fd)
+        except OSError as exc:
+            raise LedgerWriteError(
+                f"{self.path}: cannot append {what} ({exc.strerror}); it is NOT recorded. "
+                "Stop, fix the disk, then run again"
+            ) from exc
+        finally:
+            os.close(fd)
+
+    def _open(self) -> int:
+        """A read-write O_APPEND descriptor; creates the file (and says so) if missing."""
+        flags = os.O_RDWR | os.O_APPEND | os.O_CLOEXEC
+        for _ in range(2):
+            try:
+                return os.open(self.path, flags)
+            except FileNotFoundError:
+                pass  # created below
+            except OSError as exc:
+                raise LedgerFileError(
+                    self.path, f"cannot open for writing: {exc.strerror}"
+                ) from exc
+            try:
+                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue  # another process created it just now: open that one
+            except FileNotFoundError as exc:
+                folder = os.path.dirname(os.path.abspath(self.path))
+                raise LedgerFileError(
+                    self.path, f"cannot create: the directory {folder} does not exist"
+                ) from exc
+            except OSError as exc:
+                raise LedgerFileError(self.path, f"cannot create: {exc.strerror}") from exc
+        else:
+            raise LedgerFileError(self.path, "cannot open: it keeps appearing and disappearing")
+        try:
+            os.fsync(fd)
+            _fsync_directory(self.path)
+        except OSError as exc:
+            os.close(fd)
+            raise LedgerWriteError(
+                f"{self.path}: created, but cannot make it durable ({exc.strerror})"
+            ) from exc
+        notice = f"{self.path}: did not exist; created it, starting a new, empty history"
+        self._notices.append(notice)
+        _log.warning("%s", notice)
+        return fd
+
+    def _write(self, fd: int, data: bytes, what: str) -> None:
+        # One write of the whole line: with O_APPEND the kernel places it at the
+        # end atomically, so concurrent appenders never interleave. Writing the
+        # rest of a short write would land after someone else's line, so a short
+        # write is an error; the next append closes the torn line it leaves.
+        written = os.write(fd, data)
+        if written != len(data):
+            raise LedgerWriteError(
+                f"{self.path}: wrote only {written} of {len(data)} bytes of {what}; it is NOT "
+                "recorded. Stop, fix the disk (is it full?), then run again"
+            )
+
+    def _close_torn_tail(self, fd: int) -> None:
+        size = os.fstat(fd).st_size
+        if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+            return
+        # Rare (after a crash mid-write): read it all to name the line.
+        data = _read_all(fd)
+        start = data.rfind(b"\n") + 1
+        line = data.count(b"\n") + 1
+        fragment = data[start:]
+        if not fragment:
+            return  # it ended with a newline after all
+        try:
+            json.loads(fragment)
+            complete = True
+        except ValueError:
+            complete = False
+        state = "is complete and kept" if complete else "is ignored from now on"
+        repair = {
+            "status": _REPAIR,
+            "repair": "torn_line",
+            "line": line,
+            "bytes": len(fragment),
+            "at": format_time(self._clock()),
+            "message": f"line {line} had no newline (a crash mid-write); this record closes it",
+        }
+        payload = b"\n" + json.dumps(repair, ensure_ascii=True).encode("ascii") + b"\n"
+        self._write(fd, payload, "a repair record")
+        notice = (
+            f"{self.path}:{line}: the last line had no newline ({len(fragment)} bytes, as a "
+            f"crash mid-write leaves) and {state}; closed it with a newline and a repair "
+            f"record on line {line + 1} before appending"
+        )
+        self._notices.append(notice)
+        _log.warning("%s", notice)
+
+    # locking
+
+    @contextmanager
+    def lock(self, owner: str) -> Iterator[LedgerLock]:
+        """Hold ``PATH.lock`` exclusively until the block ends; fail fast if held.
+
+        Creates the ledger file if it does not exist (once the lock is held).
+        Raises LedgerLockedError naming the holder; LedgerFileError if the lock
+        file cannot be opened or locked.
+        """
+        if not isinstance(owner, str) or not owner.strip():
+            raise ValueError("the lock owner must be a non-empty string")
+        holder = LockHolder(
+            owner=owner,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            since=self._clock(),
+            thread=threading.current_thread().name,
+        )
+        key = os.path.realpath(self.lock_path)
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None:
+                raise LedgerLockedError(self.path, self.lock_path, held, same_process=True)
+            _HELD[key] = holder
+        try:
+            fd = self._flock(holder)
+            try:
+                if not os.path.exists(self.path):
+                    os.close(self._open())  # an apply starts a new history
+                yield LedgerLock(path=self.path, lock_path=self.lock_path, holder=holder)
+            finally:
+                # Emptied so a stale name never misleads; the file itself stays,
+                # because unlinking a lock file races with the next locker.
+                try:
+                    os.ftruncate(fd, 0)
+                finally:
+                    os.close(fd)  # releases the flock
+        finally:
+            with _HELD_GUARD:
+                _HELD.pop(key, None)
+
+    def _flock(self, holder: LockHolder) -> int:
+        try:
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise LedgerFileError(
+                self.lock_path, f"cannot open the ledger's lock file: {exc.strerror}"
+            ) from exc
+        try:
+            deadline = time.monotonic() + _LOCK_SETTLE_SECONDS
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    other = LockHolder.parse(_read_all(fd).decode("utf-8", "replace"))
+                    # An empty lock file means the holder has just taken the lock
+                    # and not yet named itself, or is releasing it: look again.
+                    if other is not None or time.monotonic() >= deadline:
+                        raise LedgerLockedError(self.path, self.lock_path, other) from None
+                    time.sleep(0.01)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, holder.to_text().encode("utf-8"), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise LedgerFileError(
+                self.lock_path,
+                f"cannot lock ({exc.strerror}); keep the ledger on a local disk or a "
+                "filesystem with working locks",
+            ) from exc
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+
+def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
+    """The ledger a ``--ledger`` value names: a path (or ``file://`` URL) for now."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise UnsupportedLedgerError("--ledger: expected a path to a JSON Lines history file")
+    if "://" in spec:
+        url = urlparse(spec)
+        scheme = url.scheme.lower()
+        if scheme == "file" and url.netloc in ("", "localhost") and url.path:
+            return FileLedger(unquote(url.path), must_exist=must_exist)
+        if scheme == "s3":
+            raise UnsupportedLedgerError(
+                f"{spec}: S3 ledgers are not supported yet; use a local JSON Lines file "
+                "(--ledger history.jsonl)"
+            )
+        raise UnsupportedLedgerError(
+            f"{spec}: unknown kind of ledger {scheme}://; use a local JSON Lines file path"
+        )
+    return FileLedger(spec, must_exist=must_exist)

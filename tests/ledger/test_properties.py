@@ -1,0 +1,95 @@
+"""Whatever is written, reading gives back exactly the completed events, in order."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.ledger import FileLedger, LedgerRecord
+from reconciler.model import E164_PATTERN, Action, HistoryEvent
+
+RESERVED = {"action", "phone_number", "at", "status", "phone_number_id", "target_arn"}
+RESERVED |= {"plan_id", "client_token", "error", "message"}
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+optional_text = st.none() | st.text()
+
+records = st.builds(
+    LedgerRecord,
+    action=st.sampled_from(Action),
+    phone_number=st.from_regex(E164_PATTERN, fullmatch=True),
+    at=st.datetimes(timezones=st.just(UTC)),
+    status=st.sampled_from(["intent", "done", "failed", "skipped"])
+    | st.text(min_size=1).filter(lambda s: s != "repair"),
+    phone_number_id=optional_text,
+    target_arn=optional_text,
+    plan_id=optional_text,
+    client_token=optional_text,
+    error=optional_text,
+    message=optional_text,
+    extra=st.dictionaries(st.text().filter(lambda k: k not in RESERVED), json_values, max_size=3),
+)
+
+
+def _done(written: list[LedgerRecord]) -> tuple[HistoryEvent, ...]:
+    return tuple(
+        HistoryEvent(action=Action(r.action), phone_number=r.phone_number, at=r.at)
+        for r in written
+        if r.status == "done"
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(records, max_size=8))
+def test_reading_gives_back_exactly_the_done_events_in_order(written: list[LedgerRecord]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = FileLedger(os.path.join(folder, "h.jsonl"), must_exist=False)
+        for item in written:
+            ledger.append(item)
+        history = ledger.read()
+        assert history.events == _done(written)
+        assert len(history.warnings) == (0 if written else 1)  # else: "does not exist yet"
+        raw = ledger.records()
+        assert raw == [item.to_dict() for item in written]
+        assert [LedgerRecord.from_dict(item) for item in raw] == written
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.lists(records, max_size=4),
+    torn=records,
+    cut=st.floats(min_value=0, max_value=1, exclude_max=True),
+    after=st.lists(records, min_size=1, max_size=4),
+)
+def test_a_crash_mid_write_loses_only_the_torn_record(
+    before: list[LedgerRecord], torn: LedgerRecord, cut: float, after: list[LedgerRecord]
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        ledger = FileLedger(os.path.join(folder, "h.jsonl"), must_exist=False)
+        for item in before:
+            ledger.append(item)
+        line = torn.to_line()
+        keep = 1 + int(cut * (len(line) - 1))  # 1 .. len-1 bytes: never the newline
+        with open(ledger.path, "ab") as handle:
+            handle.write(line[:keep])
+        complete = keep == len(line) - 1  # everything but the newline: a whole record
+        for item in after:
+            ledger.append(item)
+        history = ledger.read()
+        assert history.events == _done([*before, *([torn] if complete else []), *after])
+        assert len(history.warnings) == (0 if complete else 1)
+        assert len(ledger.notices) == (
+            2 if before else 1
+        )  # created it (if it did); closed the line
