@@ -13,9 +13,9 @@ from typing import NoReturn
 
 import click
 
-from . import __version__, desired, ledger, render, service
+from . import __version__, desired, ledger, planfile, render, service
 from .errors import ConnectNumbersError
-from .model import HistoryEvent, Plan, Policy
+from .model import HistoryEvent, Plan, Policy, ReleaseOutcome
 from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
@@ -26,6 +26,10 @@ EXIT_CHANGES = 2
 EXIT_REFUSED = 3
 
 
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_ERROR)
@@ -34,7 +38,11 @@ def _fail(message: str) -> NoReturn:
 def _load_history(path: str | None) -> list[HistoryEvent]:
     if path is None:
         return []
-    history = ledger.read_history(path)
+    return _history_of(ledger.open_ledger(path))
+
+
+def _history_of(store: ledger.Ledger) -> list[HistoryEvent]:
+    history = store.read()
     for warning in history.warnings:
         click.echo(f"warning: {warning}", err=True)
     return list(history.events)
@@ -159,12 +167,140 @@ def plan(
         _reader(rate, burst),
         history,
         policy=Policy(allow_mass_release=allow_mass_release),
-        now=datetime.now(UTC),
+        now=_now(),
     )
     click.echo(
         render.render_json(result) if fmt == "json" else render.render_text(result), nl=False
     )
     sys.exit(_exit_code(result, detailed_exitcode))
+
+
+_EPILOG_APPLY = """\b
+Examples:
+  connect-numbers plan --ledger history.jsonl --out plan.json   # review plan.json
+  connect-numbers apply plan.json --ledger history.jsonl        # apply exactly that
+  connect-numbers apply --ledger history.jsonl                  # plan, show, ask 'yes'
+"""
+
+
+def _owner() -> str:
+    import getpass
+    import os
+    import socket
+
+    return f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
+
+
+def _progress(fmt: str):  # type: ignore[no-untyped-def]
+    def show(outcome: ReleaseOutcome) -> None:
+        if fmt == "text":
+            click.echo(render.outcome_line(outcome), err=True)
+
+    return show
+
+
+@cli.command(epilog=_EPILOG_APPLY)
+@click.argument("plan_file", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--numbers",
+    "numbers_file",
+    type=click.Path(dir_okay=False),
+    help="The numbers file (default: the one the saved plan names, else numbers.yaml).",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="JSON Lines history: every release is recorded here before it is reported "
+    "(created if missing).",
+)
+@click.option("--auto-approve", is_flag=True, help="Do not ask for 'yes' (pipelines).")
+@click.option(
+    "--allow-mass-release",
+    is_flag=True,
+    help="Allow more releases than safety.max_releases (when planning here).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Output format of the apply report.",
+)
+@click.option(
+    "--rate",
+    type=float,
+    default=DEFAULT_RATE,
+    show_default=True,
+    help="API requests per second per operation.",
+)
+@click.option(
+    "--burst",
+    type=int,
+    default=DEFAULT_BURST,
+    show_default=True,
+    help="API request burst per operation.",
+)
+def apply(
+    plan_file: str | None,
+    numbers_file: str | None,
+    ledger_path: str,
+    auto_approve: bool,
+    allow_mass_release: bool,
+    fmt: str,
+    rate: float,
+    burst: int,
+) -> None:
+    """Release what a reviewed plan says, recording each release.
+
+    With PLAN_FILE (from `plan --out`), applies exactly that plan, and refuses it
+    if the live inventory or the numbers file changed since. Without it, plans
+    now, shows the plan and asks for `yes` (or --auto-approve).
+    """
+    from .executor import Executor
+
+    store = ledger.open_ledger(ledger_path)
+    history = _history_of(store)  # a missing ledger is an error: it would undercount
+    connect = _reader(rate, burst)
+    if plan_file is not None:
+        saved = planfile.load_plan(plan_file)
+        state = desired.load_desired(numbers_file or saved.numbers_file)
+    else:
+        state = desired.load_desired(numbers_file or "numbers.yaml")
+        saved = service.make_plan(
+            state,
+            connect,
+            history,
+            policy=Policy(allow_mass_release=allow_mass_release),
+            now=_now(),
+        )
+        click.echo(render.render_text(saved), nl=False, err=fmt == "json")
+        if saved.refused:
+            sys.exit(EXIT_REFUSED)
+        if not saved.has_changes:
+            click.echo("No changes: nothing to release.", err=fmt == "json")
+            sys.exit(EXIT_OK)
+        if not auto_approve:
+            click.echo(
+                f"\nRelease {len(saved.releases)} number(s)? This cannot be undone. "
+                "Only 'yes' will be accepted.",
+                err=True,
+            )
+            if click.prompt("Enter a value", default="", show_default=False, err=True) != "yes":
+                _fail("apply cancelled; nothing was released")
+    executor = Executor(
+        connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=_progress(fmt)
+    )
+    report = executor.apply(saved, state)
+    click.echo(
+        render.render_apply_json(report) if fmt == "json" else render.render_apply_text(report),
+        nl=False,
+    )
+    if report.refusals:
+        sys.exit(EXIT_REFUSED)
+    sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
 
 
 @cli.command()

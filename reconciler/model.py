@@ -377,21 +377,6 @@ class Plan:
         """True when apply would act: at least one release. Drift alone is not a change."""
         return bool(self.releases)
 
-    @property
-    def plan_id(self) -> str:
-        """A stable id of this plan: what it was made from, when, and what it releases.
-
-        Release client tokens derive from it, so a retried or resumed apply of the
-        same plan can never release a number twice (AWS's idempotency).
-        """
-        import hashlib
-
-        digest = hashlib.sha256()
-        parts = [iso(self.created_at) or "", self.numbers_fingerprint, self.inventory_fingerprint]
-        parts.extend(r.phone_number_id for r in self.releases)
-        digest.update("\n".join(parts).encode())
-        return "plan-" + digest.hexdigest()[:20]
-
 
 class OutcomeStatus(StrEnum):
     """What apply did with one planned release."""

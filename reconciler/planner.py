@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from . import quota
@@ -230,41 +231,63 @@ def client_token(plan_id: str, phone_number_id: str) -> str:
     return f"{plan_id}/{phone_number_id}"
 
 
-def staleness(saved: Plan, fresh: Plan, settled: frozenset[str]) -> tuple[str, ...]:
-    """What changed between a reviewed plan and a plan made now; empty when still valid.
+def staleness(
+    saved: Plan, desired: DesiredState, listed: Inventory, settled: frozenset[str]
+) -> tuple[str, ...]:
+    """What changed since a reviewed plan was made; empty when it still holds.
 
-    ``settled`` are the ids this plan already released (or attempted: the outcome
-    of an interrupted release is unknown), which are expected to be gone now.
+    ``listed`` is the inventory as listed now (no statuses: describing every
+    candidate again would double apply's API calls; each release re-describes
+    its own number just before it is released). ``settled`` are the ids this
+    plan already released or attempted, which are expected to be gone.
     """
+    released = {r.phone_number_id for r in saved.releases}
+    skipped = {s.phone_number_id for s in saved.skipped}
+    assumed = replace(
+        listed,
+        numbers=tuple(
+            replace(n, status=NumberStatus.CLAIMED) if n.phone_number_id in released else n
+            for n in listed.numbers
+        ),
+    )
+    fresh = plan(desired, assumed, (), policy=saved.policy, now=saved.created_at)
     changes: list[str] = []
-    if saved.numbers_fingerprint != fresh.numbers_fingerprint:
+    if saved.numbers_fingerprint != desired.fingerprint:
         changes.append(
-            f"{fresh.numbers_file} changed since the plan was made "
-            f"({saved.numbers_fingerprint[:19]} -> {fresh.numbers_fingerprint[:19]})"
+            f"{desired.source} changed since the plan was made "
+            f"({saved.numbers_fingerprint[:19]}... -> {desired.fingerprint[:19]}...)"
         )
     if set(saved.targets) != set(fresh.targets):
         changes.append("the targets changed")
     old = {r.phone_number_id: r for r in saved.releases}
-    new = {r.phone_number_id: r for r in fresh.releases}
-    for pid, r in sorted(new.items(), key=lambda kv: kv[1].phone_number):
-        if pid not in old:
-            changes.append(f"{r.phone_number} ({pid}) would now be released but is not in the plan")
-        elif set(r.flows) != set(old[pid].flows):
+    for r in fresh.releases:
+        if r.phone_number_id in old and set(r.flows) != set(old[r.phone_number_id].flows):
+            before = ", ".join(old[r.phone_number_id].flows) or "none"
             changes.append(
-                f"{r.phone_number}: its flows changed since the plan was made "
-                f"({', '.join(old[pid].flows) or 'none'} -> {', '.join(r.flows) or 'none'})"
+                f"{r.phone_number}: its flows changed ({before} -> {', '.join(r.flows) or 'none'})"
             )
-    for pid, r in sorted(old.items(), key=lambda kv: kv[1].phone_number):
-        if pid not in new and pid not in settled:
-            changes.append(f"{r.phone_number} ({pid}) is planned for release but no longer is")
+    now_ids = {r.phone_number_id for r in fresh.releases}
+    for s in fresh.skipped:
+        if s.phone_number_id not in skipped and s.phone_number_id not in released:
+            changes.append(
+                f"{s.phone_number} ({s.phone_number_id}) is newly claimed to a target and is "
+                "not in numbers.yaml"
+            )
+    for r in saved.releases:
+        if r.phone_number_id not in now_ids and r.phone_number_id not in settled:
+            changes.append(f"{r.phone_number} ({r.phone_number_id}) is no longer claimed")
     kept_then = {k.phone_number_id for k in saved.keeps}
     kept_now = {k.phone_number_id for k in fresh.keeps}
-    for k in sorted(fresh.keeps, key=lambda k: k.phone_number):
-        if k.phone_number_id not in kept_then:
-            changes.append(f"{k.phone_number} ({k.phone_number_id}) is newly kept")
-    for k in sorted(saved.keeps, key=lambda k: k.phone_number):
-        if k.phone_number_id not in kept_now:
-            changes.append(f"{k.phone_number} ({k.phone_number_id}) was kept and is gone")
+    changes.extend(
+        f"{k.phone_number} ({k.phone_number_id}) is newly kept"
+        for k in fresh.keeps
+        if k.phone_number_id not in kept_then
+    )
+    changes.extend(
+        f"{k.phone_number} ({k.phone_number_id}) was kept and is gone"
+        for k in saved.keeps
+        if k.phone_number_id not in kept_now
+    )
     return tuple(changes)
 
 

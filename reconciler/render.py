@@ -6,13 +6,24 @@ made from the Plan value alone, so the same plan always renders the same way.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 from typing import Any
 
-from .model import Plan, QuotaReport, iso
+from .model import ApplyReport, OutcomeStatus, Plan, QuotaReport, ReleaseOutcome, iso
 
-__all__ = ["iso", "plan_to_dict", "render_json", "render_text"]
+__all__ = [
+    "apply_to_dict",
+    "iso",
+    "outcome_line",
+    "plan_id",
+    "plan_to_dict",
+    "render_apply_json",
+    "render_apply_text",
+    "render_json",
+    "render_text",
+]
 
 
 def _day(moment: datetime) -> str:
@@ -102,8 +113,22 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
     }
 
 
+def plan_id(plan: Plan) -> str:
+    """A stable id of the plan's whole JSON form (what was reviewed, byte for byte).
+
+    Release client tokens derive from it, so a retried or resumed apply of the
+    same plan can never release a number twice (AWS treats the same token as the
+    same request), and a saved plan edited after review no longer matches its id.
+    """
+    canonical = json.dumps(plan_to_dict(plan), sort_keys=True, separators=(",", ":"))
+    return "plan-" + hashlib.sha256(canonical.encode()).hexdigest()[:20]
+
+
 def render_json(plan: Plan) -> str:
-    return json.dumps(plan_to_dict(plan), indent=2) + "\n"
+    """The plan JSON with its id: also the format of saved plan files."""
+    data = plan_to_dict(plan)
+    data["plan_id"] = plan_id(plan)
+    return json.dumps(data, indent=2) + "\n"
 
 
 def _flow_name(arn: str) -> str:
@@ -183,3 +208,53 @@ def render_text(plan: Plan) -> str:
         for refusal in plan.refusals:
             out.append(f"  [{refusal.code.value}] {refusal.message}")
     return "\n".join(out) + "\n"
+
+
+def apply_to_dict(report: ApplyReport) -> dict[str, Any]:
+    return {
+        "plan_id": report.plan_id,
+        "ok": report.ok,
+        "stopped": report.stopped,
+        "counts": {s.value: report.count(s) for s in OutcomeStatus},
+        "outcomes": [
+            {
+                "phone_number": o.phone_number,
+                "phone_number_id": o.phone_number_id,
+                "status": o.status.value,
+                "message": o.message,
+                "at": iso(o.at),
+                "client_token": o.client_token,
+            }
+            for o in report.outcomes
+        ],
+        "refusals": [{"code": r.code.value, "message": r.message} for r in report.refusals],
+    }
+
+
+def render_apply_json(report: ApplyReport) -> str:
+    return json.dumps(apply_to_dict(report), indent=2) + "\n"
+
+
+def outcome_line(outcome: ReleaseOutcome) -> str:
+    """One progress line per release, as apply goes."""
+    return f"{outcome.status.value:>13}  {outcome.phone_number}  {outcome.message}"
+
+
+def render_apply_text(report: ApplyReport) -> str:
+    counts = ", ".join(
+        f"{report.count(s)} {s.value.replace('_', ' ')}" for s in OutcomeStatus if report.count(s)
+    )
+    lines = []
+    if report.ok:
+        lines.append(f"Apply complete ({report.plan_id}): {counts or 'nothing to do'}.")
+    else:
+        lines.append(
+            f"Apply stopped ({report.plan_id}): {report.stopped or 'some releases failed'}."
+        )
+        lines.append(f"  {counts}.")
+        for o in report.outcomes:
+            if o.status in (OutcomeStatus.FAILED, OutcomeStatus.NOT_ATTEMPTED):
+                lines.append(f"  {o.status.value}: {o.phone_number}: {o.message}")
+    for refusal in report.refusals:
+        lines.append(f"  [{refusal.code.value}] {refusal.message}")
+    return "\n".join(lines) + "\n"

@@ -55,6 +55,7 @@ class FakeInventory:
         self.numbers = list(numbers)
         self.list_calls = 0
         self.describe_calls = 0
+        self.released: dict[str, str] = {}  # client token -> phone_number_id
 
     def list_numbers(self, targets: Sequence[Target]) -> Inventory:
         arns = {t.arn for t in targets}
@@ -80,3 +81,26 @@ class FakeInventory:
                 )
             )
         return result
+
+    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
+        self.describe_calls += 1
+        for n in self.numbers:
+            if n.phone_number_id == phone_number_id:
+                return replace(n, status=n.status or NumberStatus.CLAIMED)
+        return None
+
+    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+        """Remove the number; the same token again is a success, as in AWS."""
+        from ..errors import ConflictError, NotFoundError
+
+        if client_token in self.released:
+            if self.released[client_token] != phone_number_id:
+                raise ConflictError("IdempotencyException", code="IdempotencyException")
+            return
+        found = [n for n in self.numbers if n.phone_number_id == phone_number_id]
+        if not found:
+            raise NotFoundError("ResourceNotFoundException", code="ResourceNotFoundException")
+        if found[0].status not in (None, NumberStatus.CLAIMED):
+            raise ConflictError("ResourceInUseException", code="ResourceInUseException")
+        self.numbers.remove(found[0])
+        self.released[client_token] = phone_number_id

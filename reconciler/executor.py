@@ -1,0 +1,292 @@
+"""The executor: applies a reviewed Plan, one release at a time, recording each one.
+
+Order of work, under the ledger's exclusive lock (one apply at a time):
+
+1. refuse a refused plan; re-list the inventory and refuse a stale plan
+   (``planner.staleness``), naming what changed;
+2. re-check the rolling quota for what is left against the ledger;
+3. for each pending release: re-check the quota for one more action, describe
+   the number (still claimed, same id, still not desired: ``planner.release_blocker``),
+   append an ``intent`` record, call ReleasePhoneNumber with the deterministic
+   client token, then append ``done`` (or ``failed``) before reporting it.
+
+A crash between the intent and the outcome leaves an intent without a ``done``.
+The next run of the same plan retries that release with the same client token,
+which AWS treats as the same request, so a number is never released twice and
+a release that happened is recorded. Decisions are the core's; this module only
+sequences I/O.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from . import planner, render
+from .errors import (
+    ConnectNumbersError,
+    NotFoundError,
+    PermanentAwsError,
+    TransientAwsError,
+)
+from .inventory import InventoryReader
+from .ledger import Ledger, LedgerRecord
+from .model import (
+    Action,
+    ApplyReport,
+    DesiredState,
+    HistoryEvent,
+    LiveNumber,
+    OutcomeStatus,
+    Plan,
+    Refusal,
+    Release,
+    ReleaseOutcome,
+    Target,
+)
+
+__all__ = ["Connect", "Executor", "RetryPolicy", "StalePlanError"]
+
+_T = TypeVar("_T")
+
+
+class StalePlanError(ConnectNumbersError):
+    """The live inventory or numbers file changed since the plan was made: plan again."""
+
+    def __init__(self, plan_id: str, changes: Iterable[str]) -> None:
+        self.changes = tuple(changes)
+        listed = "\n".join(f"  - {c}" for c in self.changes)
+        super().__init__(
+            f"the saved plan {plan_id} is stale: what it was made from has changed:\n{listed}\n"
+            "Nothing was released. Run `connect-numbers plan` again and review the new plan."
+        )
+
+
+class Connect(InventoryReader, Protocol):
+    """What the executor needs from Connect: read, look up one number, release one."""
+
+    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None: ...
+
+    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None: ...
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryPolicy:
+    """Our retries on top of botocore's: the same client token makes each one safe."""
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 20.0
+
+    def delay(self, attempt: int) -> float:
+        # Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter").
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+class Executor:
+    def __init__(
+        self,
+        *,
+        connect: Connect,
+        ledger: Ledger,
+        clock: Callable[[], datetime],
+        owner: str,
+        on_outcome: Callable[[ReleaseOutcome], None] | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._connect = connect
+        self._ledger = ledger
+        self._clock = clock
+        self._owner = owner
+        self._on_outcome = on_outcome or (lambda _: None)
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+
+    def apply(self, plan: Plan, desired: DesiredState) -> ApplyReport:
+        """Apply ``plan``; ``desired`` is numbers.yaml as it is now (checked against the plan)."""
+        plan_id = render.plan_id(plan)
+        if plan.refused:
+            return self._stopped(plan, plan.releases, "the plan is refused", plan.refusals)
+        with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
+            records = self._ledger.records()
+            mine = [r for r in records if r.get("plan_id") == plan_id]
+            done = {str(r.get("phone_number_id")) for r in mine if r.get("status") == "done"}
+            attempted = {str(r.get("phone_number_id")) for r in mine} - done
+            self._check_fresh(plan, desired, frozenset(done | attempted))
+
+            history = list(self._ledger.read().events)
+            outcomes: list[ReleaseOutcome] = [
+                self._emit(r, OutcomeStatus.ALREADY_DONE, "released by an earlier run of this plan")
+                for r in plan.releases
+                if r.phone_number_id in done
+            ]
+            pending = [r for r in plan.releases if r.phone_number_id not in done]
+            gate = planner.quota_gate(history, desired, now=self._clock(), planned=len(pending))
+            if gate is not None:
+                return self._stopped(
+                    plan, pending, "the quota no longer allows it", (gate,), outcomes
+                )
+            for index, release in enumerate(pending):
+                outcome, stop = self._release_one(
+                    plan_id, release, desired, history, release.phone_number_id in attempted
+                )
+                outcomes.append(outcome)
+                if stop is not None:
+                    rest = [self._not_attempted(r, stop) for r in pending[index + 1 :]]
+                    return ApplyReport(
+                        plan_id=plan_id, outcomes=tuple(outcomes + rest), stopped=stop
+                    )
+            return ApplyReport(plan_id=plan_id, outcomes=tuple(outcomes))
+
+    # -- steps -----------------------------------------------------------------------
+
+    def _check_fresh(self, plan: Plan, desired: DesiredState, settled: frozenset[str]) -> None:
+        listed = self._connect.list_numbers([Target(arn=arn) for arn in plan.targets])
+        changes = planner.staleness(plan, desired, listed, settled)
+        if changes:
+            raise StalePlanError(render.plan_id(plan), changes)
+
+    def _release_one(
+        self,
+        plan_id: str,
+        release: Release,
+        desired: DesiredState,
+        history: list[HistoryEvent],
+        resumed: bool,
+    ) -> tuple[ReleaseOutcome, str | None]:
+        """Release one number; return its outcome and, if apply must stop, why."""
+        token = planner.client_token(plan_id, release.phone_number_id)
+        gate = planner.quota_gate(history, desired, now=self._clock(), planned=1)
+        if gate is not None:
+            stop = f"quota: {gate.message}"
+            return self._not_attempted(release, stop), stop
+        region = Target(arn=release.target_arn).region
+        try:
+            current = self._call(
+                lambda: self._connect.lookup(release.phone_number_id, region=region)
+            )
+        except ConnectNumbersError as exc:
+            return self._failed(plan_id, release, token, exc, known=True)
+        blocker = planner.release_blocker(release, current, desired)
+        if blocker is not None and not (resumed and current is None):
+            self._record(plan_id, release, token, "skipped", message=blocker)
+            return self._emit(release, OutcomeStatus.SKIPPED, blocker, token=token), None
+
+        # An interrupted earlier attempt whose number is gone: retrying with the same
+        # token asks AWS whether that attempt was ours; NotFound means it was not.
+        self._record(plan_id, release, token, "intent")
+        try:
+            self._call(
+                lambda: self._connect.release(
+                    release.phone_number_id, region=region, client_token=token
+                )
+            )
+        except NotFoundError:
+            reason = "no longer claimed (released by someone else)"
+            self._record(plan_id, release, token, "skipped", message=reason)
+            return self._emit(release, OutcomeStatus.SKIPPED, reason, token=token), None
+        except ConnectNumbersError as exc:
+            return self._failed(plan_id, release, token, exc, known=False)
+        at = self._clock()
+        self._record(plan_id, release, token, "done", at=at)
+        history.append(
+            HistoryEvent(action=Action.RELEASE, phone_number=release.phone_number, at=at)
+        )
+        note = "released (confirmed an interrupted earlier attempt)" if resumed else "released"
+        return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
+
+    def _call(self, operation: Callable[[], _T]) -> _T:
+        """Run ``operation``, retrying transient errors with backoff."""
+        for attempt in range(self._retry.attempts):
+            try:
+                return operation()
+            except TransientAwsError:
+                if attempt + 1 == self._retry.attempts:
+                    raise
+                self._sleep(self._retry.delay(attempt))
+        raise AssertionError("unreachable")
+
+    def _failed(
+        self, plan_id: str, release: Release, token: str, exc: ConnectNumbersError, *, known: bool
+    ) -> tuple[ReleaseOutcome, str]:
+        if known or isinstance(exc, PermanentAwsError):
+            message = f"not released: {exc}"
+        else:
+            message = (
+                f"outcome unknown: {exc}. Run apply again: the same client token makes the "
+                "retry safe, and a release that happened will be recorded"
+            )
+        self._record(plan_id, release, token, "failed", message=message)
+        return self._emit(release, OutcomeStatus.FAILED, message, token=token), (
+            f"{release.phone_number}: {message}"
+        )
+
+    # -- records and outcomes ----------------------------------------------------------
+
+    def _record(
+        self,
+        plan_id: str,
+        release: Release,
+        token: str,
+        status: str,
+        *,
+        at: datetime | None = None,
+        message: str | None = None,
+    ) -> None:
+        self._ledger.append(
+            LedgerRecord(
+                action=Action.RELEASE.value,
+                phone_number=release.phone_number,
+                at=at or self._clock(),
+                status=status,
+                phone_number_id=release.phone_number_id,
+                target_arn=release.target_arn,
+                plan_id=plan_id,
+                client_token=token,
+                message=message,
+            )
+        )
+
+    def _emit(
+        self,
+        release: Release,
+        status: OutcomeStatus,
+        message: str,
+        *,
+        at: datetime | None = None,
+        token: str | None = None,
+    ) -> ReleaseOutcome:
+        outcome = ReleaseOutcome(
+            phone_number=release.phone_number,
+            phone_number_id=release.phone_number_id,
+            status=status,
+            message=message,
+            at=at,
+            client_token=token,
+        )
+        self._on_outcome(outcome)
+        return outcome
+
+    def _not_attempted(self, release: Release, why: str) -> ReleaseOutcome:
+        return self._emit(release, OutcomeStatus.NOT_ATTEMPTED, f"not attempted: {why}")
+
+    def _stopped(
+        self,
+        plan: Plan,
+        releases: Iterable[Release],
+        why: str,
+        refusals: tuple[Refusal, ...],
+        done: list[ReleaseOutcome] | None = None,
+    ) -> ApplyReport:
+        rest = [self._not_attempted(r, why) for r in releases]
+        return ApplyReport(
+            plan_id=render.plan_id(plan),
+            outcomes=tuple((done or []) + rest),
+            stopped=why,
+            refusals=refusals,
+        )

@@ -1,0 +1,147 @@
+"""Saved plans (``plan --out PLAN.json``): the complete plan value, read back exactly.
+
+The file is the plan JSON of ``render.render_json``, which carries the plan id. Reading
+rebuilds the ``Plan`` value and checks the id, so a plan file edited after
+review (a release added, a fingerprint changed) is refused instead of applied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from typing import Any
+
+from .errors import InputError
+from .ledger import parse_time
+from .model import (
+    Keep,
+    Missing,
+    Plan,
+    Policy,
+    QuotaReport,
+    Refusal,
+    RefusalCode,
+    Release,
+    Skipped,
+)
+from .render import plan_id, render_json
+
+__all__ = ["PlanFileError", "load_plan", "plan_from_dict", "write_plan"]
+
+
+class PlanFileError(InputError):
+    """A saved plan file cannot be read, or is not what was reviewed."""
+
+
+def write_plan(plan: Plan, path: str) -> None:
+    """Write atomically: a reader never sees half a plan."""
+    directory = os.path.dirname(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile("w", dir=directory, delete=False, suffix=".tmp") as out:
+        out.write(render_json(plan))
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(out.name, path)
+
+
+def _time(value: Any) -> datetime | None:
+    return None if value is None else parse_time(value)
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """Rebuild a Plan from its JSON form. Raises KeyError/ValueError/TypeError if malformed."""
+    q = data["quota"]
+    policy = data["policy"]
+    created = parse_time(data["created_at"])
+    return Plan(
+        format_version=int(data["format_version"]),
+        created_at=created,
+        numbers_file=str(data["numbers_file"]),
+        numbers_fingerprint=str(data["numbers_fingerprint"]),
+        inventory_fingerprint=str(data["inventory_fingerprint"]),
+        targets=tuple(str(t) for t in data["targets"]),
+        policy=Policy(allow_mass_release=bool(policy["allow_mass_release"])),
+        max_releases=policy["max_releases"],
+        allow_empty=bool(policy["allow_empty"]),
+        releases=tuple(
+            Release(
+                phone_number=r["phone_number"],
+                phone_number_id=r["phone_number_id"],
+                phone_number_arn=r["phone_number_arn"],
+                target_arn=r["target_arn"],
+                description=r.get("description"),
+                number_type=r.get("type"),
+                flows=tuple(r.get("flows", ())),
+                deactivated_flows=tuple(r.get("deactivated_flows", ())),
+            )
+            for r in data["releases"]
+        ),
+        keeps=tuple(
+            Keep(
+                phone_number=k["phone_number"],
+                phone_number_id=k["phone_number_id"],
+                target_arn=k["target_arn"],
+                description=k.get("description"),
+            )
+            for k in data["keeps"]
+        ),
+        missing=tuple(
+            Missing(phone_number=m["phone_number"], description=m.get("description"))
+            for m in data["missing"]
+        ),
+        skipped=tuple(
+            Skipped(
+                phone_number=s["phone_number"],
+                phone_number_id=s["phone_number_id"],
+                target_arn=s["target_arn"],
+                reason=s["reason"],
+            )
+            for s in data["skipped"]
+        ),
+        quota=QuotaReport(
+            limit=q["limit"],
+            used=q["used"],
+            planned=q["planned"],
+            reserve=q["reserve"],
+            window_days=q["window_days"],
+            phone_numbers=q["phone_numbers"],
+            limit_percent=q["limit_percent"],
+            fits_now=q["fits_now"],
+            history_since=_time(q.get("history_since")),
+            history_events=q.get("history_events", 0),
+            next_frees_at=_time(q.get("next_frees_at")),
+            whole_plan_fits_at=_time(q.get("whole_plan_fits_at")),
+            plan_never_fits=bool(q.get("plan_never_fits", False)),
+            claims_blocked_until=_time(q.get("claims_blocked_until")),
+            claims_blocked_after_plan_until=_time(q.get("claims_blocked_after_plan_until")),
+        ),
+        refusals=tuple(
+            Refusal(code=RefusalCode(r["code"]), message=r["message"]) for r in data["refusals"]
+        ),
+    )
+
+
+def load_plan(path: str) -> Plan:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise PlanFileError(f"{path}: cannot read the plan: {exc.strerror}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PlanFileError(f"{path}: not a plan file (invalid JSON: {exc})") from exc
+    if not isinstance(data, dict) or data.get("format_version") != 1:
+        raise PlanFileError(
+            f"{path}: not a connect-numbers plan of format_version 1; "
+            "make one with `connect-numbers plan --out PLAN.json`"
+        )
+    try:
+        plan = plan_from_dict(data)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise PlanFileError(f"{path}: malformed plan file ({type(exc).__name__}: {exc})") from exc
+    if data.get("plan_id") != plan_id(plan):
+        raise PlanFileError(
+            f"{path}: the plan id does not match its content (it was edited after it was "
+            f"made: {data.get('plan_id')} vs {plan_id(plan)}); make a new plan and review it"
+        )
+    return plan

@@ -1,0 +1,262 @@
+"""The executor with the in-memory Connect fake and a real file ledger."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from reconciler import planner, render
+from reconciler.errors import AccessDeniedError, TransientAwsError
+from reconciler.executor import Executor, RetryPolicy, StalePlanError
+from reconciler.inventory import FakeInventory
+from reconciler.ledger import FileLedger, LedgerLockedError, LedgerRecord
+from reconciler.model import Action, NumberStatus, OutcomeStatus, Plan, Policy, RefusalCode
+from reconciler.service import make_plan
+
+from ..core.builders import NOW, desired, events, flow, live
+
+KEEP = "+12065550100"
+DROP = ("+12065550150", "+12065550151", "+12065550152")
+
+
+def fake() -> FakeInventory:
+    return FakeInventory(
+        [live(KEEP, flows=(flow("main"),))]
+        + [live(n, status=None, flows=(flow("promo"),)) for n in DROP]
+    )
+
+
+def make(tmp_path: Path, connect: FakeInventory, **kw: object) -> tuple[Executor, FileLedger]:
+    store = FileLedger(tmp_path / "ledger.jsonl", must_exist=False)
+    clock = iter(NOW + timedelta(seconds=i) for i in range(10_000))
+    executor = Executor(
+        connect=connect,
+        ledger=store,
+        clock=lambda: next(clock),
+        owner="test",
+        sleep=lambda _: None,
+        **kw,  # type: ignore[arg-type]
+    )
+    return executor, store
+
+
+def plan_for(connect: FakeInventory, state=None, history=()) -> Plan:  # type: ignore[no-untyped-def]
+    state = state or desired(KEEP)
+    return make_plan(state, connect, list(history), policy=Policy(), now=NOW)
+
+
+def statuses(store: FileLedger) -> list[tuple[str, str]]:
+    return [(r["phone_number"], r["status"]) for r in store.records()]
+
+
+def test_applies_every_release_recording_intent_then_done(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok and report.count(OutcomeStatus.RELEASED) == 3
+    assert [n.phone_number for n in connect.numbers] == [KEEP]
+    assert statuses(store) == [(n, s) for n in DROP for s in ("intent", "done")]
+    done = [r for r in store.records() if r["status"] == "done"]
+    plan_id = render.plan_id(plan)
+    assert {r["client_token"] for r in done} == {
+        planner.client_token(plan_id, f"id-{n[1:]}") for n in DROP
+    }
+    assert all(r["plan_id"] == plan_id for r in done)
+    # Convergence: planning again against the same inventory and ledger is empty.
+    again = plan_for(connect, history=store.read().events)
+    assert not again.releases and again.quota.used == 3
+
+
+def test_a_refused_plan_releases_nothing(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect, state=desired(KEEP, max_releases=1))
+    assert plan.refused
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP, max_releases=1))
+    assert report.count(OutcomeStatus.NOT_ATTEMPTED) == 3
+    assert [r.code for r in report.refusals] == [RefusalCode.MASS_RELEASE]
+    assert len(connect.numbers) == 4 and not store.exists()
+
+
+def test_a_new_number_makes_a_saved_plan_stale(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    connect.numbers.append(live("+12065550177"))
+    executor, _ = make(tmp_path, connect)
+    with pytest.raises(StalePlanError) as info:
+        executor.apply(plan, desired(KEEP))
+    assert "+12065550177" in str(info.value) and "plan` again" in str(info.value)
+    assert len(connect.numbers) == 5  # nothing released
+
+
+def test_a_changed_numbers_file_makes_a_saved_plan_stale(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    changed = replace(desired(KEEP), fingerprint="sha256:changed")
+    executor, _ = make(tmp_path, connect)
+    with pytest.raises(StalePlanError, match=r"numbers\.yaml changed since the plan was made"):
+        executor.apply(plan, changed)
+
+
+def test_a_changed_flow_makes_a_saved_plan_stale(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    connect.numbers[1] = replace(connect.numbers[1], flows=(flow("vip"),))
+    executor, _ = make(tmp_path, connect)
+    with pytest.raises(StalePlanError, match="its flows changed"):
+        executor.apply(plan, desired(KEEP))
+
+
+def test_quota_spent_since_the_plan_stops_apply_before_any_release(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)  # 3 releases of 20
+    executor, store = make(tmp_path, connect)
+    for event in events(18, days_ago=10):
+        store.append(
+            LedgerRecord(
+                action=event.action, phone_number=event.phone_number, at=event.at, status="done"
+            )
+        )
+    report = executor.apply(plan, desired(KEEP))
+    assert not report.ok and report.stopped == "the quota no longer allows it"
+    assert [r.code for r in report.refusals] == [RefusalCode.QUOTA_EXCEEDED]
+    assert len(connect.numbers) == 4
+
+
+def test_a_number_no_longer_claimable_is_skipped(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    connect.numbers[2] = replace(connect.numbers[2], status=NumberStatus.IN_PROGRESS)
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    by_number = {o.phone_number: o for o in report.outcomes}
+    assert by_number[DROP[1]].status is OutcomeStatus.SKIPPED
+    assert "IN_PROGRESS" in by_number[DROP[1]].message
+    assert report.count(OutcomeStatus.RELEASED) == 2
+    assert (DROP[1], "skipped") in statuses(store)
+
+
+def test_resume_confirms_an_interrupted_release_without_releasing_twice(tmp_path: Path) -> None:
+    """Crash after AWS released the number but before `done` was written."""
+    connect = fake()
+    plan = plan_for(connect)
+    plan_id = render.plan_id(plan)
+    executor, store = make(tmp_path, connect)
+    first = plan.releases[0]
+    token = planner.client_token(plan_id, first.phone_number_id)
+    store.append(
+        LedgerRecord(
+            action="release",
+            phone_number=first.phone_number,
+            at=NOW,
+            status="intent",
+            phone_number_id=first.phone_number_id,
+            plan_id=plan_id,
+            client_token=token,
+        )
+    )
+    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok
+    assert report.outcomes[0].message == "released (confirmed an interrupted earlier attempt)"
+    assert len(connect.released) == 3  # three numbers, each released once
+    done = [r for r in store.records() if r["status"] == "done"]
+    assert sorted(r["phone_number"] for r in done) == list(DROP)
+
+
+def test_rerun_after_partial_apply_skips_what_is_done(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    calls = {"n": 0}
+    real_release = connect.release
+
+    def flaky(phone_number_id: str, *, region: str, client_token: str) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise AccessDeniedError("ReleasePhoneNumber failed: AccessDeniedException")
+        real_release(phone_number_id, region=region, client_token=client_token)
+
+    connect.release = flaky  # type: ignore[method-assign]
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    assert [o.status for o in report.outcomes] == [
+        OutcomeStatus.RELEASED,
+        OutcomeStatus.FAILED,
+        OutcomeStatus.NOT_ATTEMPTED,
+    ]
+    assert report.stopped and "AccessDenied" in report.stopped
+    assert (DROP[1], "failed") in statuses(store)
+
+    connect.release = real_release  # type: ignore[method-assign]
+    report = executor.apply(plan, desired(KEEP))  # the same saved plan, not stale
+    assert [o.status for o in report.outcomes] == [
+        OutcomeStatus.ALREADY_DONE,
+        OutcomeStatus.RELEASED,
+        OutcomeStatus.RELEASED,
+    ]
+    assert [n.phone_number for n in connect.numbers] == [KEEP]
+
+
+def test_transient_errors_are_retried_with_the_same_token(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    tokens: list[str] = []
+    real_release = connect.release
+
+    def flaky(phone_number_id: str, *, region: str, client_token: str) -> None:
+        tokens.append(client_token)
+        if len(tokens) <= 2:
+            raise TransientAwsError("ReleasePhoneNumber failed: InternalServiceException")
+        real_release(phone_number_id, region=region, client_token=client_token)
+
+    connect.release = flaky  # type: ignore[method-assign]
+    executor, _ = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok
+    assert tokens[0] == tokens[1] == tokens[2]
+
+
+def test_transient_errors_that_outlast_retries_report_an_unknown_outcome(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+
+    def down(phone_number_id: str, *, region: str, client_token: str) -> None:
+        raise TransientAwsError("ReleasePhoneNumber failed: connection closed")
+
+    connect.release = down  # type: ignore[method-assign]
+    executor, _ = make(tmp_path, connect, retry=RetryPolicy(attempts=2))
+    report = executor.apply(plan, desired(KEEP))
+    assert report.outcomes[0].status is OutcomeStatus.FAILED
+    assert "outcome unknown" in report.outcomes[0].message
+    assert "Run apply again" in report.outcomes[0].message
+
+
+def test_a_second_apply_on_a_locked_ledger_fails_fast(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    executor, _ = make(tmp_path, connect)
+    other = FileLedger(tmp_path / "ledger.jsonl", must_exist=False)
+    with (
+        other.lock("apply plan-other (someone@host pid 1)"),
+        pytest.raises(LedgerLockedError, match="someone@host"),
+    ):
+        executor.apply(plan, desired(KEEP))
+    assert len(connect.numbers) == 4
+
+
+def test_the_report_renders(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    executor, _ = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    text = render.render_apply_text(report)
+    assert text.startswith(f"Apply complete ({render.plan_id(plan)}): 3 released.")
+    data = json.loads(render.render_apply_json(report))
+    assert data["ok"] is True and data["counts"]["released"] == 3
+    assert data["outcomes"][0]["status"] == "released"
+    assert Action.RELEASE.value == "release"
