@@ -28,11 +28,11 @@ AWS_ENDPOINT_URL_CONNECT=$(head -n 1 "$work/emulator.out")
 export AWS_ENDPOINT_URL_CONNECT
 echo "== Connect emulator at $AWS_ENDPOINT_URL_CONNECT (seed: examples/emulator-seed.yaml)"
 echo
-echo "== connect-numbers plan --numbers numbers.yaml"
-"$BIN/connect-numbers" plan --numbers numbers.yaml
-echo
-# A history with 18 of the 20 allowed actions spent in the last 180 days.
-"$BIN/python" - "$work/busy-ledger.jsonl" <<'PY'
+cn() { echo; echo "\$ connect-numbers $*"; "$BIN/connect-numbers" "$@"; }
+
+# 1. A history with 18 of the 20 allowed actions spent in the last 180 days:
+#    the plan is refused by the rolling quota (exit code 3), nothing is released.
+"$BIN/python" - "$work/busy-history.jsonl" <<'PY'
 import json, sys
 from datetime import UTC, datetime, timedelta
 now = datetime.now(UTC)
@@ -43,9 +43,24 @@ with open(sys.argv[1], "w") as out:
         out.write(json.dumps({"action": action, "phone_number": f"+1206555{7000 + i}",
                               "at": at.strftime("%Y-%m-%dT%H:%M:%SZ"), "status": "done"}) + "\n")
 PY
-echo "== the same plan with a busy history: connect-numbers plan --ledger busy-ledger.jsonl"
+echo "== 1. With a busy history the plan is refused by the rolling quota"
 code=0
-"$BIN/connect-numbers" plan --numbers numbers.yaml --ledger "$work/busy-ledger.jsonl" || code=$?
-echo
-echo "(exit code $code: 3 means refused by a rule; nothing was released)"
+cn plan --ledger "$work/busy-history.jsonl" || code=$?
+echo "(exit code $code: refused by a rule; nothing was released)"
 [ "$code" -eq 3 ]
+
+# 2. A fresh history: plan, save the plan for review, apply exactly it, plan again.
+touch "$work/history.jsonl"
+echo
+echo "== 2. Plan with the account's own (empty) history and save it for review"
+cn plan --ledger "$work/history.jsonl" --out "$work/plan.json"
+echo
+echo "== 3. Apply exactly the reviewed plan; every release is recorded in the ledger first"
+cn apply "$work/plan.json" --ledger "$work/history.jsonl"
+echo
+echo "== 4. Plan again: nothing left to release, and the quota counts the 4 releases"
+cn plan --ledger "$work/history.jsonl" --detailed-exitcode
+echo
+echo "== The ledger holds an intent and a done record per release:"
+grep -c '"status": "intent"' "$work/history.jsonl" | sed 's/$/ intent records/'
+grep -c '"status": "done"' "$work/history.jsonl" | sed 's/$/ done records (counted against the quota)/'

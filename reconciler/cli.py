@@ -123,6 +123,11 @@ def validate(file: str) -> None:
     help="Output format.",
 )
 @click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Save the complete plan here, for `connect-numbers apply PLAN.json`.",
+)
+@click.option(
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 2 when the plan has releases (0 when none, 3 when refused).",
@@ -150,6 +155,7 @@ def plan(
     numbers_file: str,
     ledger_path: str | None,
     fmt: str,
+    out: str | None,
     detailed_exitcode: bool,
     allow_mass_release: bool,
     rate: float,
@@ -169,9 +175,13 @@ def plan(
         policy=Policy(allow_mass_release=allow_mass_release),
         now=_now(),
     )
+    if out is not None:
+        planfile.write_plan(result, out)
     click.echo(
         render.render_json(result) if fmt == "json" else render.render_text(result), nl=False
     )
+    if out is not None and fmt == "text":
+        click.echo(f"\nSaved the plan to {out}. Apply exactly it with: connect-numbers apply {out}")
     sys.exit(_exit_code(result, detailed_exitcode))
 
 

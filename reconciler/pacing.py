@@ -68,6 +68,19 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
+        self.throttles = 0  # 429s reported by the caller
+
+    def throttled(self, operation: str) -> None:
+        """AWS answered 429: the shared budget is spent (other clients use it too).
+
+        Empty our bucket so the next request waits a full interval instead of
+        spending a burst that AWS no longer has.
+        """
+        with self._lock:
+            bucket = self._buckets.get(operation)
+            if bucket is not None:
+                bucket.tokens = min(bucket.tokens, 0.0)
+                self.throttles += 1
 
     def acquire(self, operation: str) -> None:
         limit = self._overrides.get(operation, self._default)

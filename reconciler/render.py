@@ -237,7 +237,8 @@ def render_apply_json(report: ApplyReport) -> str:
 
 def outcome_line(outcome: ReleaseOutcome) -> str:
     """One progress line per release, as apply goes."""
-    return f"{outcome.status.value:>13}  {outcome.phone_number}  {outcome.message}"
+    note = "" if outcome.message == outcome.status.value else f"  {outcome.message}"
+    return f"{outcome.status.value:>13}  {outcome.phone_number}{note}"
 
 
 def render_apply_text(report: ApplyReport) -> str:

@@ -13,6 +13,7 @@ client is the region of the target's ARN. Every botocore error is mapped to
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -113,15 +114,22 @@ _HINTS: dict[type[AwsError], str] = {
 ClientFactory = Callable[[str], Any]
 
 
+DEFAULT_MAX_ATTEMPTS = 10
+
+
 def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
     """Build Connect clients per region with botocore's standard retry mode.
 
     ``max_attempts`` (total attempts) defaults to the standard AWS setting
-    (``AWS_MAX_ATTEMPTS`` or the profile's ``max_attempts``; 3 if unset).
+    (``AWS_MAX_ATTEMPTS``) or else 10, not botocore's 3: the phone-number APIs
+    allow 2 requests/s per account, shared with every other client, so a
+    burst of throttling is normal and each retry is paced (see ``Pacer``).
     """
     retries: dict[str, Any] = {"mode": "standard"}
     if max_attempts is not None:
         retries["total_max_attempts"] = max_attempts
+    elif not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
     config = botocore.config.Config(retries=retries, user_agent_extra="connect-numbers")
 
     def make(region: str) -> Any:
@@ -147,11 +155,17 @@ class ConnectInventory:
             client = self._make_client(region)
             # Pace every HTTP attempt, retries included: AWS counts them all.
             client.meta.events.register("before-send.connect", self._before_send)
+            client.meta.events.register("needs-retry.connect", self._after_attempt)
             self._clients[region] = client
         return client
 
     def _before_send(self, event_name: str, **_: Any) -> None:
         self._pacer.acquire(event_name.rsplit(".", 1)[-1])
+
+    def _after_attempt(self, event_name: str, response: Any = None, **_: Any) -> None:
+        # Returns None: botocore's own retry handler decides; we only listen for 429.
+        if response is not None and getattr(response[0], "status_code", None) == 429:
+            self._pacer.throttled(event_name.rsplit(".", 1)[-1])
 
     def _call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
         client = self._client(region)
