@@ -2,84 +2,58 @@
 
 Order of work per request, as AWS's front door does it: route the request to
 an operation (``UnknownOperationException`` if none), count it, take a token
-from the operation's bucket (``ThrottlingException`` 429 if empty), decode the
-body, run the handler, and encode its output or its ``ApiError``.
+from the operation's bucket (``ThrottlingException`` 429 if empty), apply an
+injected fault if one fires (``faults``), decode the body, run the handler,
+apply an after-effect fault if one fires, and encode the output or the
+``ApiError``.
+
+Requests under ``/_emulator/`` go to the admin surface (``admin``) instead,
+before any of this: they are not Connect calls.
+
+A dropped connection cannot be expressed as a WSGI response: the app closes
+the client's socket (werkzeug passes it as ``werkzeug.socket``) and raises
+``ConnectionAbortedError``, which werkzeug's handler treats as a connection
+the client dropped: it writes nothing more.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import sys
-import threading
+import time
 import traceback
 import uuid
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import parse_qs, quote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from .admin import Control, is_admin_path
 from .errors import ApiError
+from .faults import FaultInjector, FaultKind, FaultRule
 from .operations import HANDLERS, ApiRequest, match_route
 from .ratelimit import RateLimiter
 from .state import ConnectState
+from .stats import CallStats
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["CallStats", "EmulatorApp"]
+__all__ = ["CallStats", "EmulatorApp"]  # CallStats lives in .stats; re-exported
 
 _JSON = "application/json"
 
+_INTERNAL_MESSAGE = (
+    "Request processing failed because of an error or failure with the service. "
+    "(fault injected by the emulator)"
+)
 
-class CallStats:
-    """Per-operation counts of the calls a client made, for benchmarks and tests.
 
-    ``calls`` counts every request routed to an operation, throttled or not;
-    ``throttled`` the ones refused with 429; ``errors`` the ones answered with
-    any other error. ``unknown`` counts requests no operation serves.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._calls: Counter[str] = Counter()
-        self._throttled: Counter[str] = Counter()
-        self._errors: Counter[str] = Counter()
-        self._unknown = 0
-
-    def call(self, operation: str) -> None:
-        with self._lock:
-            self._calls[operation] += 1
-
-    def throttled(self, operation: str) -> None:
-        with self._lock:
-            self._throttled[operation] += 1
-
-    def error(self, operation: str) -> None:
-        with self._lock:
-            self._errors[operation] += 1
-
-    def unknown(self) -> None:
-        with self._lock:
-            self._unknown += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        with self._lock:
-            return {
-                "calls": dict(self._calls),
-                "throttled": dict(self._throttled),
-                "errors": dict(self._errors),
-                "unknown": self._unknown,
-                "total_calls": sum(self._calls.values()),
-            }
-
-    def reset(self) -> None:
-        with self._lock:
-            self._calls.clear()
-            self._throttled.clear()
-            self._errors.clear()
-            self._unknown = 0
+class _DropConnection(Exception):
+    """Raised by ``handle`` to make ``__call__`` close the socket unanswered."""
 
 
 def _raw_path(environ: Mapping[str, Any]) -> str:
@@ -118,20 +92,34 @@ class EmulatorApp:
         limiter: RateLimiter,
         *,
         stats: CallStats | None = None,
+        faults: FaultInjector | None = None,
         error_log: TextIO | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.state = state
         self.limiter = limiter
         self.stats = stats or CallStats()
+        self.faults = faults or FaultInjector()
+        self.control = Control(state, self.faults, self.stats)
         self._error_log = error_log
+        self._sleep = sleep
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = self.handle(Request(environ))
+        try:
+            response = self.handle(Request(environ))
+        except _DropConnection:
+            connection = environ.get("werkzeug.socket")
+            if isinstance(connection, socket.socket):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            raise ConnectionAbortedError("connection dropped by an injected fault") from None
         return response(environ, start_response)
 
     def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
         raw_path = _raw_path(request.environ)
+        if is_admin_path(raw_path):
+            return self.control.handle(request, raw_path)
         found = match_route(request.method, raw_path)
         if found is None:
             self.stats.unknown()
@@ -148,6 +136,11 @@ class EmulatorApp:
         if not self.limiter.try_acquire(operation):
             self.stats.throttled(operation)
             return _error_response(ApiError("ThrottlingException", "Rate exceeded"), request_id)
+        fault = self.faults.draw(operation, after_effect=False)
+        if fault is not None:
+            refusal = self._inject(fault, operation, request_id)
+            if refusal is not None:
+                return refusal
         try:
             api_request = ApiRequest(
                 operation=operation,
@@ -166,7 +159,33 @@ class EmulatorApp:
                 ApiError("InternalServiceException", f"{operation} failed inside the emulator."),
                 request_id,
             )
+        fault = self.faults.draw(operation, after_effect=True)
+        if fault is not None:
+            refusal = self._inject(fault, operation, request_id)
+            if refusal is not None:
+                return refusal
         return _json_response(200, output, {"x-amzn-RequestId": request_id})
+
+    def _inject(self, fault: FaultRule, operation: str, request_id: str) -> Response | None:
+        """Apply a fault: an error response, a delay (``None``: carry on), or a drop."""
+        self.stats.fault(operation)
+        if fault.kind is FaultKind.THROTTLE:
+            self.stats.throttled(operation)
+            return _error_response(ApiError("ThrottlingException", "Rate exceeded"), request_id)
+        if fault.kind is FaultKind.ERROR:
+            self.stats.error(operation)
+            code = fault.error_code
+            message = (
+                _INTERNAL_MESSAGE
+                if code == "InternalServiceException"
+                else f"{operation} failed. (fault injected by the emulator)"
+            )
+            return _error_response(ApiError(code, message), request_id)
+        if fault.kind is FaultKind.DELAY:
+            assert fault.delay is not None
+            self._sleep(fault.delay)
+            return None
+        raise _DropConnection()
 
     @staticmethod
     def _body(request: Request) -> dict[str, Any]:

@@ -33,9 +33,8 @@ FLOW_ASSOCIATION_RESOURCE_TYPES: Final = (
     "ANALYTICS_CONNECTOR",
 )
 
-#: The Connect operations whose rate limits a seed or a server may configure.
-#: It names the phone-number operations the product uses, including those a
-#: later issue will serve, so a seed written for them stays valid.
+#: The Connect operations the emulator serves: the ones whose rate limits and
+#: faults a seed or a server may configure.
 RATE_LIMITED_OPERATIONS: Final = (
     "ListPhoneNumbersV2",
     "ListPhoneNumbers",
@@ -78,3 +77,9 @@ MAX_TAG_VALUE_LENGTH: Final = 256
 #: ``PhoneNumberDescription`` and ``PhoneNumberWorkflowMessage`` lengths.
 MAX_DESCRIPTION_LENGTH: Final = 500
 MAX_STATUS_MESSAGE_LENGTH: Final = 255
+
+#: ``ClientToken``: at most 500 characters.
+MAX_CLIENT_TOKEN_LENGTH: Final = 500
+
+#: ``MaxResult10`` (SearchAvailablePhoneNumbers) bounds; AWS's page size when absent.
+SEARCH_MAX_RESULTS_MAX: Final = 10

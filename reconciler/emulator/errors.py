@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["ERROR_STATUS", "FRONT_DOOR_ERRORS", "ApiError"]
+__all__ = ["ERROR_STATUS", "FRONT_DOOR_ERRORS", "QUOTA_ERROR", "ApiError"]
 
 ERROR_STATUS: Final[Mapping[str, int]] = {
     "AccessDeniedException": 403,
@@ -36,6 +36,17 @@ ERROR_STATUS: Final[Mapping[str, int]] = {
 }
 
 FRONT_DOOR_ERRORS: Final = frozenset({"UnknownOperationException", "SerializationException"})
+
+#: The answer to a claim or release that the rolling quota blocks. AWS
+#: documents the block, not its error code, and botocore's model lists no quota
+#: error for ClaimPhoneNumber or ReleasePhoneNumber. ``ServiceQuotaExceededException``
+#: is the Connect model's own shape for an exceeded quota (HTTP 402): botocore
+#: parses it into ``client.exceptions.ServiceQuotaExceededException`` (modeled
+#: exceptions are per service, not per operation) and its 4xx status makes
+#: standard retry mode give up at once, as a client should when blocked for days.
+#: The declared alternatives mislead: AccessDeniedException says "fix IAM",
+#: InvalidParameterException says "fix the request".
+QUOTA_ERROR: Final = "ServiceQuotaExceededException"
 
 
 class ApiError(Exception):

@@ -4,41 +4,79 @@
 model declares them to an operation name, and ``HANDLERS`` maps that name to
 a handler. A handler takes the account state and the decoded request and
 returns the output shape as a JSON-ready dict, or raises ``ApiError``. Adding
-an operation (ClaimPhoneNumber, ReleasePhoneNumber, ...) is one route, one
-handler, and a test that its route matches botocore's model.
+an operation is one route, one handler, and a test that its route matches
+botocore's model.
 
 Outputs carry exactly the members of the output shapes: lists are present
 even when empty, ``NextToken`` is left out on the last page, and optional
 members without a value (``PhoneNumberDescription``) are left out as AWS does.
+ReleasePhoneNumber has no output shape: its answer is an empty object.
+
+Writes (ClaimPhoneNumber, ReleasePhoneNumber, and DescribePhoneNumber when it
+moves an IN_PROGRESS claim along) run inside ``state.transaction()``, so the
+checks and the change are one atomic step and the state file is written once.
+Their order follows what a client can observe from AWS:
+
+1. an idempotency token already used answers from the history: the same
+   request again succeeds without a second effect (and without counting
+   against the quota); another request with that token is an
+   ``IdempotencyException``;
+2. the resource must exist and be in a state that allows the write
+   (``ResourceNotFoundException``, ``ResourceInUseException`` for a release
+   while the claim is IN_PROGRESS, ``InvalidParameterException`` "Phone
+   number not available" for a claim of a number that is claimed, cooling
+   down or not in the pool, as AWS answers it);
+3. the rolling quota (``quota``; refused with ``errors.QUOTA_ERROR``);
+4. the change, and one ``HistoryEvent`` for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
 
-from .arns import instance_id_from_arn, parse_arn, partition_of, phone_number_id_from_arn
+from .arns import (
+    instance_id_from_arn,
+    parse_arn,
+    partition_of,
+    phone_number_arn,
+    phone_number_id_from_arn,
+)
+from .clock import format_time
 from .constants import (
     COUNTRY_CODE_PATTERN,
     DEFAULT_MAX_RESULTS,
+    E164_PATTERN,
     FLOW_ASSOCIATION_RESOURCE_TYPES,
+    MAX_CLIENT_TOKEN_LENGTH,
     MAX_COUNTRY_CODE_FILTERS,
+    MAX_DESCRIPTION_LENGTH,
     MAX_RESULTS_MAX,
     MAX_RESULTS_MIN,
+    MAX_TAG_KEY_LENGTH,
+    MAX_TAG_VALUE_LENGTH,
+    MAX_TAGS,
     MAX_TYPE_FILTERS,
     PHONE_NUMBER_PREFIX_PATTERN,
     PHONE_NUMBER_TYPES,
     RESOURCE_ID_PATTERN,
+    SEARCH_MAX_RESULTS_MAX,
 )
-from .errors import invalid_parameter, not_found
+from .countries import AvailableNumber
+from .errors import QUOTA_ERROR, ApiError, invalid_parameter, not_found
+from .history import Action, HistoryEvent, Origin
 from .pagination import SortKey, decode_token, encode_token, page
 from .state import ConnectState, Instance, PhoneNumber
 
 __all__ = ["HANDLERS", "ROUTES", "ApiRequest", "Handler", "Route", "match_route"]
 
 _VOICE_PHONE_NUMBER = "VOICE_PHONE_NUMBER"
+_IN_PROGRESS = "IN_PROGRESS"
+_CLAIMED = "CLAIMED"
+_CLAIM_IN_PROGRESS_MESSAGE = "The claim of this phone number is in progress."
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,14 +159,20 @@ def _query_string(query: Mapping[str, Sequence[str]], name: str) -> str | None:
     return values[0]
 
 
-def _max_results(value: object, name: str) -> int:
-    """``MaxResult1000``: 1..1000, 100 when absent.
+def _max_results(
+    value: object,
+    name: str,
+    *,
+    maximum: int = MAX_RESULTS_MAX,
+    default: int = DEFAULT_MAX_RESULTS,
+) -> int:
+    """``MaxResult1000``: 1..1000, 100 when absent (``MaxResult10``: 1..10, 10).
 
     botocore checks only the minimum client-side, so 1001 reaches the server
     and must be refused here as AWS does.
     """
     if value is None:
-        return DEFAULT_MAX_RESULTS
+        return default
     if isinstance(value, str):
         try:
             value = int(value)
@@ -136,10 +180,10 @@ def _max_results(value: object, name: str) -> int:
             raise invalid_parameter(f"{name} must be an integer.") from None
     if isinstance(value, bool) or not isinstance(value, int):
         raise invalid_parameter(f"{name} must be an integer.")
-    if not MAX_RESULTS_MIN <= value <= MAX_RESULTS_MAX:
+    if not MAX_RESULTS_MIN <= value <= maximum:
         raise invalid_parameter(
             f"Value '{value}' at '{name}' failed to satisfy constraint: Member must have value "
-            f"between {MAX_RESULTS_MIN} and {MAX_RESULTS_MAX}."
+            f"between {MAX_RESULTS_MIN} and {maximum}."
         )
     return value
 
@@ -213,7 +257,8 @@ def _target(state: ConnectState, target_arn: str) -> Instance:
     return _instance(state, target_arn, "TargetArn")
 
 
-def _phone_number(state: ConnectState, reference: str) -> PhoneNumber:
+def _phone_number_id(state: ConnectState, reference: str) -> str:
+    """The id a PhoneNumberId (an id or the number's ARN) names, whether it exists or not."""
     phone_number_id = reference
     if reference.startswith("arn:"):
         parsed = phone_number_id_from_arn(reference, state.region, state.account_id)
@@ -225,10 +270,88 @@ def _phone_number(state: ConnectState, reference: str) -> PhoneNumber:
         phone_number_id = parsed
     elif not RESOURCE_ID_PATTERN.fullmatch(reference):
         raise invalid_parameter(f"PhoneNumberId '{reference}' is not a valid phone number id.")
+    return phone_number_id
+
+
+def _phone_number(state: ConnectState, reference: str) -> PhoneNumber:
+    phone_number_id = _phone_number_id(state, reference)
     number = state.phone_number(phone_number_id)
     if number is None:
         raise not_found(f"Phone number '{phone_number_id}' not found.")
     return number
+
+
+def _one_target(state: ConnectState, body: Mapping[str, Any]) -> Instance:
+    """The instance a write or search is for: TargetArn or InstanceId, exactly one."""
+    target_arn = _body_string(body, "TargetArn")
+    instance_ref = _body_string(body, "InstanceId")
+    if target_arn is not None and instance_ref is not None:
+        raise invalid_parameter("Provide either TargetArn or InstanceId, not both.")
+    if target_arn is not None:
+        return _target(state, target_arn)
+    if instance_ref is not None:
+        return _instance(state, instance_ref, "InstanceId")
+    raise invalid_parameter("Provide either TargetArn or InstanceId.")
+
+
+def _client_token(value: str | None, name: str) -> str | None:
+    """``ClientToken``: up to 500 characters. botocore fills one in when the caller
+    does not (``idempotencyToken``), and reuses it on its own retries."""
+    if not value:
+        return None
+    if len(value) > MAX_CLIENT_TOKEN_LENGTH:
+        raise invalid_parameter(f"{name} must be at most {MAX_CLIENT_TOKEN_LENGTH} characters.")
+    return value
+
+
+def _e164(body: Mapping[str, Any], name: str) -> str:
+    value = _body_string(body, name)
+    if value is None:
+        raise invalid_parameter(f"{name} is required.")
+    if not E164_PATTERN.fullmatch(value):
+        raise invalid_parameter(f"{name} '{value}' is not an E.164 phone number.")
+    return value
+
+
+def _description(body: Mapping[str, Any]) -> str | None:
+    value = _body_string(body, "PhoneNumberDescription")
+    if value is not None and len(value) > MAX_DESCRIPTION_LENGTH:
+        raise invalid_parameter(
+            f"PhoneNumberDescription must be at most {MAX_DESCRIPTION_LENGTH} characters."
+        )
+    return value
+
+
+def _tags(value: object) -> dict[str, str]:
+    """``TagMap``: 1 to 50 tags; AWS tagging rules for keys and values."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not value:
+        raise invalid_parameter("Tags must be a map of 1 to 50 tag keys to values.")
+    if len(value) > MAX_TAGS:
+        raise invalid_parameter(f"Tags accepts at most {MAX_TAGS} tags.")
+    for key, item in value.items():
+        if not isinstance(key, str) or not 1 <= len(key) <= MAX_TAG_KEY_LENGTH:
+            raise invalid_parameter(
+                f"Tag key '{key}' must be 1 to {MAX_TAG_KEY_LENGTH} characters."
+            )
+        if key.lower().startswith("aws:"):
+            raise invalid_parameter(f"Tag key '{key}' uses the reserved prefix 'aws:'.")
+        if not isinstance(item, str) or len(item) > MAX_TAG_VALUE_LENGTH:
+            raise invalid_parameter(
+                f"Tag '{key}' must have a string value of at most {MAX_TAG_VALUE_LENGTH} "
+                "characters."
+            )
+    return dict(value)
+
+
+def _token_reused(token: str, previous: HistoryEvent, request: str) -> ApiError:
+    return ApiError(
+        "IdempotencyException",
+        f"The client token '{token}' was already used for a different request "
+        f"({previous.action.value} {previous.phone_number} at {format_time(previous.at)}); "
+        f"this {request} needs a new token.",
+    )
 
 
 def _matcher(
@@ -403,9 +526,231 @@ def list_phone_numbers(state: ConnectState, request: ApiRequest) -> dict[str, An
 
 
 def describe_phone_number(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
-    """GET /phone-number/{PhoneNumberId}: one number with its status and tags."""
-    number = _phone_number(state, request.path["PhoneNumberId"])
+    """GET /phone-number/{PhoneNumberId}: one number with its status and tags.
+
+    A claim the emulator made IN_PROGRESS (``claim_in_progress_describes``)
+    completes after that many describes: AWS's advice is to "call the
+    DescribePhoneNumber API to verify the status of a previous
+    ClaimPhoneNumber operation", so describing is what moves it along here.
+    """
+    with state.transaction():
+        number = _phone_number(state, request.path["PhoneNumberId"])
+        left = number.in_progress_describes
+        if number.status == _IN_PROGRESS and left is not None:
+            if left > 1:
+                state.put_phone_number(replace(number, in_progress_describes=left - 1))
+            else:
+                state.put_phone_number(
+                    replace(
+                        number, status=_CLAIMED, status_message=None, in_progress_describes=None
+                    )
+                )
     return {"ClaimedPhoneNumberSummary": _claimed_summary(number)}
+
+
+def release_phone_number(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """DELETE /phone-number/{PhoneNumberId}?clientToken=: release a claimed number.
+
+    The number leaves the inventory with its flow association, and enters the
+    cooldown: ReleasePhoneNumber "puts the number in a cool down period for up
+    to 180 days. The phone number cannot be searched for or claimed until
+    after the cool down period ends."
+    """
+    number_id = _phone_number_id(state, request.path["PhoneNumberId"])
+    token = _client_token(_query_string(request.query, "clientToken"), "clientToken")
+    with state.transaction():
+        now = state.now()
+        previous = state.event_for_token(token) if token is not None else None
+        if previous is not None and token is not None:
+            if previous.action is Action.RELEASE and previous.phone_number_id == number_id:
+                return {}  # released already, by this very request: nothing more to do
+            raise _token_reused(token, previous, f"release of '{number_id}'")
+        number = state.phone_number(number_id)
+        if number is None:
+            raise not_found(f"Phone number '{number_id}' not found.")
+        if number.status == _IN_PROGRESS:
+            raise ApiError(
+                "ResourceInUseException",
+                f"Phone number {number.phone_number} ('{number.id}') cannot be released while "
+                "its claim is IN_PROGRESS; describe it until the status is CLAIMED or FAILED.",
+                ResourceType="PHONE_NUMBER",
+                ResourceId=number.arn,
+            )
+        quota = state.quota_usage(now)
+        if quota.exhausted:
+            raise ApiError(QUOTA_ERROR, quota.refusal("release", number.phone_number))
+        state.remove_phone_number(number.id)
+        state.record(
+            HistoryEvent(
+                action=Action.RELEASE,
+                phone_number=number.phone_number,
+                at=now,
+                phone_number_id=number.id,
+                client_token=token,
+                instance_id=number.instance_id,
+                type=number.type,
+                country=number.country,
+                origin=Origin.EMULATOR,
+            )
+        )
+    return {}
+
+
+def claim_phone_number(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """POST /phone-number/claim: claim an available number to an instance.
+
+    The number must be in the pool SearchAvailablePhoneNumbers serves: not
+    claimed, not cooling down after a release. AWS answers a number it cannot
+    give with 400 ``InvalidParameterException`` "Phone number not available".
+    """
+    body = request.body
+    instance = _one_target(state, body)
+    phone_number = _e164(body, "PhoneNumber")
+    description = _description(body)
+    tags = _tags(body.get("Tags"))
+    token = _client_token(_body_string(body, "ClientToken"), "ClientToken")
+    with state.transaction():
+        now = state.now()
+        previous = state.event_for_token(token) if token is not None else None
+        if previous is not None and token is not None:
+            if (
+                previous.action is Action.CLAIM
+                and previous.phone_number == phone_number
+                and previous.instance_id == instance.id
+                and previous.phone_number_id is not None
+            ):
+                return _claim_output(state, previous.phone_number_id)
+            raise _token_reused(token, previous, f"claim of {phone_number}")
+        holder = state.phone_number_by_e164(phone_number)
+        if holder is not None:
+            raise invalid_parameter(
+                f"Phone number not available: {phone_number} is already claimed (PhoneNumberId "
+                f"'{holder.id}', instance {holder.instance_id})."
+            )
+        until = state.cooldown_until(phone_number, now)
+        release = state.last_release(phone_number)
+        if until is not None and release is not None:
+            raise invalid_parameter(
+                f"Phone number not available: {phone_number} was released on "
+                f"{format_time(release.at)} and is in its {state.cooldown.days}-day cooldown "
+                f"until {format_time(until)}."
+            )
+        entry = state.pool_entry(phone_number)
+        if entry is None:
+            raise invalid_parameter(
+                f"Phone number not available: {phone_number} is not in the pool of available "
+                "numbers; find one with SearchAvailablePhoneNumbers."
+            )
+        quota = state.quota_usage(now)
+        if quota.exhausted:
+            raise ApiError(QUOTA_ERROR, quota.refusal("claim", phone_number))
+        number_id = state.new_phone_number_id(phone_number)
+        pending = state.claim_in_progress_describes or None
+        state.put_phone_number(
+            PhoneNumber(
+                id=number_id,
+                arn=phone_number_arn(state.region, state.account_id, number_id),
+                phone_number=phone_number,
+                instance_id=instance.id,
+                target_arn=instance.arn,
+                type=entry.type,
+                country=entry.country,
+                status=_IN_PROGRESS if pending else _CLAIMED,
+                status_message=_CLAIM_IN_PROGRESS_MESSAGE if pending else None,
+                description=description,
+                tags=MappingProxyType(tags),
+                in_progress_describes=pending,
+            )
+        )
+        state.record(
+            HistoryEvent(
+                action=Action.CLAIM,
+                phone_number=phone_number,
+                at=now,
+                phone_number_id=number_id,
+                client_token=token,
+                instance_id=instance.id,
+                type=entry.type,
+                country=entry.country,
+                origin=Origin.EMULATOR,
+            )
+        )
+    return _claim_output(state, number_id)
+
+
+def _claim_output(state: ConnectState, number_id: str) -> dict[str, Any]:
+    """Shape ``ClaimPhoneNumberResponse``."""
+    return {
+        "PhoneNumberId": number_id,
+        "PhoneNumberArn": phone_number_arn(state.region, state.account_id, number_id),
+    }
+
+
+def search_available_phone_numbers(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """POST /phone-number/search-available: numbers of a country and type to claim.
+
+    Never a claimed number, never one in its cooldown. The model declares no
+    ResourceNotFoundException for this operation, so an unknown target is an
+    InvalidParameterException here.
+    """
+    body = request.body
+    try:
+        instance = _one_target(state, body)
+    except ApiError as error:
+        if error.code != "ResourceNotFoundException":
+            raise
+        raise invalid_parameter(error.message) from None
+    country = _body_string(body, "PhoneNumberCountryCode")
+    if country is None or not COUNTRY_CODE_PATTERN.fullmatch(country):
+        raise invalid_parameter("PhoneNumberCountryCode is required: an ISO country code.")
+    number_type = _body_string(body, "PhoneNumberType")
+    if number_type not in PHONE_NUMBER_TYPES:
+        raise invalid_parameter(
+            f"PhoneNumberType is required, one of {', '.join(PHONE_NUMBER_TYPES)}."
+        )
+    prefix = _body_string(body, "PhoneNumberPrefix")
+    if prefix is not None and not PHONE_NUMBER_PREFIX_PATTERN.fullmatch(prefix):
+        raise invalid_parameter(
+            f"PhoneNumberPrefix '{prefix}' must be an optional '+' and 1 to 11 digits."
+        )
+    digits = prefix.lstrip("+") if prefix is not None else None
+    max_results = _max_results(
+        body.get("MaxResults"),
+        "MaxResults",
+        maximum=SEARCH_MAX_RESULTS_MAX,
+        default=SEARCH_MAX_RESULTS_MAX,
+    )
+    query: dict[str, object] = {
+        "instance": instance.id,
+        "country": country,
+        "type": number_type,
+        "prefix": digits,
+    }
+    after = _next_token(_body_string(body, "NextToken"), request.operation, query)
+    chunk, next_after = page(
+        state.available_numbers(country, number_type, state.now()),
+        _available_key,
+        after=after,
+        max_results=max_results,
+        where=None if digits is None else lambda item: item.phone_number[1:].startswith(digits),
+    )
+    result: dict[str, Any] = {
+        "AvailableNumbersList": [
+            {
+                "PhoneNumber": item.phone_number,
+                "PhoneNumberCountryCode": item.country,
+                "PhoneNumberType": item.type,
+            }
+            for item in chunk
+        ]
+    }
+    if next_after is not None:
+        result["NextToken"] = encode_token(request.operation, query, next_after)
+    return result
+
+
+def _available_key(item: AvailableNumber) -> SortKey:
+    return (item.phone_number, "")
 
 
 def list_flow_associations(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
@@ -450,6 +795,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/phone-numbers-summary/{InstanceId}", "ListPhoneNumbers"),
     Route("GET", "/phone-number/{PhoneNumberId}", "DescribePhoneNumber"),
     Route("GET", "/flow-associations-summary/{InstanceId}", "ListFlowAssociations"),
+    Route("DELETE", "/phone-number/{PhoneNumberId}", "ReleasePhoneNumber"),
+    Route("POST", "/phone-number/claim", "ClaimPhoneNumber"),
+    Route("POST", "/phone-number/search-available", "SearchAvailablePhoneNumbers"),
 )
 
 HANDLERS: Mapping[str, Handler] = {
@@ -457,4 +805,7 @@ HANDLERS: Mapping[str, Handler] = {
     "ListPhoneNumbers": list_phone_numbers,
     "DescribePhoneNumber": describe_phone_number,
     "ListFlowAssociations": list_flow_associations,
+    "ReleasePhoneNumber": release_phone_number,
+    "ClaimPhoneNumber": claim_phone_number,
+    "SearchAvailablePhoneNumbers": search_available_phone_numbers,
 }

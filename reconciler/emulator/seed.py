@@ -19,20 +19,51 @@ code)::
         description: Main line
         tags: {team: support}
         flow: arn:aws:connect:us-east-1:111122223333:instance/aaaa.../contact-flow/main
+        in_progress_describes: 2      # IN_PROGRESS only: CLAIMED after 2 describes
     rate_limits:                      # extension: per-operation token buckets
       default: {rate: 2, burst: 5}
       DescribePhoneNumber: {rate: 5, burst: 10}
       ListFlowAssociations: null      # or {rate: null} or {rate: 0}: unlimited
 
+    # The write side: ClaimPhoneNumber, ReleasePhoneNumber, SearchAvailablePhoneNumbers.
+    quota:                            # the rolling claim/release quota (see ``quota``)
+      phone_numbers: 10               # default: max(5 * instances, numbers, 5)
+      window_days: 180                # default 180
+      limit_percent: 200              # default 200: limit = floor(10 * 200 / 100) = 20
+    cooldown_days: 180                # a released number is unavailable this long
+    history:                          # claims and releases before the emulator started
+      - action: release               # claim | release
+        phone_number: "+12065550199"
+        at: 2026-01-31T12:00:00Z      # ISO 8601 with a zone; counts in the window
+        phone_number_id: ...          # optional; with client_token, a replay of that
+        client_token: ...             #   request is recognised (idempotency)
+        instance: aaaaaaaa-...        # optional
+        type: DID                     # optional, default DID; country: derived
+        origin: seed                  # seed (default) | emulator (what state files write)
+    available:                        # numbers SearchAvailablePhoneNumbers offers
+      - "+12065550400"                # a string: type DID, country derived
+      - {phone_number: "+18005550400", type: TOLL_FREE, country: US}
+    available_generated: 20           # plus this many per country/type (``countries``)
+    claim_in_progress_describes: 0    # >0: a claim stays IN_PROGRESS for N describes
+    faults:                           # injected failures (see ``faults``)
+      - {kind: throttle, rate: 0.2}
+      - {kind: drop, operation: ReleasePhoneNumber, count: 1, after_effect: true}
+    fault_seed: 0                     # the RNG seed of rate-based faults
+
 Extensions beyond the issue's format: ``instances[].alias``,
 ``numbers[].status_message``, and ``rate_limits``. ``account_id`` and
-``region`` default to ``111122223333`` and ``us-east-1``; ``instances`` and
-``numbers`` default to empty lists.
+``region`` default to ``111122223333`` and ``us-east-1``; ``instances``,
+``numbers``, ``history``, ``available`` and ``faults`` default to empty lists.
+
+A released number is in cooldown until its latest ``release`` in the history
+plus ``cooldown_days`` (unless it is claimed), and rejoins the pool after.
+A state file (``persist``) is this same format, written by the emulator.
 
 Validation is strict, because a seed stands in for an AWS account: unknown
 keys, a number claimed twice, a flow of another instance, an instance that is
-not declared are all refused with a ``SeedError`` naming the seed file, the
-entry (and its line, for YAML) and the problem.
+not declared, a time without a zone, a client token used twice are all
+refused with a ``SeedError`` naming the seed file, the entry (and its line,
+for YAML) and the problem.
 """
 
 from __future__ import annotations
@@ -48,9 +79,11 @@ from typing import Any, NoReturn
 import yaml
 
 from .arns import contact_flow_from_arn
+from .clock import parse_time
 from .constants import (
     COUNTRY_CODE_PATTERN,
     E164_PATTERN,
+    MAX_CLIENT_TOKEN_LENGTH,
     MAX_DESCRIPTION_LENGTH,
     MAX_STATUS_MESSAGE_LENGTH,
     MAX_TAG_KEY_LENGTH,
@@ -61,10 +94,22 @@ from .constants import (
     RATE_LIMITED_OPERATIONS,
     RESOURCE_ID_PATTERN,
 )
+from .countries import AvailableNumber, country_of
+from .faults import FaultRule
+from .history import Action, HistoryEvent, Origin
+from .quota import (
+    DEFAULT_LIMIT_PERCENT,
+    DEFAULT_NUMBERS_PER_INSTANCE,
+    DEFAULT_WINDOW_DAYS,
+    QuotaPolicy,
+    default_phone_numbers,
+)
 from .ratelimit import DEFAULT_BURST, RateLimit
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
+    "DEFAULT_AVAILABLE_GENERATED",
+    "DEFAULT_COOLDOWN_DAYS",
     "DEFAULT_REGION",
     "InstanceSeed",
     "NumberSeed",
@@ -72,6 +117,7 @@ __all__ = [
     "SeedError",
     "SeedSource",
     "load_seed",
+    "parse_seed",
     "phone_number_id_for",
 ]
 
@@ -84,24 +130,41 @@ _ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
 _REGION_PATTERN = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
 _RATE_LIMIT_DEFAULT_KEY = "default"
 
+#: ReleasePhoneNumber: "the phone number enters into a cooldown period for up to 180 days".
+DEFAULT_COOLDOWN_DAYS = 180
+#: Generated available numbers per (country, type) of ``countries.TEMPLATES``.
+DEFAULT_AVAILABLE_GENERATED = 20
+
+_TOP_LEVEL_KEYS = (
+    "account_id",
+    "region",
+    "instances",
+    "numbers",
+    "rate_limits",
+    "quota",
+    "cooldown_days",
+    "history",
+    "available",
+    "available_generated",
+    "claim_in_progress_describes",
+    "faults",
+    "fault_seed",
+)
+_HISTORY_KEYS = (
+    "action",
+    "phone_number",
+    "at",
+    "phone_number_id",
+    "client_token",
+    "instance",
+    "type",
+    "country",
+    "origin",
+)
+
 # The namespace of the default phone number ids: uuid5(namespace, number) gives
 # every seed the same id for the same number, so demo output is stable.
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "emulator.connect-numbers.invalid")
-
-# Calling code -> ISO country, for deriving ``country`` when a seed omits it.
-# Shared codes resolve to the country most numbers belong to (+1 -> US, +7 ->
-# RU); a seed names ``country`` explicitly for the others (e.g. CA).
-_CALLING_CODES: Mapping[str, str] = {
-    "1": "US", "7": "RU", "20": "EG", "27": "ZA", "30": "GR", "31": "NL", "32": "BE",
-    "33": "FR", "34": "ES", "36": "HU", "39": "IT", "40": "RO", "41": "CH", "43": "AT",
-    "44": "GB", "45": "DK", "46": "SE", "47": "NO", "48": "PL", "49": "DE", "51": "PE",
-    "52": "MX", "54": "AR", "55": "BR", "56": "CL", "57": "CO", "60": "MY", "61": "AU",
-    "62": "ID", "63": "PH", "64": "NZ", "65": "SG", "66": "TH", "81": "JP", "82": "KR",
-    "84": "VN", "86": "CN", "90": "TR", "91": "IN", "92": "PK", "234": "NG", "254": "KE",
-    "351": "PT", "352": "LU", "353": "IE", "354": "IS", "358": "FI", "359": "BG",
-    "370": "LT", "371": "LV", "372": "EE", "385": "HR", "386": "SI", "420": "CZ",
-    "421": "SK", "852": "HK", "886": "TW", "966": "SA", "971": "AE", "972": "IL",
-}  # fmt: skip
 
 
 class SeedError(ValueError):
@@ -145,11 +208,15 @@ class NumberSeed:
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     flow_arn: str | None = None
+    #: An IN_PROGRESS number becomes CLAIMED after this many describes
+    #: (``None``: it stays IN_PROGRESS).
+    in_progress_describes: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Seed:
-    """A validated seed. ``rate_limits`` holds only what the seed states."""
+    """A validated seed. ``rate_limits`` holds only what the seed states; ``quota``
+    is complete (the parser fills in the default, see ``quota``)."""
 
     source: str
     account_id: str = DEFAULT_ACCOUNT_ID
@@ -157,11 +224,26 @@ class Seed:
     instances: tuple[InstanceSeed, ...] = ()
     numbers: tuple[NumberSeed, ...] = ()
     rate_limits: Mapping[str, RateLimit | None] = field(default_factory=dict)
+    quota: QuotaPolicy = field(
+        default_factory=lambda: QuotaPolicy(phone_numbers=DEFAULT_NUMBERS_PER_INSTANCE)
+    )
+    cooldown_days: int = DEFAULT_COOLDOWN_DAYS
+    history: tuple[HistoryEvent, ...] = ()
+    available: tuple[AvailableNumber, ...] = ()
+    available_generated: int = DEFAULT_AVAILABLE_GENERATED
+    claim_in_progress_describes: int = 0
+    faults: tuple[FaultRule, ...] = ()
+    fault_seed: int = 0
 
 
 def phone_number_id_for(phone_number: str) -> str:
     """The default, deterministic PhoneNumberId of ``phone_number``."""
     return str(uuid.uuid5(_ID_NAMESPACE, phone_number))
+
+
+def parse_seed(document: object, *, source: str) -> Seed:
+    """Validate a seed already decoded (from YAML or JSON); errors name ``source``."""
+    return _SeedParser(source).parse(document)
 
 
 def load_seed(seed: SeedSource) -> Seed:
@@ -291,11 +373,7 @@ class _SeedParser:
                 f"the seed must be a mapping with 'numbers', not {type(document).__name__}",
                 entry=None,
             )
-        self._check_keys(
-            document,
-            ("account_id", "region", "instances", "numbers", "rate_limits"),
-            entry=None,
-        )
+        self._check_keys(document, _TOP_LEVEL_KEYS, entry=None)
         quote = "; quote it so YAML keeps it a string"
         account_id = (
             self._string(document, "account_id", entry=None, hint=quote) or DEFAULT_ACCOUNT_ID
@@ -324,6 +402,16 @@ class _SeedParser:
             instances=instances,
             numbers=numbers,
             rate_limits=self._rate_limits(document),
+            quota=self._quota(document, len(instances), len(numbers)),
+            cooldown_days=self._count(document, "cooldown_days", DEFAULT_COOLDOWN_DAYS),
+            history=self._history(document),
+            available=self._available(document),
+            available_generated=self._count(
+                document, "available_generated", DEFAULT_AVAILABLE_GENERATED
+            ),
+            claim_in_progress_describes=self._count(document, "claim_in_progress_describes", 0),
+            faults=self._faults(document),
+            fault_seed=self._count(document, "fault_seed", 0),
         )
 
     def _list(self, document: Mapping[str, Any], key: str) -> list[Any]:
@@ -440,6 +528,7 @@ class _SeedParser:
                 "description",
                 "tags",
                 "flow",
+                "in_progress_describes",
             ),
             entry=entry,
         )
@@ -487,7 +576,7 @@ class _SeedParser:
 
         country = self._string(item, "country", entry=entry)
         if country is None:
-            country = _country_of(phone_number)
+            country = country_of(phone_number)
             if country is None:
                 self._fail(
                     f"cannot derive the country of {phone_number}; give 'country' (ISO code)",
@@ -540,7 +629,228 @@ class _SeedParser:
             description=description,
             tags=self._tags(item, entry),
             flow_arn=flow_arn,
+            in_progress_describes=self._in_progress_describes(item, status, entry),
         )
+
+    def _in_progress_describes(
+        self, item: Mapping[str, Any], status: str, entry: str
+    ) -> int | None:
+        if item.get("in_progress_describes") is None:
+            return None
+        if status != "IN_PROGRESS":
+            self._fail(
+                f"'in_progress_describes' applies to an IN_PROGRESS number, not to {status}",
+                entry=entry,
+                mapping=item,
+                key="in_progress_describes",
+            )
+        return self._count(item, "in_progress_describes", 0, entry=entry, minimum=1)
+
+    def _count(
+        self,
+        mapping: Mapping[str, Any],
+        key: str,
+        default: int,
+        *,
+        entry: str | None = None,
+        minimum: int = 0,
+    ) -> int:
+        """A whole number of at least ``minimum`` (YAML ints only: no floats, no bools)."""
+        value = mapping.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            self._fail(
+                f"'{key}' must be an integer of at least {minimum}, not {_describe(value)}",
+                entry=entry,
+                mapping=mapping,
+                key=key,
+            )
+        return value
+
+    def _quota(self, document: Mapping[str, Any], instances: int, numbers: int) -> QuotaPolicy:
+        quota = document.get("quota")
+        if quota is None:
+            quota = {}
+        if not isinstance(quota, Mapping):
+            self._fail(
+                f"'quota' must be a mapping {{phone_numbers, window_days, limit_percent}}, "
+                f"not {_describe(quota)}",
+                entry=None,
+                mapping=document,
+                key="quota",
+            )
+        self._check_keys(quota, ("phone_numbers", "window_days", "limit_percent"), entry="quota")
+        defaults = {
+            "phone_numbers": default_phone_numbers(instances, numbers),
+            "window_days": DEFAULT_WINDOW_DAYS,
+            "limit_percent": DEFAULT_LIMIT_PERCENT,
+        }
+        return QuotaPolicy(
+            **{
+                key: self._count(quota, key, default, entry="quota", minimum=1)
+                for key, default in defaults.items()
+            }
+        )
+
+    def _history(self, document: Mapping[str, Any]) -> tuple[HistoryEvent, ...]:
+        tokens: dict[str, str] = {}
+        result: list[HistoryEvent] = []
+        for index, item in enumerate(self._list(document, "history")):
+            entry = f"history[{index}]"
+            if not isinstance(item, Mapping):
+                self._fail(
+                    f"a history event must be a mapping with 'action', 'phone_number' and 'at', "
+                    f"not {_describe(item)}",
+                    entry=entry,
+                    mapping=document,
+                    key="history",
+                )
+            self._check_keys(item, _HISTORY_KEYS, entry=entry)
+            action = self._enum(item, "action", [a.value for a in Action], "", entry=entry)
+            if not action:
+                self._fail("'action' is required (claim or release)", entry=entry, mapping=item)
+            phone_number, country = self._e164_and_country(item, entry)
+            entry = f"{entry} ({action} {phone_number})"
+            if item.get("at") is None:
+                self._fail(
+                    "'at' is required: when it happened, e.g. 2026-01-31T12:00:00Z",
+                    entry=entry,
+                    mapping=item,
+                )
+            try:
+                at = parse_time(item["at"], "at")
+            except ValueError as exc:
+                self._fail(str(exc), entry=entry, mapping=item, key="at")
+            number_id = self._string(item, "phone_number_id", entry=entry)
+            if number_id is not None and not RESOURCE_ID_PATTERN.fullmatch(number_id):
+                self._fail(
+                    f"phone_number_id {number_id!r} is not a valid phone number id",
+                    entry=entry,
+                    mapping=item,
+                    key="phone_number_id",
+                )
+            instance_id = self._string(item, "instance", entry=entry)
+            if instance_id is not None and not RESOURCE_ID_PATTERN.fullmatch(instance_id):
+                self._fail(
+                    f"instance {instance_id!r} is not a valid instance id",
+                    entry=entry,
+                    mapping=item,
+                    key="instance",
+                )
+            token = self._string(item, "client_token", entry=entry)
+            if token is not None:
+                if not 1 <= len(token) <= MAX_CLIENT_TOKEN_LENGTH:
+                    self._fail(
+                        f"client_token must be 1 to {MAX_CLIENT_TOKEN_LENGTH} characters",
+                        entry=entry,
+                        mapping=item,
+                        key="client_token",
+                    )
+                if token in tokens:
+                    self._fail(
+                        f"client_token {token!r} is used twice (also at {tokens[token]}); a "
+                        "token names one request",
+                        entry=entry,
+                        mapping=item,
+                        key="client_token",
+                    )
+                tokens[token] = entry
+            origin = self._enum(item, "origin", [o.value for o in Origin], "seed", entry=entry)
+            result.append(
+                HistoryEvent(
+                    action=Action(action),
+                    phone_number=phone_number,
+                    at=at,
+                    phone_number_id=number_id,
+                    client_token=token,
+                    instance_id=instance_id,
+                    type=self._enum(item, "type", PHONE_NUMBER_TYPES, "DID", entry=entry),
+                    country=country,
+                    origin=Origin(origin),
+                )
+            )
+        return tuple(result)
+
+    def _e164_and_country(self, item: Mapping[str, Any], entry: str) -> tuple[str, str]:
+        """``phone_number`` (required, E.164) and ``country`` (given or derived)."""
+        phone_number = self._string(
+            item,
+            "phone_number",
+            entry=entry,
+            required=True,
+            hint='; quote it, e.g. "+12065550100", or YAML reads it as a number',
+        )
+        assert phone_number is not None
+        if not E164_PATTERN.fullmatch(phone_number):
+            self._fail(
+                f"phone_number {phone_number!r} is not in E.164 form (+, country code, "
+                "subscriber number, no spaces)",
+                entry=entry,
+                mapping=item,
+                key="phone_number",
+            )
+        country = self._string(item, "country", entry=entry)
+        if country is None:
+            country = country_of(phone_number)
+            if country is None:
+                self._fail(
+                    f"cannot derive the country of {phone_number}; give 'country' (ISO code)",
+                    entry=entry,
+                    mapping=item,
+                )
+        elif not COUNTRY_CODE_PATTERN.fullmatch(country):
+            self._fail(
+                f"country {country!r} is not an ISO 3166-1 alpha-2 code such as US",
+                entry=entry,
+                mapping=item,
+                key="country",
+            )
+        return phone_number, country
+
+    def _available(self, document: Mapping[str, Any]) -> tuple[AvailableNumber, ...]:
+        seen: dict[str, str] = {}
+        result: list[AvailableNumber] = []
+        for index, item in enumerate(self._list(document, "available")):
+            entry = f"available[{index}]"
+            if isinstance(item, str):
+                item = {"phone_number": item}
+            if not isinstance(item, Mapping):
+                self._fail(
+                    f"an available number is an E.164 string or a mapping with 'phone_number', "
+                    f"not {_describe(item)}",
+                    entry=entry,
+                    mapping=document,
+                    key="available",
+                )
+            self._check_keys(item, ("phone_number", "type", "country"), entry=entry)
+            phone_number, country = self._e164_and_country(item, entry)
+            entry = f"{entry} ({phone_number})"
+            if phone_number in seen:
+                self._fail(
+                    f"{phone_number} is listed twice (also at {seen[phone_number]})",
+                    entry=entry,
+                    mapping=item,
+                )
+            seen[phone_number] = entry
+            number_type = self._enum(item, "type", PHONE_NUMBER_TYPES, "DID", entry=entry)
+            result.append(
+                AvailableNumber(phone_number=phone_number, type=number_type, country=country)
+            )
+        return tuple(result)
+
+    def _faults(self, document: Mapping[str, Any]) -> tuple[FaultRule, ...]:
+        result: list[FaultRule] = []
+        for index, item in enumerate(self._list(document, "faults")):
+            try:
+                result.append(FaultRule.from_json(item))
+            except ValueError as exc:
+                self._fail(
+                    str(exc),
+                    entry=f"faults[{index}]",
+                    mapping=item if isinstance(item, Mapping) else document,
+                )
+        return tuple(result)
 
     def _enum(
         self,
@@ -653,12 +963,3 @@ class _SeedParser:
             except (TypeError, ValueError) as exc:
                 self._fail(str(exc), entry=entry, mapping=spec)
         return result
-
-
-def _country_of(phone_number: str) -> str | None:
-    digits = phone_number[1:]
-    for length in (3, 2, 1):
-        country = _CALLING_CODES.get(digits[:length])
-        if country is not None:
-            return country
-    return None

@@ -3,6 +3,11 @@
 The server is werkzeug's threaded WSGI server on a socket the emulator binds
 itself, on the loopback interface only: the emulator accepts any signature,
 so it must never be reachable from another machine.
+
+``EmulatorServer`` also carries the Python side of the admin surface (the
+same operations as ``/_emulator/...``, see ``admin``): ``state_summary``,
+``history``, ``set_faults``/``add_fault``/``clear_faults``/``faults``,
+``now``/``advance_clock``/``set_clock``, ``stats``/``reset_stats``.
 """
 
 from __future__ import annotations
@@ -13,14 +18,18 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from types import FrameType, TracebackType
 from typing import Any, TextIO
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .app import EmulatorApp
+from .clock import WallClock, WallTimeSource
 from .constants import RATE_LIMITED_OPERATIONS
+from .faults import FaultInjector, FaultKind, FaultRule
+from .persist import StatePath, read_state, write_state
 from .ratelimit import DEFAULT_BURST, DEFAULT_RATE, Clock, RateLimit, RateLimiter
 from .seed import Seed, SeedSource, load_seed
 from .state import ConnectState
@@ -83,6 +92,10 @@ def _handler_class(connections: _Connections, log: TextIO | None) -> type[WSGIRe
     return Handler
 
 
+def _fault_rule(rule: FaultRule | Mapping[str, Any]) -> FaultRule:
+    return rule if isinstance(rule, FaultRule) else FaultRule.from_json(rule)
+
+
 def _rate_limits(
     *,
     rate: float | None,
@@ -121,6 +134,18 @@ class EmulatorServer:
     ``clock`` drives the buckets, so tests can step time. ``request_log``
     receives one line per request (``None``: silent).
 
+    ``now`` is the wall clock (a callable returning an aware UTC datetime;
+    default: the system clock) that cooldowns and the quota window are
+    measured on; ``advance_clock``/``set_clock`` offset it.
+
+    ``faults`` (``FaultRule`` objects or their dict form) are added after the
+    seed's ``faults``; ``fault_seed`` overrides the seed's RNG seed.
+
+    ``state_file``: if the file exists, the account comes from it and ``seed``
+    is not read; otherwise from ``seed``. Either way the file is written at
+    once and then atomically after every change, so numbers, cooldowns,
+    history and idempotency tokens survive a restart (see ``persist``).
+
     Use as a context manager, or ``start()``/``stop()``.
     """
 
@@ -135,14 +160,32 @@ class EmulatorServer:
         clock: Clock = time.monotonic,
         request_log: TextIO | None = None,
         error_log: TextIO | None = None,
+        now: WallTimeSource | None = None,
+        faults: Iterable[FaultRule | Mapping[str, Any]] | None = None,
+        fault_seed: int | None = None,
+        state_file: StatePath | None = None,
     ) -> None:
-        self.seed = load_seed(seed)
-        self.state = ConnectState(self.seed)
+        restored = read_state(state_file) if state_file is not None else None
+        #: True when the account was restored from ``state_file``.
+        self.restored = restored is not None
+        self.seed = restored if restored is not None else load_seed(seed)
+        self.state_file = state_file
+        self.state = ConnectState(
+            self.seed,
+            clock=WallClock(now),
+            on_change=None if state_file is None else self._write_state,
+        )
+        rules = [*self.seed.faults, *(_fault_rule(rule) for rule in faults or ())]
+        injector = FaultInjector(
+            rules, seed=self.seed.fault_seed if fault_seed is None else fault_seed
+        )
         default, limits = _rate_limits(
             rate=rate, burst=burst, seed=self.seed, overrides=rate_limits
         )
         self.limiter = RateLimiter(default=default, limits=limits, clock=clock)
-        self.app = EmulatorApp(self.state, self.limiter, error_log=error_log)
+        self.app = EmulatorApp(self.state, self.limiter, faults=injector, error_log=error_log)
+        if state_file is not None:
+            self._write_state(self.state)
         self._port = port
         self._request_log = request_log
         self._connections = _Connections()
@@ -224,13 +267,80 @@ class EmulatorServer:
     ) -> None:
         self.stop()
 
+    def _write_state(self, state: ConnectState) -> None:
+        assert self.state_file is not None
+        write_state(self.state_file, state.to_document())
+
     def stats(self) -> dict[str, Any]:
-        """Call counts per operation: ``calls``, ``throttled``, ``errors``, ``unknown``,
-        ``total_calls`` (see ``CallStats``)."""
+        """Call counts per operation: ``calls``, ``throttled``, ``errors``, ``faults``,
+        ``unknown``, ``total_calls`` (see ``CallStats``)."""
         return self.app.stats.snapshot()
 
     def reset_stats(self) -> None:
-        self.app.stats.reset()
+        self.app.control.reset_stats()
+
+    def state_summary(self) -> dict[str, Any]:
+        """What ``GET /_emulator/state`` serves: numbers, quota, cooldowns, faults, stats."""
+        return self.app.control.summary()
+
+    def history(self, origin: str | None = None) -> list[dict[str, Any]]:
+        """Every claim and release (``origin``: ``'seed'``, ``'emulator'`` or both), each
+        with ``action``, ``phone_number``, ``phone_number_id``, ``client_token``, ``at``."""
+        return self.app.control.history(origin)
+
+    def faults(self) -> dict[str, Any]:
+        """The fault rules (with the ``remaining`` count of each) and the RNG seed."""
+        return self.app.faults.snapshot()
+
+    def set_faults(
+        self,
+        rules: Iterable[FaultRule | Mapping[str, Any]],
+        *,
+        replace: bool = True,
+        seed: int | None = None,
+    ) -> dict[str, Any]:
+        """Replace (or extend, ``replace=False``) the fault rules; ``seed`` restarts the RNG."""
+        return self.app.control.set_faults(rules, replace=replace, seed=seed)
+
+    def add_fault(
+        self,
+        kind: FaultKind | str,
+        *,
+        operation: str | None = None,
+        rate: float | None = None,
+        count: int | None = None,
+        delay: float | None = None,
+        code: str | None = None,
+        after_effect: bool = False,
+    ) -> FaultRule:
+        """Add one rule, e.g. ``add_fault("drop", operation="ReleasePhoneNumber",
+        count=1, after_effect=True)``."""
+        rule = FaultRule(
+            kind=FaultKind(kind),
+            operation=operation,
+            rate=rate,
+            count=count,
+            delay=delay,
+            code=code,
+            after_effect=after_effect,
+        )
+        self.app.faults.add(rule)
+        return rule
+
+    def clear_faults(self) -> None:
+        self.app.control.clear_faults()
+
+    def now(self) -> datetime:
+        """The emulator's wall time (the ``now`` source plus any offset)."""
+        return self.state.now()
+
+    def advance_clock(self, delta: timedelta | float) -> datetime:
+        """Move the wall time on by ``delta`` (a timedelta, or seconds); returns the new now."""
+        return self.app.control.advance_clock(delta)
+
+    def set_clock(self, moment: datetime | str) -> datetime:
+        """Make the wall time ``moment`` (aware datetime or ISO 8601); it flows on from there."""
+        return self.app.control.set_clock(moment)
 
     def set_rate_limit(
         self, operation: str, rate: float | None, burst: int = DEFAULT_BURST
@@ -255,13 +365,14 @@ def serve(
     request_log: TextIO | None = None,
     quiet: bool = False,
     stop: threading.Event | None = None,
+    state_file: StatePath | None = None,
 ) -> None:
     """Serve until SIGINT or SIGTERM (or ``stop`` is set), then return.
 
     The first line written to ``out`` (default: stdout) is the endpoint URL,
     flushed at once, so a script can read it and export
     ``AWS_ENDPOINT_URL_CONNECT``. Requests are logged to ``request_log``
-    (default: stderr, unless ``quiet``).
+    (default: stderr, unless ``quiet``). ``state_file``: see ``EmulatorServer``.
     """
     out = out if out is not None else sys.stdout
     if request_log is None and not quiet:
@@ -279,13 +390,26 @@ def serve(
             previous[signum] = signal.signal(signum, on_signal)
     try:
         with EmulatorServer(
-            seed, port=port, rate=rate, burst=burst, request_log=request_log
+            seed,
+            port=port,
+            rate=rate,
+            burst=burst,
+            request_log=request_log,
+            state_file=state_file,
         ) as server:
             print(server.url, file=out, flush=True)
             if not quiet:
+                origin = (
+                    f"; state restored from {state_file}"
+                    if server.restored
+                    else f"; state kept in {state_file}"
+                    if state_file is not None
+                    else ""
+                )
                 print(
                     f"Connect emulator for account {server.state.account_id} in "
-                    f"{server.state.region} at {server.url}; Ctrl-C to stop",
+                    f"{server.state.region} at {server.url}{origin}; admin at "
+                    f"{server.url}/_emulator/state; Ctrl-C to stop",
                     file=sys.stderr,
                     flush=True,
                 )

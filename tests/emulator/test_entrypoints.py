@@ -55,6 +55,24 @@ def test_the_aws_cli_works_unchanged(emulator: EmulatorServer) -> None:
     assert "ResourceNotFoundException" in missing.stderr
 
 
+def test_the_aws_cli_releases_a_number(emulator: EmulatorServer) -> None:
+    exe = aws_cli()
+    if exe is None:
+        pytest.skip("the AWS CLI is not installed")
+    number_id = "77638870-571f-57cf-bee4-1ecd1853580d"  # +12065550150 in the demo seed
+    released = subprocess.run(
+        [exe, "connect", "release-phone-number", "--endpoint-url", emulator.url,
+         "--phone-number-id", number_id, "--client-token", "cli-1"],
+        capture_output=True, text=True, timeout=60, env=os.environ.copy(),
+    )  # fmt: skip
+    assert released.returncode == 0, released.stderr
+    assert released.stdout.strip() == ""  # no output shape
+    assert [(e["phone_number"], e["client_token"]) for e in emulator.history()] == [
+        ("+12065550150", "cli-1")
+    ]
+    assert "+12065550150" not in {n.phone_number for n in emulator.state.phone_numbers()}
+
+
 def read_first_line(process: subprocess.Popen[str], timeout: float) -> str:
     """The first stdout line, without hanging the test if the child never writes."""
     assert process.stdout is not None

@@ -129,10 +129,12 @@ def test_max_results_below_1_reaches_the_server_only_without_client_validation(
 def test_an_operation_not_served_is_a_clean_unknown_operation_error(
     emulator: EmulatorServer,
 ) -> None:
-    # ReleasePhoneNumber is a real Connect operation the emulator does not serve yet.
-    code, status, message = failure(lambda: client().release_phone_number(PhoneNumberId="fc018a49"))
+    # UpdatePhoneNumber is a real Connect operation the emulator does not serve.
+    code, status, message = failure(
+        lambda: client().update_phone_number(PhoneNumberId="fc018a49", InstanceId=A)
+    )
     assert (code, status) == ("UnknownOperationException", 404)
-    assert "DELETE /phone-number/fc018a49" in message
+    assert "PUT /phone-number/fc018a49" in message
     assert emulator.stats()["unknown"] == 1
     assert emulator.stats()["calls"] == {}
 

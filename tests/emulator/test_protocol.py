@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import botocore.session
 import pytest
+import yaml
 from botocore.config import Config
 
 from reconciler.emulator import EmulatorServer
@@ -27,6 +28,8 @@ from reconciler.emulator.constants import (
 )
 from reconciler.emulator.errors import ERROR_STATUS, FRONT_DOOR_ERRORS
 from reconciler.emulator.operations import HANDLERS, ROUTES
+
+from .support import DEMO_SEED
 
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 INSTANCE_ARN = f"arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}"
@@ -153,6 +156,16 @@ CALLS: dict[str, Callable[[Any], Any]] = {
         InstanceId=INSTANCE, ResourceType="VOICE_PHONE_NUMBER", MaxResults=2
     ),
     "flows all": lambda c: c.list_flow_associations(InstanceId=INSTANCE_ARN),
+    "search paged": lambda c: c.search_available_phone_numbers(
+        InstanceId=INSTANCE, PhoneNumberCountryCode="US", PhoneNumberType="DID", MaxResults=3
+    ),
+    "search by target": lambda c: c.search_available_phone_numbers(
+        TargetArn=INSTANCE_ARN, PhoneNumberCountryCode="GB", PhoneNumberType="TOLL_FREE"
+    ),
+    "claim": lambda c: c.claim_phone_number(
+        InstanceId=INSTANCE, PhoneNumber="+14255550003", Tags={"a": "b"}
+    ),
+    "release": lambda c: c.release_phone_number(PhoneNumberId=_number_id(c, "+12065550151")),
 }
 
 
@@ -164,6 +177,9 @@ def test_responses_conform_to_the_output_shapes(name: str, raw_client: tuple[Any
     for operation, status, body in seen:
         assert status == 200
         output = MODEL.operation_model(operation).output_shape
+        if output is None:  # ReleasePhoneNumber: nothing to say
+            assert body == {}
+            continue
         assert conformance_problems(output, body, operation) == []
     # What botocore parsed is what was sent: nothing dropped, nothing renamed.
     operation, _, body = seen[-1]
@@ -194,3 +210,46 @@ def test_describe_returns_every_claimed_summary_member(raw_client: tuple[Any, Ra
     members = set(MODEL.shape_for("ClaimedPhoneNumberSummary").members)
     # Only an imported number has a source; every other member is served.
     assert set(summary) == members - {"SourcePhoneNumberArn"}
+
+
+ERRORS: dict[str, Callable[[Any], Any]] = {
+    "IdempotencyException": lambda c: [
+        c.release_phone_number(PhoneNumberId=_number_id(c, "+12065550151"), ClientToken="t"),
+        c.release_phone_number(PhoneNumberId=_number_id(c, "+12065550152"), ClientToken="t"),
+    ],
+    "ResourceInUseException": lambda c: c.release_phone_number(
+        PhoneNumberId=_number_id(c, "+12065550160")
+    ),
+    "InvalidParameterException": lambda c: c.claim_phone_number(
+        InstanceId=INSTANCE, PhoneNumber="+12065550100"
+    ),
+    "ServiceQuotaExceededException": lambda c: [
+        c.release_phone_number(PhoneNumberId=_number_id(c, number))
+        for number in ("+12065550150", "+12065550151", "+12065550152")
+    ],
+}
+
+
+@pytest.mark.parametrize("code", list(ERRORS))
+def test_error_bodies_conform_to_the_error_shapes(
+    code: str, emulator_factory: Callable[..., EmulatorServer]
+) -> None:
+    seed = yaml.safe_load(DEMO_SEED.read_text())
+    seed["quota"] = {"phone_numbers": 1}  # limit 2: the third release is refused
+    emulator_factory(seed)
+    client = boto3.client("connect", config=Config(retries={"total_max_attempts": 1}))
+    seen: Raw = []
+    client.meta.events.register(
+        "after-call.connect",
+        lambda http_response, model, **_: seen.append(
+            (model.name, http_response.status_code, json.loads(http_response.content))
+        ),
+    )
+    with pytest.raises(client.exceptions.ClientError) as caught:
+        ERRORS[code](client)
+    assert caught.value.response["Error"]["Code"] == code
+    _, status, body = seen[-1]
+    shape = MODEL.shape_for(code)
+    assert status == shape.metadata["error"]["httpStatusCode"]
+    assert conformance_problems(shape, body, code) == []
+    assert body["Message"]

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from reconciler.emulator import EmulatorServer, RateLimit, SeedError, load_seed
+from reconciler.emulator import (
+    Action,
+    EmulatorServer,
+    FaultKind,
+    FaultRule,
+    HistoryEvent,
+    Origin,
+    QuotaPolicy,
+    RateLimit,
+    SeedError,
+    load_seed,
+)
 from reconciler.emulator.seed import phone_number_id_for
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -35,6 +47,80 @@ def test_defaults() -> None:
         number.id == phone_number_id_for("+12065550100") == "fc018a49-80a1-5734-9a7c-c5ae8517c436"
     )
     assert number.tags == {} and number.flow_arn is None and number.description is None
+
+
+def test_defaults_of_the_write_side_keys() -> None:
+    seed = load_seed(GOOD)
+    assert (seed.cooldown_days, seed.available_generated, seed.claim_in_progress_describes) == (
+        180,
+        20,
+        0,
+    )
+    assert (seed.history, seed.available, seed.faults, seed.fault_seed) == ((), (), (), 0)
+    assert seed.quota == QuotaPolicy(phone_numbers=10, window_days=180, limit_percent=200)
+
+
+def test_history_available_and_faults_are_parsed() -> None:
+    seed = load_seed(
+        {
+            **GOOD,
+            "history": [
+                {
+                    "action": "release",
+                    "phone_number": "+442071838750",
+                    "type": "TOLL_FREE",
+                    "at": "2026-01-02T03:04:05+01:00",
+                    "client_token": "t",
+                    "phone_number_id": "x",
+                    "instance": A,
+                    "origin": "emulator",
+                },
+                {"action": "claim", "phone_number": "+12065550100", "at": "2026-01-01T00:00:00Z"},
+            ],
+            "available": ["+12065550199", {"phone_number": "+14165550100", "country": "CA"}],
+            "faults": [
+                {"kind": "delay", "delay": 0.5, "count": 2, "operation": "ClaimPhoneNumber"}
+            ],
+            "fault_seed": 42,
+        }
+    )
+    release, claim = seed.history
+    assert release == HistoryEvent(
+        action=Action.RELEASE,
+        phone_number="+442071838750",
+        at=datetime(2026, 1, 2, 2, 4, 5, tzinfo=UTC),
+        phone_number_id="x",
+        client_token="t",
+        instance_id=A,
+        type="TOLL_FREE",
+        country="GB",
+        origin=Origin.EMULATOR,
+    )
+    assert (claim.type, claim.country, claim.origin) == ("DID", "US", Origin.SEED)
+    assert [(a.phone_number, a.type, a.country) for a in seed.available] == [
+        ("+12065550199", "DID", "US"),
+        ("+14165550100", "DID", "CA"),
+    ]
+    assert seed.faults == (
+        FaultRule(kind=FaultKind.DELAY, delay=0.5, count=2, operation="ClaimPhoneNumber"),
+    )
+    assert seed.fault_seed == 42
+
+
+def test_yaml_timestamps_may_be_unquoted(tmp_path: Path) -> None:
+    path = tmp_path / "seed.yaml"
+    path.write_text(
+        "history:\n"
+        "  - {action: claim, phone_number: '+12065550100', at: 2026-01-01T10:00:00Z}\n"
+        "  - {action: claim, phone_number: '+12065550101', at: 2026-01-01 10:00:00}\n"
+    )
+    with pytest.raises(SeedError) as caught:
+        load_seed(path)
+    assert (caught.value.line, "has no time zone" in caught.value.problem) == (3, True)
+    path.write_text(path.read_text().replace("10:00:00}", "10:00:00+02:00}"))
+    first, second = load_seed(path).history
+    assert first.at == datetime(2026, 1, 1, 10, tzinfo=UTC)
+    assert second.at == datetime(2026, 1, 1, 8, tzinfo=UTC)
 
 
 def test_none_is_an_empty_account() -> None:
@@ -169,6 +255,121 @@ BAD: list[tuple[Any, str, str | None]] = [
     (mutated("rate_limits", {"default": {"rate": -2}}), "rate must be a positive", None),
     (mutated("rate_limits", {"default": {"rate": 2, "burst": 0}}), "burst must be", None),
     (mutated("rate_limits", {"default": 2}), "expected a mapping", "rate_limits.default"),
+    (mutated("numbers.0.in_progress_describes", 2), "applies to an IN_PROGRESS number", None),
+    (
+        mutated(
+            "numbers",
+            [
+                {
+                    "phone_number": "+12065550100",
+                    "instance": A,
+                    "status": "IN_PROGRESS",
+                    "in_progress_describes": 0,
+                }
+            ],
+        ),
+        "'in_progress_describes' must be an integer of at least 1",
+        None,
+    ),
+    (mutated("cooldown_days", -1), "'cooldown_days' must be an integer of at least 0", None),
+    (mutated("cooldown_days", 1.5), "'cooldown_days' must be an integer", None),
+    (mutated("available_generated", True), "'available_generated' must be an integer", None),
+    (mutated("claim_in_progress_describes", "2"), "must be an integer", None),
+    (mutated("fault_seed", "x"), "'fault_seed' must be an integer", None),
+    (mutated("quota", 10), "'quota' must be a mapping", None),
+    (
+        mutated("quota", {"phone_numbers": 0}),
+        "'phone_numbers' must be an integer of at least 1",
+        "quota",
+    ),
+    (mutated("quota", {"numbers": 3}), "unknown key 'numbers'", "quota"),
+    (mutated("history", {"a": 1}), "'history' must be a list", None),
+    (mutated("history", ["claim"]), "a history event must be a mapping", "history[0]"),
+    (
+        mutated("history", [{"phone_number": "+12065550100", "at": "2026-01-01T00:00:00Z"}]),
+        "'action' is required",
+        "history[0]",
+    ),
+    (
+        mutated(
+            "history",
+            [{"action": "port", "phone_number": "+12065550100", "at": "2026-01-01T00:00:00Z"}],
+        ),
+        "action 'port' is not one of claim, release",
+        None,
+    ),
+    (
+        mutated("history", [{"action": "claim", "phone_number": "+12065550100"}]),
+        "'at' is required",
+        "history[0] (claim +12065550100)",
+    ),
+    (
+        mutated(
+            "history", [{"action": "claim", "phone_number": "+12065550100", "at": "yesterday"}]
+        ),
+        "is not an ISO 8601 time",
+        None,
+    ),
+    (
+        mutated(
+            "history",
+            [{"action": "claim", "phone_number": "+12065550100", "at": "2026-01-01T00:00:00"}],
+        ),
+        "has no time zone",
+        None,
+    ),
+    (
+        mutated(
+            "history",
+            [{"action": "claim", "phone_number": "2065550100", "at": "2026-01-01T00:00:00Z"}],
+        ),
+        "not in E.164",
+        None,
+    ),
+    (
+        mutated(
+            "history",
+            [
+                {
+                    "action": "claim",
+                    "phone_number": "+12065550100",
+                    "client_token": "t",
+                    "at": "2026-01-01T00:00:00Z",
+                }
+            ]
+            * 2,
+        ),
+        "client_token 't' is used twice",
+        None,
+    ),
+    (
+        mutated(
+            "history",
+            [
+                {
+                    "action": "claim",
+                    "phone_number": "+12065550100",
+                    "when": "x",
+                    "at": "2026-01-01T00:00:00Z",
+                }
+            ],
+        ),
+        "unknown key 'when'",
+        None,
+    ),
+    (mutated("available", "+12065550100"), "'available' must be a list", None),
+    (mutated("available", [12065550100]), "an available number is an E.164 string", None),
+    (
+        mutated("available", ["+12065550100", {"phone_number": "+12065550100"}]),
+        "listed twice",
+        "available[1] (+12065550100)",
+    ),
+    (
+        mutated("available", [{"phone_number": "+12065550100", "type": "MOBILE"}]),
+        "type 'MOBILE' is not one of",
+        None,
+    ),
+    (mutated("faults", [{"kind": "drop"}]), "exactly one of 'rate'", "faults[0]"),
 ]
 
 

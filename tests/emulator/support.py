@@ -1,0 +1,107 @@
+"""Helpers shared by the emulator's tests: clients, outcomes, a settable wall clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+B = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"
+ACCOUNT = "111122223333"
+PREFIX = f"arn:aws:connect:us-east-1:{ACCOUNT}"
+A_ARN = f"{PREFIX}:instance/{A}"
+START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+DEMO_SEED = Path(__file__).resolve().parents[2] / "examples" / "emulator-seed.yaml"
+
+
+def client(**config: Any) -> Any:
+    """boto3 from the standard settings, one attempt: every failure reaches the test."""
+    return boto3.client("connect", config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+def failure(call: Callable[[], Any]) -> tuple[str, int, str]:
+    """``(Error.Code, HTTP status, Error.Message)`` of a call that must fail."""
+    try:
+        call()
+    except ClientError as error:
+        response = error.response
+        return (
+            response["Error"]["Code"],
+            response["ResponseMetadata"]["HTTPStatusCode"],
+            response["Error"]["Message"],
+        )
+    raise AssertionError("the call succeeded")
+
+
+def ids_by_number(connect: Any) -> dict[str, str]:
+    items = connect.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"]
+    return {item["PhoneNumber"]: item["PhoneNumberId"] for item in items}
+
+
+def flows_by_number(connect: Any, instance_id: str = A) -> dict[str, str]:
+    arns = {
+        item["PhoneNumberArn"]: item["PhoneNumber"]
+        for item in connect.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"]
+    }
+    flows = connect.list_flow_associations(InstanceId=instance_id)["FlowAssociationSummaryList"]
+    return {arns[item["ResourceId"]]: item["FlowId"].rsplit("/", 1)[1] for item in flows}
+
+
+def search(connect: Any, country: str = "US", number_type: str = "DID", **kw: Any) -> list[str]:
+    """Every number a search offers (following NextToken)."""
+    found: list[str] = []
+    token: str | None = None
+    while True:
+        kwargs = {
+            "InstanceId": A,
+            "PhoneNumberCountryCode": country,
+            "PhoneNumberType": number_type,
+        }
+        kwargs.update(kw)
+        if token is not None:
+            kwargs["NextToken"] = token
+        response = connect.search_available_phone_numbers(**kwargs)
+        found += [item["PhoneNumber"] for item in response["AvailableNumbersList"]]
+        token = response.get("NextToken")
+        if token is None:
+            return found
+
+
+class WallClock:
+    """A ``now=`` source for the emulator that a test moves by hand."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def seed_with(**extra: Any) -> dict[str, Any]:
+    """Two instances, four numbers on A (two with flows), one on B, plus ``extra`` keys."""
+    flow = f"{A_ARN}/contact-flow"
+    return {
+        "instances": [{"id": A}, {"id": B}],
+        "numbers": [
+            {"phone_number": "+12065550100", "instance": A, "flow": f"{flow}/main"},
+            {"phone_number": "+12065550101", "instance": A, "flow": f"{flow}/support"},
+            {"phone_number": "+12065550102", "instance": A, "description": "Spare"},
+            {
+                "phone_number": "+12065550160",
+                "instance": A,
+                "status": "IN_PROGRESS",
+                "status_message": "The claim of this phone number is in progress.",
+            },
+            {"phone_number": "+12065550300", "instance": B},
+        ],
+        **extra,
+    }
