@@ -20,6 +20,7 @@ sequences I/O.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -52,6 +53,9 @@ from .model import (
 __all__ = ["Connect", "Executor", "RetryPolicy", "StalePlanError"]
 
 _T = TypeVar("_T")
+
+# One release decision at a time per process, whatever the number of threads.
+_PROCESS_LOCK = threading.Lock()
 
 
 class StalePlanError(ConnectNumbersError):
@@ -113,11 +117,8 @@ class Executor:
         if plan.refused:
             return self._stopped(plan, plan.releases, "the plan is refused", plan.refusals)
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
-            records = self._ledger.records()
-            mine = [r for r in records if r.get("plan_id") == plan_id]
-            done = {str(r.get("phone_number_id")) for r in mine if r.get("status") == "done"}
-            attempted = {str(r.get("phone_number_id")) for r in mine} - done
-            self._check_fresh(plan, desired, frozenset(done | attempted))
+            done, attempted = planner.progress(self._ledger.records(), plan_id)
+            self._check_fresh(plan, desired, done | attempted)
 
             history = list(self._ledger.read().events)
             outcomes: list[ReleaseOutcome] = [
@@ -142,6 +143,25 @@ class Executor:
                         plan_id=plan_id, outcomes=tuple(outcomes + rest), stopped=stop
                     )
             return ApplyReport(plan_id=plan_id, outcomes=tuple(outcomes))
+
+    def release_single(
+        self, release: Release, desired: DesiredState, *, plan_id: str
+    ) -> ReleaseOutcome:
+        """Release one planned number (the Pulumi provider's create/update).
+
+        Threads of one process queue on a process-wide lock (the dynamic provider
+        serves calls from a pool of threads), then take the ledger's lock, so the
+        quota is re-checked against every release recorded before this one.
+        """
+        with _PROCESS_LOCK, self._ledger.lock(f"release {release.phone_number} ({self._owner})"):
+            done, attempted = planner.progress(self._ledger.records(), plan_id)
+            if release.phone_number_id in done:
+                return self._emit(release, OutcomeStatus.ALREADY_DONE, "released earlier")
+            history = list(self._ledger.read().events)
+            outcome, _ = self._release_one(
+                plan_id, release, desired, history, release.phone_number_id in attempted
+            )
+            return outcome
 
     # -- steps -----------------------------------------------------------------------
 

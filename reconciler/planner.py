@@ -16,7 +16,7 @@ reviewer sees every broken rule in one round:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -43,6 +43,7 @@ __all__ = [
     "client_token",
     "managed_numbers",
     "plan",
+    "progress",
     "quota_gate",
     "release_blocker",
     "release_candidates",
@@ -229,6 +230,17 @@ def client_token(plan_id: str, phone_number_id: str) -> str:
     """ReleasePhoneNumber's ClientToken: deterministic, so a retried or resumed apply
     of the same plan can never release twice (AWS: same token = same request)."""
     return f"{plan_id}/{phone_number_id}"
+
+
+def progress(
+    records: Iterable[Mapping[str, object]], plan_id: str
+) -> tuple[frozenset[str], frozenset[str]]:
+    """From the ledger's records: the ids this plan released (``done``), and those it
+    started without a recorded outcome or with a failure (``attempted``)."""
+    mine = [r for r in records if r.get("plan_id") == plan_id and r.get("action") == "release"]
+    done = frozenset(str(r.get("phone_number_id")) for r in mine if r.get("status") == "done")
+    attempted = frozenset(str(r.get("phone_number_id")) for r in mine) - done
+    return done, attempted
 
 
 def staleness(

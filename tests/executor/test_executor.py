@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -260,3 +261,39 @@ def test_the_report_renders(tmp_path: Path) -> None:
     assert data["ok"] is True and data["counts"]["released"] == 3
     assert data["outcomes"][0]["status"] == "released"
     assert Action.RELEASE.value == "release"
+
+
+def test_concurrent_single_releases_never_exceed_the_quota(tmp_path: Path) -> None:
+    """Eight threads (as the Pulumi provider's pool) releasing one number each: the
+    quota (limit 4, 2 already used) lets exactly two through."""
+    import threading
+
+    numbers = [f"+120655503{i:02d}" for i in range(8)]
+    connect = FakeInventory([live(KEEP)] + [live(n) for n in numbers])
+    state = desired(KEEP, phone_numbers=2)  # limit 4
+    plan = plan_for(connect, state=replace(state, max_releases=None))
+    executor, store = make(tmp_path, connect)
+    for event in events(2, days_ago=5):
+        store.append(
+            LedgerRecord(
+                action=event.action, phone_number=event.phone_number, at=event.at, status="done"
+            )
+        )
+    outcomes = []
+    threads = [
+        threading.Thread(
+            target=lambda r=r: outcomes.append(
+                executor.release_single(r, state, plan_id=render.plan_id(plan))
+            )
+        )
+        for r in plan.releases
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses_seen = Counter(o.status for o in outcomes)
+    assert statuses_seen[OutcomeStatus.RELEASED] == 2
+    assert statuses_seen[OutcomeStatus.NOT_ATTEMPTED] == 6
+    assert len(connect.released) == 2
+    assert len(store.read().events) == 4
