@@ -201,12 +201,33 @@ def _owner() -> str:
     return f"{getpass.getuser()}@{socket.gethostname()} pid {os.getpid()}"
 
 
-def _progress(fmt: str):  # type: ignore[no-untyped-def]
-    def show(outcome: ReleaseOutcome) -> None:
-        if fmt == "text":
-            click.echo(render.outcome_line(outcome), err=True)
+class _Progress:
+    """A progress bar on a terminal; one plain line per release otherwise (CI logs)."""
 
-    return show
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.total = max(total, 1)
+        self.count = 0
+        self.enabled = enabled
+        self.bar = enabled and sys.stderr.isatty()
+
+    def __call__(self, outcome: ReleaseOutcome) -> None:
+        self.count += 1
+        if not self.enabled:
+            return
+        if not self.bar:
+            click.echo(render.outcome_line(outcome), err=True)
+            return
+        filled = 30 * self.count // self.total
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.count}/{self.total} "
+            f"{outcome.status.value} {outcome.phone_number}\033[K",
+            err=True,
+            nl=False,
+        )
+
+    def finish(self) -> None:
+        if self.bar and self.count:
+            click.echo("", err=True)
 
 
 @cli.command(epilog=_EPILOG_APPLY)
@@ -300,10 +321,14 @@ def apply(
             )
             if click.prompt("Enter a value", default="", show_default=False, err=True) != "yes":
                 _fail("apply cancelled; nothing was released")
+    progress = _Progress(len(saved.releases), enabled=fmt == "text")
     executor = Executor(
-        connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=_progress(fmt)
+        connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=progress
     )
-    report = executor.apply(saved, state)
+    try:
+        report = executor.apply(saved, state)
+    finally:
+        progress.finish()
     click.echo(
         render.render_apply_json(report) if fmt == "json" else render.render_apply_text(report),
         nl=False,
@@ -328,19 +353,31 @@ def apply(
     help="Requests per second per operation before 429 (0 disables).",
 )
 @click.option("--burst", type=int, default=DEFAULT_BURST, show_default=True)
-def emulator(port: int, seed: str | None, rate: float, burst: int) -> None:
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False),
+    help="Persist the account here (numbers, cooldowns, history) and resume from it.",
+)
+@click.option("--quiet", is_flag=True, help="Do not log requests to stderr.")
+def emulator(
+    port: int, seed: str | None, rate: float, burst: int, state_file: str | None, quiet: bool
+) -> None:
     """Serve the bundled Connect emulator on 127.0.0.1.
 
     Prints the endpoint URL on the first line, then serves until stopped.
+    Serves the phone-number operations with botocore's shapes, AWS's default
+    rate limits, the rolling claim/release quota and release cooldowns.
 
     \b
     Examples:
       connect-numbers emulator --seed examples/emulator-seed.yaml
+      connect-numbers emulator --seed examples/emulator-seed.yaml --state account.json
       AWS_ENDPOINT_URL_CONNECT=http://127.0.0.1:PORT connect-numbers plan
     """
     from .emulator import serve
 
-    serve(port=port, seed=seed, rate=rate or None, burst=burst)
+    serve(port=port, seed=seed, rate=rate or None, burst=burst, state_file=state_file, quiet=quiet)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
