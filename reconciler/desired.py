@@ -93,7 +93,14 @@ _NUMBER_SEPARATORS = frozenset(" -.()/")
 _TOP_KEYS = ("version", "targets", "quota", "safety", "allow_empty", "numbers")
 _TOP_REQUIRED = ("version", "targets", "quota", "numbers")
 _TARGET_KEYS = ("arn", "description")
-_QUOTA_KEYS = ("phone_numbers", "window_days", "limit_percent", "reserve")
+_QUOTA_KEYS = (
+    "phone_numbers",
+    "window_days",
+    "limit_percent",
+    "reserve",
+    "fallback",
+    "assume_prior",
+)
 _SAFETY_KEYS = ("max_releases",)
 _NUMBER_KEYS = ("number", "description")
 
@@ -627,12 +634,51 @@ class _Validator:
         )
         self.reject_unknown(found, _QUOTA_KEYS, "quota")
         self.require(found, ("phone_numbers",), node, "quota")
-        phone_numbers = self.integer(
-            found["phone_numbers"].value,
-            "quota.phone_numbers",
-            low=1,
-            meaning=" (the account's service quota for phone numbers)",
+        count_node = found["phone_numbers"].value
+        auto = (
+            isinstance(count_node, ScalarNode)
+            and count_node.tag == _STR
+            and count_node.value == "auto"
         )
+        if auto:
+            # `auto`: read the applied quota (Service Quotas L-8F812903); the
+            # fallback is what a run uses, with a warning, when it cannot.
+            if "fallback" not in found:
+                self.fail(
+                    count_node,
+                    "quota.phone_numbers",
+                    "auto needs quota.fallback, the value to use when Service Quotas "
+                    "cannot be read",
+                    "quota.fallback: N beside phone_numbers: auto",
+                )
+            phone_numbers = self.integer(
+                found["fallback"].value,
+                "quota.fallback",
+                low=1,
+                meaning=" (used when the applied quota cannot be read)",
+            )
+        else:
+            phone_numbers = self.integer(
+                count_node,
+                "quota.phone_numbers",
+                low=1,
+                meaning=" (the account's service quota for phone numbers), or auto",
+            )
+            if "fallback" in found:
+                self.fail(
+                    found["fallback"].key,
+                    "quota.fallback",
+                    "only used with phone_numbers: auto",
+                    "no fallback, or phone_numbers: auto",
+                )
+        assume_prior = 0
+        if "assume_prior" in found:
+            assume_prior = self.integer(
+                found["assume_prior"].value,
+                "quota.assume_prior",
+                low=0,
+                meaning=" (events assumed for the span the history does not cover)",
+            )
         window_days = 180
         if "window_days" in found:
             window_days = self.integer(
@@ -662,6 +708,8 @@ class _Validator:
                 window_days=window_days,
                 limit_percent=limit_percent,
                 reserve=reserve,
+                assume_prior=assume_prior,
+                auto=auto,
             )
         except ValueError as exc:  # unreachable when the checks above are complete
             self.fail(node, "quota", str(exc))

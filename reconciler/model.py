@@ -137,10 +137,18 @@ class QuotaPolicy:
     window_days: int = 180
     limit_percent: int = 200
     reserve: int = 0
+    # Events assumed for the part of the window the history does not cover,
+    # counted as if at the end of that span (DESIGN: history coverage).
+    assume_prior: int = 0
+    # `phone_numbers: auto`: read the applied quota from Service Quotas;
+    # `phone_numbers` then holds the user's fallback until it is resolved.
+    auto: bool = False
 
     def __post_init__(self) -> None:
         if self.phone_numbers < 1:
             raise ValueError("phone_numbers must be at least 1")
+        if self.assume_prior < 0:
+            raise ValueError("assume_prior must not be negative")
         if self.window_days < 1:
             raise ValueError("window_days must be at least 1")
         if self.limit_percent < 1:

@@ -28,6 +28,11 @@ CORPUS: dict[str, tuple[int | None, str]] = {
     "list_top": (1, "the top level is a list; expected a mapping"),
     "scalar_top": (1, "the top level is the string 'numbers.yaml'"),
     "multiple_documents": (8, "the file holds more than one YAML document"),
+    # Issue 5: the live quota and history coverage
+    "quota_auto_without_fallback": (5, "quota.phone_numbers: auto needs quota.fallback"),
+    "quota_fallback_without_auto": (6, "quota.fallback: only used with phone_numbers: auto"),
+    "quota_assume_prior_negative": (6, "quota.assume_prior: -1 is out of range"),
+    "quota_auto_misspelt": (5, "or auto"),
     # version
     "version_2": (1, "version: unsupported version 2; this connect-numbers reads version 1"),
     "version_quoted": (1, "version: got the string '1' (write it without quotes)"),

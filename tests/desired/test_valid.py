@@ -169,3 +169,10 @@ def test_lone_cr_line_endings_keep_line_numbers() -> None:
     data = (VALID_DIR / "notations.yaml").read_bytes().replace(b"\n", b"\r")
     state = parse_desired(data, "numbers.yaml")
     assert [n.line for n in state.numbers] == list(range(7, 19))
+
+
+def test_quota_auto_with_fallback_and_assume_prior() -> None:
+    state = load_desired(VALID_DIR / "quota_auto.yaml")
+    assert state.quota.auto is True
+    assert state.quota.phone_numbers == 12  # the fallback until Service Quotas answers
+    assert state.quota.assume_prior == 3
