@@ -15,7 +15,7 @@ import click
 
 from . import __version__, desired, ledger, planfile, render, service
 from .errors import ConnectNumbersError
-from .model import HistoryEvent, Plan, Policy, ReleaseOutcome
+from .model import Plan, Policy, ReleaseOutcome
 from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
@@ -35,17 +35,17 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _load_history(path: str | None) -> list[HistoryEvent]:
+def _load_history(path: str | None) -> ledger.History:
     if path is None:
-        return []
+        return ledger.History(events=())
     return _history_of(ledger.open_ledger(path))
 
 
-def _history_of(store: ledger.Ledger) -> list[HistoryEvent]:
+def _history_of(store: ledger.Ledger) -> ledger.History:
     history = store.read()
     for warning in history.warnings:
         click.echo(f"warning: {warning}", err=True)
-    return list(history.events)
+    return history
 
 
 def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
@@ -171,9 +171,10 @@ def plan(
     result = service.make_plan(
         state,
         _reader(rate, burst),
-        history,
+        history.events,
         policy=Policy(allow_mass_release=allow_mass_release),
         now=_now(),
+        covered_since=history.tracking_since,
     )
     if out is not None:
         planfile.write_plan(result, out)
@@ -303,9 +304,10 @@ def apply(
         saved = service.make_plan(
             state,
             connect,
-            history,
+            history.events,
             policy=Policy(allow_mass_release=allow_mass_release),
             now=_now(),
+            covered_since=history.tracking_since,
         )
         click.echo(render.render_text(saved), nl=False, err=fmt == "json")
         if saved.refused:

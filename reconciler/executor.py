@@ -117,24 +117,36 @@ class Executor:
         if plan.refused:
             return self._stopped(plan, plan.releases, "the plan is refused", plan.refusals)
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
-            done, attempted = planner.progress(self._ledger.records(), plan_id)
+            records = self._ledger.records()
+            if not records:
+                # A new, empty ledger: the history is complete from now on.
+                self._ledger.mark_coverage(self._clock(), source="created")
+            done, attempted = planner.progress(records, plan_id)
             self._check_fresh(plan, desired, done | attempted)
 
-            history = list(self._ledger.read().events)
+            read = self._ledger.read()
+            history, covered = list(read.events), read.tracking_since
             outcomes: list[ReleaseOutcome] = [
                 self._emit(r, OutcomeStatus.ALREADY_DONE, "released by an earlier run of this plan")
                 for r in plan.releases
                 if r.phone_number_id in done
             ]
             pending = [r for r in plan.releases if r.phone_number_id not in done]
-            gate = planner.quota_gate(history, desired, now=self._clock(), planned=len(pending))
+            gate = planner.quota_gate(
+                history, desired, now=self._clock(), planned=len(pending), covered_since=covered
+            )
             if gate is not None:
                 return self._stopped(
                     plan, pending, "the quota no longer allows it", (gate,), outcomes
                 )
             for index, release in enumerate(pending):
                 outcome, stop = self._release_one(
-                    plan_id, release, desired, history, release.phone_number_id in attempted
+                    plan_id,
+                    release,
+                    desired,
+                    history,
+                    release.phone_number_id in attempted,
+                    covered,
                 )
                 outcomes.append(outcome)
                 if stop is not None:
@@ -157,9 +169,10 @@ class Executor:
             done, attempted = planner.progress(self._ledger.records(), plan_id)
             if release.phone_number_id in done:
                 return self._emit(release, OutcomeStatus.ALREADY_DONE, "released earlier")
-            history = list(self._ledger.read().events)
+            read = self._ledger.read()
+            history, covered = list(read.events), read.tracking_since
             outcome, _ = self._release_one(
-                plan_id, release, desired, history, release.phone_number_id in attempted
+                plan_id, release, desired, history, release.phone_number_id in attempted, covered
             )
             return outcome
 
@@ -178,10 +191,13 @@ class Executor:
         desired: DesiredState,
         history: list[HistoryEvent],
         resumed: bool,
+        covered: datetime | None,
     ) -> tuple[ReleaseOutcome, str | None]:
         """Release one number; return its outcome and, if apply must stop, why."""
         token = planner.client_token(plan_id, release.phone_number_id)
-        gate = planner.quota_gate(history, desired, now=self._clock(), planned=1)
+        gate = planner.quota_gate(
+            history, desired, now=self._clock(), planned=1, covered_since=covered
+        )
         if gate is not None:
             stop = f"quota: {gate.message}"
             return self._not_attempted(release, stop), stop

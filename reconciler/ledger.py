@@ -289,6 +289,9 @@ class History:
     events: tuple[HistoryEvent, ...]
     warnings: tuple[str, ...] = ()
     source: str | None = None
+    # Since when this history is complete: the earliest `coverage` record (the
+    # ledger's creation, or the oldest window an import read). None: unknown.
+    tracking_since: datetime | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -388,6 +391,10 @@ class Ledger(Protocol):
         """Add a record; it is durable when this returns. Raises LedgerWriteError."""
         ...
 
+    def mark_coverage(self, since: datetime, *, source: str) -> None:
+        """Record that the history is complete from ``since`` on; durable on return."""
+        ...
+
     def lock(self, owner: str) -> AbstractContextManager[LedgerLock]:
         """Hold the ledger exclusively for a whole apply; fail fast if it is held."""
         ...
@@ -464,17 +471,42 @@ def _event(record: dict[str, Any]) -> tuple[HistoryEvent | None, str | None]:
     return HistoryEvent(action=action, phone_number=number, at=at), None
 
 
+def coverage_record(since: datetime, *, source: str, at: datetime) -> dict[str, Any]:
+    """A record saying the history is complete from ``since`` on (never counted)."""
+    return {
+        "status": COVERAGE,
+        "since": format_time(since),
+        "source": source,
+        "at": format_time(at),
+    }
+
+
 def parse_history(lines: Iterable[str], source: str) -> History:
     """Parse JSON Lines text (each item one line, with its newline if it had one)."""
     events: list[HistoryEvent] = []
     warnings: list[str] = []
+    since: list[datetime] = []
     for number, record in _scan(list(lines), source, warnings):
+        if record.get("status") == COVERAGE:
+            try:
+                since.append(parse_time(record.get("since")))
+            except ValueError as exc:
+                raise LedgerFileError(source, f"coverage since: {exc}", line=number) from exc
+            continue
         event, error = _event(record)
         if error is not None:
             raise LedgerFileError(source, error, line=number)
         if event is not None:
             events.append(event)
-    return History(events=tuple(events), warnings=tuple(warnings), source=source)
+    return History(
+        events=tuple(events),
+        warnings=tuple(warnings),
+        source=source,
+        tracking_since=min(since, default=None),
+    )
+
+
+COVERAGE = "coverage"
 
 
 def _missing(source: str) -> LedgerFileError:
@@ -618,8 +650,16 @@ class FileLedger:
     def append(self, record: LedgerRecord) -> None:
         if not isinstance(record, LedgerRecord):
             raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
-        line = record.to_line()
         what = f"the {record.status} record of the {record.action} of {record.phone_number}"
+        self._append_line(record.to_line(), what)
+
+    def mark_coverage(self, since: datetime, *, source: str) -> None:
+        """Record that the history is complete from ``since`` on (creation, an import)."""
+        record = coverage_record(since, source=source, at=self._clock())
+        line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+        self._append_line(line, f"the coverage record ({source})")
+
+    def _append_line(self, line: bytes, what: str) -> None:
         fd = self._open()
         try:
             # The write itself needs no lock (one O_APPEND write). The tail check

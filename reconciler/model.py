@@ -343,6 +343,17 @@ class QuotaReport:
     # if the plan is applied at ``now``.
     claims_blocked_until: datetime | None = None
     claims_blocked_after_plan_until: datetime | None = None
+    # History coverage: since when the history is complete (None: unknown), the
+    # part of the window it does not cover, and the events assumed for that part
+    # (quota.assume_prior, counted in `used` as if at the end of the gap).
+    covered_since: datetime | None = None
+    uncovered_from: datetime | None = None
+    uncovered_until: datetime | None = None
+    assumed_prior: int = 0
+
+    @property
+    def fully_covered(self) -> bool:
+        return self.uncovered_from is None
 
     @property
     def after(self) -> int:

@@ -52,6 +52,7 @@ def _time(value: Any) -> datetime | None:
 def plan_from_dict(data: dict[str, Any]) -> Plan:
     """Rebuild a Plan from its JSON form. Raises KeyError/ValueError/TypeError if malformed."""
     q = data["quota"]
+    coverage = q.get("coverage", {})
     policy = data["policy"]
     created = parse_time(data["created_at"])
     return Plan(
@@ -115,6 +116,10 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             plan_never_fits=bool(q.get("plan_never_fits", False)),
             claims_blocked_until=_time(q.get("claims_blocked_until")),
             claims_blocked_after_plan_until=_time(q.get("claims_blocked_after_plan_until")),
+            covered_since=_time(coverage.get("covered_since")),
+            uncovered_from=_time(coverage.get("uncovered_from")),
+            uncovered_until=_time(coverage.get("uncovered_until")),
+            assumed_prior=int(coverage.get("assumed_prior", 0)),
         ),
         refusals=tuple(
             Refusal(code=RefusalCode(r["code"]), message=r["message"]) for r in data["refusals"]

@@ -116,8 +116,13 @@ def plan(
     *,
     policy: Policy,
     now: datetime,
+    covered_since: datetime | None = None,
 ) -> Plan:
-    """Diff numbers.yaml against the live inventory and judge the result."""
+    """Diff numbers.yaml against the live inventory and judge the result.
+
+    ``covered_since``: since when the history is complete (None: unknown); the
+    plan reports the uncovered part of the window and applies quota.assume_prior.
+    """
     managed = managed_numbers(desired, inventory)
     wanted = {d.phone_number: d for d in desired.numbers}
     claimed = {n.phone_number for n in managed}
@@ -169,7 +174,9 @@ def plan(
         if d.phone_number not in claimed
     ]
 
-    report = quota.assess(history, desired.quota, now=now, planned=len(releases))
+    report = quota.assess(
+        history, desired.quota, now=now, planned=len(releases), covered_since=covered_since
+    )
     refusals = _refusals(desired, policy, managed, report)
 
     return Plan(
@@ -321,10 +328,17 @@ def release_blocker(
 
 
 def quota_gate(
-    history: Iterable[HistoryEvent], desired: DesiredState, *, now: datetime, planned: int
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    planned: int,
+    covered_since: datetime | None = None,
 ) -> Refusal | None:
     """Re-check the rolling quota just before releasing (the ledger may have grown)."""
-    report = quota.assess(history, desired.quota, now=now, planned=planned)
+    report = quota.assess(
+        history, desired.quota, now=now, planned=planned, covered_since=covered_since
+    )
     if report.allowed:
         return None
     return Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report))

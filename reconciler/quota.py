@@ -26,7 +26,7 @@ from datetime import datetime
 
 from .model import HistoryEvent, QuotaPolicy, QuotaReport
 
-__all__ = ["assess", "window_times"]
+__all__ = ["assess", "coverage_gap", "window_times"]
 
 
 def window_times(
@@ -58,18 +58,44 @@ def _blocked_until(
     return now + policy.window
 
 
+def coverage_gap(
+    policy: QuotaPolicy, *, now: datetime, covered_since: datetime | None
+) -> tuple[datetime, datetime] | None:
+    """The part of the window at ``now`` that the history does not cover, if any.
+
+    ``covered_since`` None means the history's completeness is unknown: the
+    whole window is uncovered.
+    """
+    start = now - policy.window
+    if covered_since is None:
+        return (start, now)
+    if covered_since <= start:
+        return None
+    return (start, min(covered_since, now))
+
+
 def assess(
     history: Iterable[HistoryEvent],
     policy: QuotaPolicy,
     *,
     now: datetime,
     planned: int,
+    covered_since: datetime | None = None,
 ) -> QuotaReport:
-    """Measure the window at ``now`` and judge a plan of ``planned`` actions."""
+    """Measure the window at ``now`` and judge a plan of ``planned`` actions.
+
+    For a window the history does not fully cover, ``policy.assume_prior``
+    events are counted as if they happened at the end of the uncovered span
+    (the latest they can have happened, so they are held longest: conservative).
+    """
     if planned < 0:
         raise ValueError("planned must not be negative")
     events = history if isinstance(history, Sequence) else list(history)
+    gap = coverage_gap(policy, now=now, covered_since=covered_since)
+    assumed = policy.assume_prior if gap is not None else 0
     times = window_times(events, policy, now=now)
+    if assumed and gap is not None:
+        times = sorted([*times, *[gap[1]] * assumed])
     used = len(times)
     limit = policy.limit
     fits_now = max(0, limit - policy.reserve - used)
@@ -98,4 +124,8 @@ def assess(
         plan_never_fits=never,
         claims_blocked_until=_blocked_until(times, 0, policy, now=now),
         claims_blocked_after_plan_until=_blocked_until(times, planned, policy, now=now),
+        covered_since=covered_since,
+        uncovered_from=gap[0] if gap else None,
+        uncovered_until=gap[1] if gap else None,
+        assumed_prior=assumed,
     )

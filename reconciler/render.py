@@ -15,6 +15,7 @@ from .model import ApplyReport, OutcomeStatus, Plan, QuotaReport, ReleaseOutcome
 
 __all__ = [
     "apply_to_dict",
+    "coverage_lines",
     "iso",
     "outcome_line",
     "plan_id",
@@ -49,6 +50,13 @@ def _quota_dict(q: QuotaReport) -> dict[str, Any]:
         "plan_never_fits": q.plan_never_fits,
         "claims_blocked_until": iso(q.claims_blocked_until),
         "claims_blocked_after_plan_until": iso(q.claims_blocked_after_plan_until),
+        "coverage": {
+            "complete": q.fully_covered,
+            "covered_since": iso(q.covered_since),
+            "uncovered_from": iso(q.uncovered_from),
+            "uncovered_until": iso(q.uncovered_until),
+            "assumed_prior": q.assumed_prior,
+        },
     }
 
 
@@ -149,6 +157,7 @@ def _quota_lines(q: QuotaReport) -> list[str]:
         lines.append(f"  history: {q.history_events} event(s) since {_day(q.history_since)}")
     else:
         lines.append("  history: none recorded (pass --ledger to count past claims and releases)")
+    lines.extend(coverage_lines(q))
     if q.next_frees_at is not None:
         lines.append(f"  next action frees on {_day(q.next_frees_at)}")
     if q.claims_blocked_until is not None:
@@ -158,6 +167,30 @@ def _quota_lines(q: QuotaReport) -> list[str]:
             f"  after this plan, claims are blocked until {_day(q.claims_blocked_after_plan_until)}"
         )
     return lines
+
+
+def coverage_lines(q: QuotaReport) -> list[str]:
+    """How complete the history is; a warning naming the dates it does not cover."""
+    if q.fully_covered:
+        since = f" (tracked since {_day(q.covered_since)})" if q.covered_since else ""
+        return [f"  coverage: the history covers the whole {q.window_days}-day window{since}"]
+    assert q.uncovered_from is not None and q.uncovered_until is not None
+    known = (
+        "its completeness is unknown (no coverage record)"
+        if q.covered_since is None
+        else f"it is complete only since {_day(q.covered_since)}"
+    )
+    assumed = (
+        f"; {q.assumed_prior} action(s) assumed for that span (quota.assume_prior)"
+        if q.assumed_prior
+        else ""
+    )
+    return [
+        f"  WARNING: history coverage: {known}; claims and releases from "
+        f"{_day(q.uncovered_from)} to {_day(q.uncovered_until)} are not counted{assumed}.",
+        "    Import them (connect-numbers ledger import-cloudtrail), add what you know "
+        "(connect-numbers ledger add), or set quota.assume_prior: N in the numbers file.",
+    ]
 
 
 def render_text(plan: Plan) -> str:

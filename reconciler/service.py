@@ -32,6 +32,9 @@ def make_plan(
     *,
     policy: Policy,
     now: datetime,
+    covered_since: datetime | None = None,
 ) -> Plan:
     inventory = read_inventory(reader, desired)
-    return planner.plan(desired, inventory, history, policy=policy, now=now)
+    return planner.plan(
+        desired, inventory, history, policy=policy, now=now, covered_since=covered_since
+    )

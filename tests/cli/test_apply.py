@@ -67,9 +67,11 @@ def test_plan_out_then_apply_exactly_that_plan_then_nothing_left(
     assert not listed(emulator) & set(RELEASED)
     assert "+12065550100" in listed(emulator)
 
-    done = [json.loads(line) for line in ledger.read_text().splitlines()]
-    assert sorted(r["phone_number"] for r in done if r["status"] == "done") == RELEASED
-    assert all(r["plan_id"] == plan_id for r in done)
+    records = [json.loads(line) for line in ledger.read_text().splitlines()]
+    assert records[0]["status"] == "coverage"  # the first apply starts the history's coverage
+    actions = records[1:]
+    assert sorted(r["phone_number"] for r in actions if r["status"] == "done") == RELEASED
+    assert all(r["plan_id"] == plan_id for r in actions)
 
     code, out, _ = run(
         capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--detailed-exitcode"

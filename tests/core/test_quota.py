@@ -110,3 +110,28 @@ def test_history_since_spans_the_whole_history_not_just_the_window() -> None:
 def test_negative_planned_is_a_programming_error() -> None:
     with pytest.raises(ValueError):
         quota.assess([], POLICY, now=NOW, planned=-1)
+
+
+def test_coverage_gap_is_the_uncovered_part_of_the_window() -> None:
+    start = NOW - timedelta(days=180)
+    assert quota.coverage_gap(POLICY, now=NOW, covered_since=None) == (start, NOW)
+    since = NOW - timedelta(days=30)
+    assert quota.coverage_gap(POLICY, now=NOW, covered_since=since) == (start, since)
+    assert quota.coverage_gap(POLICY, now=NOW, covered_since=start) is None
+    assert quota.coverage_gap(POLICY, now=NOW, covered_since=NOW - timedelta(days=400)) is None
+
+
+def test_assume_prior_counts_at_the_end_of_the_uncovered_span() -> None:
+    policy = QuotaPolicy(phone_numbers=10, assume_prior=3)
+    since = NOW - timedelta(days=30)
+    report = quota.assess(events(2), policy, now=NOW, planned=0, covered_since=since)
+    assert report.used == 5 and report.assumed_prior == 3
+    assert (report.uncovered_from, report.uncovered_until) == (NOW - timedelta(days=180), since)
+    # The assumed actions free 180 days after the end of the gap: held longest.
+    full = quota.assess(events(17), policy, now=NOW, planned=1, covered_since=since)
+    assert not full.allowed and full.whole_plan_fits_at == NOW + timedelta(days=150)
+    # Fully covered: nothing is assumed.
+    covered = quota.assess(
+        events(2), policy, now=NOW, planned=0, covered_since=NOW - timedelta(days=365)
+    )
+    assert covered.used == 2 and covered.assumed_prior == 0 and covered.fully_covered

@@ -97,3 +97,43 @@ def test_rendering_is_deterministic() -> None:
     plan = _sample_plan()
     assert render.render_text(plan) == render.render_text(plan)
     assert render.render_json(plan) == render.render_json(plan)
+
+
+def test_text_and_json_warn_about_uncovered_history() -> None:
+    from datetime import timedelta
+
+    plan = planner.plan(
+        desired("+12065550100", assume_prior=2),
+        inventory(live("+12065550100"), live("+12065550150")),
+        [],
+        policy=Policy(),
+        now=NOW,
+        covered_since=NOW - timedelta(days=30),
+    )
+    text = render.render_text(plan)
+    assert (
+        "WARNING: history coverage: it is complete only since 2026-10-27; claims and releases "
+        "from 2026-05-30 to 2026-10-27 are not counted; 2 action(s) assumed for that span"
+    ) in text
+    assert "ledger import-cloudtrail" in text
+    coverage = json.loads(render.render_json(plan))["quota"]["coverage"]
+    assert coverage == {
+        "complete": False,
+        "covered_since": "2026-10-27T12:00:00Z",
+        "uncovered_from": "2026-05-30T12:00:00Z",
+        "uncovered_until": "2026-10-27T12:00:00Z",
+        "assumed_prior": 2,
+    }
+    unknown = render.render_text(_sample_plan())
+    assert "its completeness is unknown (no coverage record)" in unknown
+    covered = planner.plan(
+        desired("+12065550100"),
+        inventory(live("+12065550100")),
+        [],
+        policy=Policy(),
+        now=NOW,
+        covered_since=NOW - timedelta(days=400),
+    )
+    assert "coverage: the history covers the whole 180-day window (tracked since 2025-10-22)" in (
+        render.render_text(covered)
+    )

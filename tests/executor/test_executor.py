@@ -51,7 +51,7 @@ def plan_for(connect: FakeInventory, state=None, history=()) -> Plan:  # type: i
 
 
 def statuses(store: FileLedger) -> list[tuple[str, str]]:
-    return [(r["phone_number"], r["status"]) for r in store.records()]
+    return [(r["phone_number"], r["status"]) for r in store.records() if r["status"] != "coverage"]
 
 
 def test_applies_every_release_recording_intent_then_done(tmp_path: Path) -> None:
@@ -62,6 +62,14 @@ def test_applies_every_release_recording_intent_then_done(tmp_path: Path) -> Non
     assert report.ok and report.count(OutcomeStatus.RELEASED) == 3
     assert [n.phone_number for n in connect.numbers] == [KEEP]
     assert statuses(store) == [(n, s) for n in DROP for s in ("intent", "done")]
+    # A new ledger starts its coverage when the first apply writes to it.
+    first = store.records()[0]
+    assert (first["status"], first["since"], first["source"]) == (
+        "coverage",
+        "2026-11-26T12:00:00Z",
+        "created",
+    )
+    assert store.read().tracking_since == NOW
     done = [r for r in store.records() if r["status"] == "done"]
     plan_id = render.plan_id(plan)
     assert {r["client_token"] for r in done} == {
