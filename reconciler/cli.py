@@ -117,10 +117,10 @@ def validate(file: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "markdown"]),
     default="text",
     show_default=True,
-    help="Output format.",
+    help="Output format (markdown: a pull-request comment).",
 )
 @click.option(
     "--out",
@@ -178,9 +178,8 @@ def plan(
     )
     if out is not None:
         planfile.write_plan(result, out)
-    click.echo(
-        render.render_json(result) if fmt == "json" else render.render_text(result), nl=False
-    )
+    views = {"json": render.render_json, "markdown": render.render_markdown}
+    click.echo(views.get(fmt, render.render_text)(result), nl=False)
     if out is not None and fmt == "text":
         click.echo(f"\nSaved the plan to {out}. Apply exactly it with: connect-numbers apply {out}")
     sys.exit(_exit_code(result, detailed_exitcode))

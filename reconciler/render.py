@@ -23,7 +23,9 @@ __all__ = [
     "render_apply_json",
     "render_apply_text",
     "render_json",
+    "render_markdown",
     "render_text",
+    "verdict",
 ]
 
 
@@ -292,3 +294,85 @@ def render_apply_text(report: ApplyReport) -> str:
     for refusal in report.refusals:
         lines.append(f"  [{refusal.code.value}] {refusal.message}")
     return "\n".join(lines) + "\n"
+
+
+# --- Markdown (pull-request comments) -----------------------------------------------
+# Stable by construction: sorted rows, no timestamps and no plan id in the body
+# (both change on every run), so a re-run updates a comment instead of adding noise.
+
+MARKDOWN_MARKER = "<!-- connect-numbers plan -->"
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("\n", " ") or "-"
+
+
+def _quota_bar(q: QuotaReport, width: int = 20) -> str:
+    """``used`` dark, ``planned`` medium, free light, over the limit marked."""
+    limit = max(q.limit, 1)
+    used = min(width, round(width * q.used / limit))
+    planned = min(width - used, round(width * q.planned / limit))
+    free = width - used - planned
+    over = " over the limit" if not q.allowed else ""
+    return f"`{'█' * used}{'▒' * planned}{'░' * free}`{over}"
+
+
+def verdict(plan: Plan) -> str:
+    if plan.refused:
+        codes = ", ".join(f"`{r.code.value}`" for r in plan.refusals)
+        return f"**REFUSED** ({codes}): nothing will be released"
+    if not plan.releases:
+        return "**No changes**: nothing to release"
+    lost = sorted({f for r in plan.releases for f in r.deactivated_flows})
+    flows = f", {len(lost)} flow(s) lose their last number" if lost else ""
+    return f"**{len(plan.releases)} release(s)**{flows}"
+
+
+def render_markdown(plan: Plan) -> str:
+    """A pull-request comment a reviewer reads in ten seconds."""
+    q = plan.quota
+    out = [MARKDOWN_MARKER, f"### connect-numbers plan: {verdict(plan)}", ""]
+    for refusal in plan.refusals:
+        out.append(f"> **`{refusal.code.value}`**: {refusal.message}")
+    if plan.refusals:
+        out.append("")
+    if plan.releases:
+        out += [
+            "| Release | Description | Type | Flow | Loses its last number |",
+            "|---|---|---|---|---|",
+        ]
+        for r in plan.releases:
+            flows = ", ".join(f"`{_flow_name(f)}`" for f in r.flows) or "-"
+            lost = ", ".join(f"**yes: `{_flow_name(f)}` deactivated**" for f in r.deactivated_flows)
+            out.append(
+                f"| `{r.phone_number}` | {_cell(r.description)} | {_cell(r.number_type)} "
+                f"| {flows} | {lost or 'no'} |"
+            )
+        out.append("")
+    reserve = f", {q.reserve} reserved" if q.reserve else ""
+    out += [
+        f"**Quota** (rolling {q.window_days}-day window, limit {q.limit} = "
+        f"{q.limit_percent}% of {q.phone_numbers}): {q.used} used → **{q.after}** after this "
+        f"plan{reserve} {_quota_bar(q)}",
+        "",
+    ]
+    coverage = [line.strip() for line in coverage_lines(q)]
+    if q.fully_covered:
+        out += [f"**History**: {coverage[0].removeprefix('coverage: ')}", ""]
+    else:
+        out += [
+            f"> :warning: **History**: {coverage[0].removeprefix('WARNING: history coverage: ')}",
+            f"> {coverage[1]}",
+            "",
+        ]
+    details = render_text(plan).splitlines()[2:]  # without the header and its timestamp
+    out += [
+        "<details><summary>Full plan</summary>",
+        "",
+        "```text",
+        *details,
+        "```",
+        "</details>",
+        "",
+    ]
+    return "\n".join(out)

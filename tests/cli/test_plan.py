@@ -199,3 +199,19 @@ def test_python_dash_m_and_the_console_script(emulator: Any) -> None:
             [str(script), "validate", NUMBERS], capture_output=True, text=True, cwd=ROOT, timeout=60
         )
         assert result.returncode == 0, result.stderr
+
+
+def test_markdown_plan_for_a_pull_request(
+    emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(
+        capsys, "plan", "--numbers", NUMBERS, "--format", "markdown", "--detailed-exitcode"
+    )
+    assert code == 2
+    assert out.startswith(
+        "<!-- connect-numbers plan -->\n### connect-numbers plan: **4 release(s)**"
+    )
+    assert (
+        "| `+12065550150` | Old promo line | DID | `promo` | **yes: `promo` deactivated** |" in out
+    )
+    assert "<details><summary>Full plan</summary>" in out
