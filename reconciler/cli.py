@@ -185,6 +185,60 @@ def plan(
     sys.exit(_exit_code(result, detailed_exitcode))
 
 
+@cli.command()
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    required=True,
+    help="A Connect instance (or traffic distribution group) ARN; repeatable.",
+)
+@click.option(
+    "--out",
+    default="numbers.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Where to write the numbers file.",
+)
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.option(
+    "--fallback",
+    type=click.IntRange(min=1),
+    help="quota.fallback (default: the number of claimed numbers, a safe lower "
+    "bound of the quota).",
+)
+def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) -> None:
+    """Write a numbers.yaml that keeps every number claimed to the targets today.
+
+    Adopting the product on an existing account then plans zero releases.
+
+    \b
+    Examples:
+      connect-numbers init --target arn:aws:connect:us-east-1:111122223333:instance/ID
+      connect-numbers init --target ARN1 --target ARN2 --out prod/numbers.yaml --force
+    """
+    import os
+
+    from .model import Target
+
+    if os.path.exists(out) and not force:
+        _fail(f"{out} exists; nothing written. Use --force to overwrite it")
+    try:
+        parsed = tuple(Target(arn=arn) for arn in targets)
+    except ValueError as exc:
+        _fail(f"--target: {exc}")
+    inventory = _reader(DEFAULT_RATE, DEFAULT_BURST).list_numbers(parsed)
+    text = render.render_numbers_file(
+        tuple(t.arn for t in parsed),
+        inventory.numbers,
+        fallback=fallback or max(1, len(inventory.numbers)),
+    )
+    desired.parse_desired(text.encode(), out)  # what we write must load back
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(f"Wrote {out}: {len(inventory.numbers)} number(s) kept on {len(parsed)} target(s).")
+
+
 _EPILOG_APPLY = """\b
 Examples:
   connect-numbers plan --ledger history.jsonl --out plan.json   # review plan.json

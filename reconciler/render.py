@@ -11,7 +11,15 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .model import ApplyReport, OutcomeStatus, Plan, QuotaReport, ReleaseOutcome, iso
+from .model import (
+    ApplyReport,
+    LiveNumber,
+    OutcomeStatus,
+    Plan,
+    QuotaReport,
+    ReleaseOutcome,
+    iso,
+)
 
 __all__ = [
     "apply_to_dict",
@@ -24,6 +32,7 @@ __all__ = [
     "render_apply_text",
     "render_json",
     "render_markdown",
+    "render_numbers_file",
     "render_text",
     "verdict",
 ]
@@ -376,3 +385,44 @@ def render_markdown(plan: Plan) -> str:
         "",
     ]
     return "\n".join(out)
+
+
+# --- numbers.yaml from a live inventory (`connect-numbers init`) --------------------
+
+
+def _yaml_string(text: str) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def render_numbers_file(
+    targets: tuple[str, ...], numbers: tuple[LiveNumber, ...], *, fallback: int
+) -> str:
+    """A numbers.yaml that keeps every number claimed to ``targets`` today.
+
+    Adopting the product on an existing account must plan zero releases, so every
+    listed number is kept, whatever its status; descriptions are carried over.
+    """
+    out = [
+        "# yaml-language-server: $schema=./numbers.schema.json",
+        "# Written by `connect-numbers init` from the live inventory: it keeps every",
+        "# number claimed to the targets below, so the first plan releases nothing.",
+        "# Remove a number to release it (irreversible: a cooldown of up to 180 days).",
+        "version: 1",
+        "targets:",
+        *(f"  - arn: {arn}" for arn in targets),
+        "quota:",
+        "  phone_numbers: auto      # the applied Service Quotas value (L-8F812903)",
+        f"  fallback: {fallback:<14} # used, with a warning, when it cannot be read",
+        "  window_days: 180",
+        "  limit_percent: 200",
+        "  reserve: 0",
+        "safety:",
+        "  max_releases: 10",
+        "numbers:" if numbers else "numbers: []",
+    ]
+    for n in sorted(numbers, key=lambda n: n.phone_number):
+        out.append(f"  - number: {_yaml_string(n.phone_number)}")
+        if n.description:
+            out.append(f"    description: {_yaml_string(n.description)}")
+    return "\n".join(out) + "\n"
