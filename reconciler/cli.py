@@ -15,7 +15,7 @@ import click
 
 from . import __version__, desired, ledger, planfile, render, service
 from .errors import ConnectNumbersError
-from .model import Plan, Policy, ReleaseOutcome
+from .model import DesiredState, Plan, Policy, ReleaseOutcome
 from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
@@ -46,6 +46,19 @@ def _history_of(store: ledger.Ledger) -> ledger.History:
     for warning in history.warnings:
         click.echo(f"warning: {warning}", err=True)
     return history
+
+
+def _load_desired(path: str) -> DesiredState:
+    """numbers.yaml with `phone_numbers: auto` resolved from Service Quotas."""
+    state = desired.load_desired(path)
+    if not state.quota.auto:
+        return state
+    from .servicequotas import read_phone_number_quota
+
+    state, warning = service.resolve_quota(state, read_phone_number_quota)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    return state
 
 
 def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
@@ -166,7 +179,7 @@ def plan(
     Reads numbers.yaml, the live inventory of its targets and the history, and
     prints the plan. Nothing is changed.
     """
-    state = desired.load_desired(numbers_file)
+    state = _load_desired(numbers_file)
     history = _load_history(ledger_path)
     result = service.make_plan(
         state,
@@ -351,9 +364,9 @@ def apply(
     connect = _reader(rate, burst)
     if plan_file is not None:
         saved = planfile.load_plan(plan_file)
-        state = desired.load_desired(numbers_file or saved.numbers_file)
+        state = _load_desired(numbers_file or saved.numbers_file)
     else:
-        state = desired.load_desired(numbers_file or "numbers.yaml")
+        state = _load_desired(numbers_file or "numbers.yaml")
         saved = service.make_plan(
             state,
             connect,

@@ -6,14 +6,47 @@ No decisions are made here: which numbers to describe comes from the planner
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from . import planner
+from .errors import ConnectNumbersError
 from .inventory import InventoryReader, with_states
 from .model import DesiredState, HistoryEvent, Inventory, Plan, Policy
 
-__all__ = ["make_plan", "read_inventory"]
+__all__ = ["make_plan", "read_inventory", "resolve_quota"]
+
+
+def resolve_quota(
+    desired: DesiredState, read_quota: Callable[[str], int]
+) -> tuple[DesiredState, str | None]:
+    """Resolve ``quota.phone_numbers: auto`` with the applied Service Quotas value.
+
+    Returns the desired state with a concrete quota, and a warning when the
+    file's fallback had to be used (the read failed) or there was nothing to do.
+    """
+    if not desired.quota.auto:
+        return desired, None
+    region = desired.targets[0].region
+    try:
+        applied = read_quota(region)
+    except ConnectNumbersError as exc:
+        return desired, (
+            f"could not read the applied phone-number quota (Service Quotas L-8F812903 in "
+            f"{region}): {exc}; using quota.fallback = {desired.quota.phone_numbers}"
+        )
+    limit = applied * desired.quota.limit_percent // 100
+    warning = None
+    reserve = desired.quota.reserve
+    if reserve > limit:
+        warning = (
+            f"quota.reserve {reserve} is more than the applied limit {limit} "
+            f"(quota {applied}): nothing can be released"
+        )
+        reserve = limit
+    policy = replace(desired.quota, phone_numbers=applied, auto=False, reserve=reserve)
+    return replace(desired, quota=policy), warning
 
 
 def read_inventory(reader: InventoryReader, desired: DesiredState) -> Inventory:

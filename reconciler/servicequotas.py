@@ -1,0 +1,42 @@
+"""The applied phone-number quota, from Service Quotas (``quota.phone_numbers: auto``).
+
+Service ``connect``, quota ``L-8F812903`` ("Phone numbers per instance"). One of
+the AWS adapters allowed to import boto3; errors are mapped by
+``inventory.aws.map_error``. Reading can fail for ordinary reasons (no
+``servicequotas:GetServiceQuota`` permission, a partition without the API):
+the caller then uses the file's ``fallback`` and says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import botocore.config
+
+from .errors import AwsError
+from .inventory.aws import map_error
+
+__all__ = ["PHONE_NUMBERS_QUOTA", "read_phone_number_quota"]
+
+PHONE_NUMBERS_QUOTA = ("connect", "L-8F812903")
+
+
+def read_phone_number_quota(region: str, *, client: Any = None) -> int:
+    """The applied value of the phone-number quota in ``region``. Raises AwsError."""
+    service, code = PHONE_NUMBERS_QUOTA
+    try:
+        if client is None:
+            config = botocore.config.Config(retries={"mode": "standard"})
+            client = boto3.session.Session().client(
+                "service-quotas", region_name=region, config=config
+            )
+        answer = client.get_service_quota(ServiceCode=service, QuotaCode=code)
+        value = answer["Quota"]["Value"]
+    except AwsError:
+        raise
+    except Exception as exc:
+        raise map_error(exc, "GetServiceQuota") from exc
+    if not isinstance(value, (int, float)) or value < 1:
+        raise map_error(ValueError(f"unexpected quota value {value!r}"), "GetServiceQuota")
+    return int(value)
