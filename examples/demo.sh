@@ -25,7 +25,10 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 AWS_ENDPOINT_URL_CONNECT=$(head -n 1 "$work/emulator.out")
-export AWS_ENDPOINT_URL_CONNECT
+# The emulator also answers CloudTrail and Service Quotas for the account.
+AWS_ENDPOINT_URL_CLOUDTRAIL=$AWS_ENDPOINT_URL_CONNECT
+AWS_ENDPOINT_URL_SERVICE_QUOTAS=$AWS_ENDPOINT_URL_CONNECT
+export AWS_ENDPOINT_URL_CONNECT AWS_ENDPOINT_URL_CLOUDTRAIL AWS_ENDPOINT_URL_SERVICE_QUOTAS
 echo "== Connect emulator at $AWS_ENDPOINT_URL_CONNECT (seed: examples/emulator-seed.yaml)"
 echo
 cn() { echo; echo "\$ connect-numbers $*"; "$BIN/connect-numbers" "$@"; }

@@ -56,7 +56,9 @@ def emulator_factory(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator
     ) -> EmulatorServer:
         server = EmulatorServer(seed, rate=rate, burst=burst, **kw).start()
         servers.append(server)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", server.url)
+        # The emulator also answers CloudTrail and Service Quotas for the account.
+        for service in ("CONNECT", "CLOUDTRAIL", "SERVICE_QUOTAS"):
+            monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", server.url)
         return server
 
     yield make
