@@ -191,7 +191,7 @@ class LedgerRecord:
     """
 
     action: Action | str
-    phone_number: str
+    phone_number: str | None
     at: datetime
     status: str
     phone_number_id: str | None = None
@@ -208,7 +208,12 @@ class LedgerRecord:
         except ValueError:
             raise ValueError(f"action {self.action!r}: expected 'claim' or 'release'") from None
         object.__setattr__(self, "action", action)
-        if not isinstance(self.phone_number, str) or not E164_PATTERN.match(self.phone_number):
+        if self.phone_number is None:
+            # An imported release (CloudTrail logs only the number's id) whose
+            # E.164 form is not known: it still counts against the quota.
+            if not self.phone_number_id:
+                raise ValueError("phone_number None needs a phone_number_id")
+        elif not isinstance(self.phone_number, str) or not E164_PATTERN.match(self.phone_number):
             raise ValueError(f"phone_number {self.phone_number!r}: expected E.164, +12065550100")
         if not isinstance(self.at, datetime):
             raise ValueError(f"at {self.at!r}: expected a datetime")
@@ -276,7 +281,7 @@ class LedgerRecord:
         fields: dict[str, Any] = {name: record.get(name) for name in _OPTIONAL_TEXT}
         return cls(
             action=str(record.get("action")),
-            phone_number=record.get("phone_number"),  # type: ignore[arg-type]  # checked there
+            phone_number=record.get("phone_number"),  # validated by __post_init__
             at=at,
             status=status,
             extra={k: v for k, v in record.items() if k not in _RECORD_KEYS},
@@ -462,7 +467,8 @@ def _event(record: dict[str, Any]) -> tuple[HistoryEvent | None, str | None]:
     except ValueError:
         return None, f"action {record.get('action')!r}: expected 'claim' or 'release'"
     number = record.get("phone_number")
-    if not isinstance(number, str) or not E164_PATTERN.match(number):
+    unknown = number is None and isinstance(record.get("phone_number_id"), str)
+    if not unknown and (not isinstance(number, str) or not E164_PATTERN.match(number)):
         return None, f"phone_number {number!r}: expected an E.164 number like +12065550100"
     try:
         at = parse_time(record.get("at"))
@@ -650,7 +656,8 @@ class FileLedger:
     def append(self, record: LedgerRecord) -> None:
         if not isinstance(record, LedgerRecord):
             raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
-        what = f"the {record.status} record of the {record.action} of {record.phone_number}"
+        number = record.phone_number or record.phone_number_id
+        what = f"the {record.status} record of the {record.action} of {number}"
         self._append_line(record.to_line(), what)
 
     def mark_coverage(self, since: datetime, *, source: str) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "ReleaseOutcome",
     "Skipped",
     "Target",
+    "TrailEvent",
 ]
 
 DEFAULT_MAX_RELEASES = 10
@@ -211,11 +212,31 @@ class DesiredState:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HistoryEvent:
-    """One completed claim or release, counted against the rolling quota."""
+    """One completed claim or release, counted against the rolling quota.
+
+    ``phone_number`` is None for an imported release whose number AWS did not
+    log (CloudTrail records only the id of a released number).
+    """
 
     action: Action
-    phone_number: str
+    phone_number: str | None
     at: datetime
+
+    def __post_init__(self) -> None:
+        _require_utc("at", self.at)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TrailEvent:
+    """A ClaimPhoneNumber or ReleasePhoneNumber call as CloudTrail logged it."""
+
+    event_id: str
+    action: Action
+    at: datetime
+    phone_number: str | None = None
+    phone_number_id: str | None = None
+    target_arn: str | None = None
+    error_code: str | None = None  # the call failed: nothing happened
 
     def __post_init__(self) -> None:
         _require_utc("at", self.at)

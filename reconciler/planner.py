@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from . import quota
 from .model import (
@@ -36,6 +36,7 @@ from .model import (
     RefusalCode,
     Release,
     Skipped,
+    TrailEvent,
     iso,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "release_blocker",
     "release_candidates",
     "staleness",
+    "trail_imports",
 ]
 
 
@@ -342,3 +344,73 @@ def quota_gate(
     if report.allowed:
         return None
     return Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report))
+
+
+# --- History imports -----------------------------------------------------------------
+
+# How far apart our own record and CloudTrail's event of the same call may be.
+TRAIL_TOLERANCE = timedelta(minutes=10)
+
+
+def trail_imports(
+    trail: Iterable[TrailEvent],
+    records: Iterable[Mapping[str, object]],
+    *,
+    tolerance: timedelta = TRAIL_TOLERANCE,
+) -> list[TrailEvent]:
+    """The CloudTrail events to add to the ledger: new, successful, not already ours.
+
+    An event is skipped when it failed (``errorCode``: nothing happened), when its
+    event id was imported before, or when one of our own ``done`` records is the
+    same action on the same number within ``tolerance``. A release logged only by
+    its number id gets its E.164 number from our records or from the claim event
+    of the same id, when either is known.
+    """
+    known = list(records)
+    imported = {r.get("event_id") for r in known if r.get("event_id")}
+    numbers = {
+        str(r["phone_number_id"]): str(r["phone_number"])
+        for r in known
+        if r.get("phone_number_id") and r.get("phone_number")
+    }
+    events = sorted(trail, key=lambda e: (e.at, e.event_id))
+    for e in events:
+        if e.phone_number_id and e.phone_number:
+            numbers.setdefault(e.phone_number_id, e.phone_number)
+    ours: list[tuple[str, str | None, str | None, datetime]] = []
+    for r in known:
+        if r.get("status", "done") != "done" or r.get("event_id"):
+            continue
+        at = r.get("at")
+        if isinstance(at, str):
+            try:
+                moment = datetime.fromisoformat(at)
+            except ValueError:
+                continue
+            ours.append(
+                (
+                    str(r.get("action")),
+                    _text(r.get("phone_number")),
+                    _text(r.get("phone_number_id")),
+                    moment,
+                )
+            )
+    added: list[TrailEvent] = []
+    for e in events:
+        if e.error_code or e.event_id in imported:
+            continue
+        number = e.phone_number or (numbers.get(e.phone_number_id) if e.phone_number_id else None)
+        if any(
+            action == e.action.value
+            and ((pid and pid == e.phone_number_id) or (num and num == number))
+            and abs(at - e.at) <= tolerance
+            for action, num, pid, at in ours
+        ):
+            continue
+        imported.add(e.event_id)
+        added.append(replace(e, phone_number=number))
+    return added
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
