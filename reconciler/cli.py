@@ -136,6 +136,14 @@ def validate(file: str) -> None:
     help="Output format (markdown: a pull-request comment).",
 )
 @click.option(
+    "--history",
+    "history_source",
+    type=click.Choice(["ledger", "cloudtrail"]),
+    default="ledger",
+    show_default=True,
+    help="cloudtrail: also count the last 90 days of CloudTrail (needs cloudtrail:LookupEvents).",
+)
+@click.option(
     "--out",
     type=click.Path(dir_okay=False),
     help="Save the complete plan here, for `connect-numbers apply PLAN.json`.",
@@ -168,6 +176,7 @@ def plan(
     numbers_file: str,
     ledger_path: str | None,
     fmt: str,
+    history_source: str,
     out: str | None,
     detailed_exitcode: bool,
     allow_mass_release: bool,
@@ -181,6 +190,11 @@ def plan(
     """
     state = _load_desired(numbers_file)
     history = _load_history(ledger_path)
+    if history_source == "cloudtrail":
+        from .cli_history import trail_history
+
+        store = ledger.open_ledger(ledger_path) if ledger_path else None
+        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
     result = service.make_plan(
         state,
         _reader(rate, burst),

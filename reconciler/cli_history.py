@@ -1,0 +1,162 @@
+"""`connect-numbers ledger import-cloudtrail` and `ledger add`: completing the history.
+
+The quota guard is only as good as the history it counts. CloudTrail has every
+claim and release of the last 90 days, including those made by hand in the
+console or the AWS CLI; what AWS does not log, the user adds.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from . import desired, ledger, planner
+from .ledger import LedgerRecord
+from .model import Action, HistoryEvent, TrailEvent
+
+__all__ = ["add", "import_cloudtrail", "trail_history"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _regions(numbers_file: str, region: str | None) -> list[str]:
+    if region:
+        return [region]
+    return sorted({t.region for t in desired.load_desired(numbers_file).targets})
+
+
+def _read_trail(regions: list[str], now: datetime) -> list[TrailEvent]:
+    from .cloudtrail import read_trail  # boto3 only when asked for
+
+    return [e for region in regions for e in read_trail(region, now=now)]
+
+
+def trail_history(
+    history: ledger.History, store: ledger.Ledger | None, regions: list[str], now: datetime
+) -> ledger.History:
+    """The history plus CloudTrail's events not in it, in memory (`plan --history cloudtrail`)."""
+    from .cloudtrail import RETENTION
+
+    records = store.records() if store is not None else []
+    added = planner.trail_imports(_read_trail(regions, now), records)
+    events = history.events + tuple(
+        HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at) for e in added
+    )
+    window = now - RETENTION
+    since = window if history.tracking_since is None else min(history.tracking_since, window)
+    return ledger.History(
+        events=events, warnings=history.warnings, source=history.source, tracking_since=since
+    )
+
+
+@click.command("import-cloudtrail")
+@click.option("--ledger", "ledger_spec", required=True, help="The ledger to add the events to.")
+@click.option(
+    "--numbers",
+    "numbers_file",
+    default="numbers.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="Read the regions of its targets.",
+)
+@click.option("--region", help="Read this region only (default: the targets' regions).")
+def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -> None:
+    """Add the claims and releases CloudTrail logged in the last 90 days.
+
+    Reads ClaimPhoneNumber and ReleasePhoneNumber events with LookupEvents (50 per
+    page, 2 requests/s), skips failed calls, events imported before and the
+    ledger's own records, and appends the rest as `done` records. Needs
+    cloudtrail:LookupEvents.
+
+    \b
+    Examples:
+      connect-numbers ledger import-cloudtrail --ledger history.jsonl
+      connect-numbers ledger import-cloudtrail --ledger s3://bucket/history.jsonl --region eu-west-2
+    """
+    from .cloudtrail import RETENTION
+
+    store = ledger.open_ledger(ledger_spec)
+    now = _now()
+    trail = _read_trail(_regions(numbers_file, region), now)
+    with store.lock(ledger.default_owner("import-cloudtrail")):
+        added = planner.trail_imports(trail, store.records())
+        for e in added:
+            store.append(
+                LedgerRecord(
+                    action=e.action,
+                    phone_number=e.phone_number,
+                    at=e.at,
+                    status="done",
+                    phone_number_id=e.phone_number_id,
+                    target_arn=e.target_arn,
+                    message="imported from CloudTrail",
+                    extra={"event_id": e.event_id, "source": "cloudtrail"},
+                )
+            )
+        store.mark_coverage(now - RETENTION, source="cloudtrail")
+    claims = sum(1 for e in added if e.action is Action.CLAIM)
+    failed = sum(1 for e in trail if e.error_code)
+    click.echo(
+        f"Imported {len(added)} event(s) from CloudTrail into {ledger_spec}: {claims} claim(s), "
+        f"{len(added) - claims} release(s); {len(trail) - len(added) - failed} already recorded, "
+        f"{failed} failed call(s) ignored. The history is now complete since "
+        f"{(now - RETENTION).strftime('%Y-%m-%d')} at least."
+    )
+    unknown = [e for e in added if e.phone_number is None]
+    if unknown:
+        click.echo(
+            f"note: {len(unknown)} release(s) are recorded by number id only (CloudTrail does "
+            "not log the number); they count against the quota all the same",
+            err=True,
+        )
+
+
+@click.command("add")
+@click.argument("action", type=click.Choice(["claim", "release"]))
+@click.argument("number")
+@click.option(
+    "--at",
+    "at_text",
+    required=True,
+    help="When it happened, ISO 8601 with a timezone (2026-06-01T12:00:00Z).",
+)
+@click.option("--note", default="", help="Why this is recorded by hand (who, ticket).")
+@click.option("--ledger", "ledger_spec", required=True, help="The ledger to add it to.")
+def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> None:
+    """Record a claim or release that AWS did not log (a console action).
+
+    \b
+    Examples:
+      connect-numbers ledger add release +12065550150 --at 2026-06-01T12:00:00Z \\
+          --note "released in the console, ticket OPS-1234" --ledger history.jsonl
+    """
+    try:
+        e164 = desired.normalize_number(number)
+    except ValueError as exc:
+        click.echo(f"error: NUMBER {number!r}: {exc}", err=True)
+        sys.exit(1)
+    try:
+        at = ledger.parse_time(at_text)
+    except ValueError as exc:
+        click.echo(f"error: --at {at_text!r}: {exc}", err=True)
+        sys.exit(1)
+    if at > _now():
+        click.echo(f"error: --at {at_text}: in the future; record what happened", err=True)
+        sys.exit(1)
+    store = ledger.open_ledger(ledger_spec)
+    with store.lock(ledger.default_owner("ledger add")):
+        store.append(
+            LedgerRecord(
+                action=action,
+                phone_number=e164,
+                at=at,
+                status="done",
+                message=note or "added by hand",
+                extra={"source": "manual"},
+            )
+        )
+    click.echo(f"Recorded: {action} {e164} at {ledger.format_time(at)} in {ledger_spec}.")
