@@ -47,8 +47,8 @@ E164_PATTERN = re.compile(r"^\+[1-9][0-9]{1,14}$")
 
 # arn:aws:connect:REGION:ACCOUNT:instance/ID or .../traffic-distribution-group/ID
 _TARGET_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
-    r"(?P<account>\d{12}):(?P<kind>instance|traffic-distribution-group)/(?P<id>[A-Za-z0-9-]{1,100})$"
+    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+):"
+    r"(?P<account>[0-9]{12}):(?P<kind>instance|traffic-distribution-group)/(?P<id>[A-Za-z0-9-]{1,100})$"
 )
 
 
