@@ -117,10 +117,7 @@ class Executor:
         if plan.refused:
             return self._stopped(plan, plan.releases, "the plan is refused", plan.refusals)
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
-            records = self._ledger.records()
-            if not records:
-                # A new, empty ledger: the history is complete from now on.
-                self._ledger.mark_coverage(self._clock(), source="created")
+            records = self._records()
             done, attempted = planner.progress(records, plan_id)
             self._check_fresh(plan, desired, done | attempted)
 
@@ -166,7 +163,7 @@ class Executor:
         quota is re-checked against every release recorded before this one.
         """
         with _PROCESS_LOCK, self._ledger.lock(f"release {release.phone_number} ({self._owner})"):
-            done, attempted = planner.progress(self._ledger.records(), plan_id)
+            done, attempted = planner.progress(self._records(), plan_id)
             if release.phone_number_id in done:
                 return self._emit(release, OutcomeStatus.ALREADY_DONE, "released earlier")
             read = self._ledger.read()
@@ -175,6 +172,14 @@ class Executor:
                 plan_id, release, desired, history, release.phone_number_id in attempted, covered
             )
             return outcome
+
+    def _records(self) -> list[dict[str, object]]:
+        """The ledger's records, under its lock; a new, empty ledger starts its coverage."""
+        records = self._ledger.records()
+        if not records:
+            # Nothing recorded yet: the history is complete from now on.
+            self._ledger.mark_coverage(self._clock(), source="created")
+        return list(records)
 
     # -- steps -----------------------------------------------------------------------
 
