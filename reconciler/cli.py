@@ -95,21 +95,33 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("file", default="numbers.yaml", type=click.Path(dir_okay=False))
-def validate(file: str) -> None:
-    """Check a numbers file without touching AWS.
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
+def validate(files: tuple[str, ...]) -> None:
+    """Check numbers files without touching AWS (default: numbers.yaml).
+
+    Every file is checked and every invalid one reported (pre-commit passes all
+    staged files in one call); exit 1 if any is invalid.
 
     \b
     Examples:
       connect-numbers validate
-      connect-numbers validate prod/numbers.yaml
+      connect-numbers validate prod/numbers.yaml staging/numbers.yaml
     """
-    state = desired.load_desired(file)
-    click.echo(
-        f"{file}: valid (version 1, {len(state.numbers)} number(s), "
-        f"{len(state.targets)} target(s), quota limit {state.quota.limit} per "
-        f"{state.quota.window_days} days)"
-    )
+    invalid = 0
+    for file in files or ("numbers.yaml",):
+        try:
+            state = desired.load_desired(file)
+        except ConnectNumbersError as exc:
+            click.echo(f"error: {exc}", err=True)
+            invalid += 1
+            continue
+        click.echo(
+            f"{file}: valid (version 1, {len(state.numbers)} number(s), "
+            f"{len(state.targets)} target(s), quota limit {state.quota.limit} per "
+            f"{state.quota.window_days} days)"
+        )
+    if invalid:
+        sys.exit(EXIT_ERROR)
 
 
 @cli.command(epilog=_EPILOG_PLAN)
@@ -460,6 +472,15 @@ def emulator(
     from .emulator import serve
 
     serve(port=port, seed=seed, rate=rate or None, burst=burst, state_file=state_file, quiet=quiet)
+
+
+def _register_subgroups() -> None:
+    from .cli_history import ledger_group
+
+    cli.add_command(ledger_group)
+
+
+_register_subgroups()
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -16,7 +16,12 @@ from . import desired, ledger, planner
 from .ledger import LedgerRecord
 from .model import Action, HistoryEvent, TrailEvent
 
-__all__ = ["add", "import_cloudtrail", "trail_history"]
+__all__ = ["add", "import_cloudtrail", "ledger_group", "trail_history"]
+
+
+@click.group("ledger")
+def ledger_group() -> None:
+    """Work with the history of claims and releases (the ledger)."""
 
 
 def _now() -> datetime:
@@ -53,7 +58,7 @@ def trail_history(
     )
 
 
-@click.command("import-cloudtrail")
+@ledger_group.command("import-cloudtrail")
 @click.option("--ledger", "ledger_spec", required=True, help="The ledger to add the events to.")
 @click.option(
     "--numbers",
@@ -115,7 +120,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
         )
 
 
-@click.command("add")
+@ledger_group.command("add")
 @click.argument("action", type=click.Choice(["claim", "release"]))
 @click.argument("number")
 @click.option(

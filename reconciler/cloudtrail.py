@@ -92,5 +92,6 @@ def _event(raw: dict[str, Any], action: Action) -> TrailEvent:
         phone_number=request.get("phoneNumber"),
         phone_number_id=request.get("phoneNumberId") or response.get("phoneNumberId"),
         target_arn=request.get("targetArn"),
+        client_token=request.get("clientToken"),
         error_code=detail.get("errorCode"),
     )

@@ -236,6 +236,7 @@ class TrailEvent:
     phone_number: str | None = None
     phone_number_id: str | None = None
     target_arn: str | None = None
+    client_token: str | None = None  # a replayed token is logged again: the same action
     error_code: str | None = None  # the call failed: nothing happened
 
     def __post_init__(self) -> None:

@@ -361,13 +361,20 @@ def trail_imports(
     """The CloudTrail events to add to the ledger: new, successful, not already ours.
 
     An event is skipped when it failed (``errorCode``: nothing happened), when its
-    event id was imported before, or when one of our own ``done`` records is the
+    event id was imported before, when it repeats a client token already counted
+    (a retried call is logged again), or when one of our own ``done`` records is the
     same action on the same number within ``tolerance``. A release logged only by
     its number id gets its E.164 number from our records or from the claim event
     of the same id, when either is known.
     """
     known = list(records)
     imported = {r.get("event_id") for r in known if r.get("event_id")}
+    # A call repeated with its client token is logged again but happened once.
+    tokens = {
+        (str(r.get("action")), str(r.get("client_token")))
+        for r in known
+        if r.get("client_token") and r.get("status", "done") == "done"
+    }
     numbers = {
         str(r["phone_number_id"]): str(r["phone_number"])
         for r in known
@@ -399,6 +406,8 @@ def trail_imports(
     for e in events:
         if e.error_code or e.event_id in imported:
             continue
+        if e.client_token and (e.action.value, e.client_token) in tokens:
+            continue
         number = e.phone_number or (numbers.get(e.phone_number_id) if e.phone_number_id else None)
         if any(
             action == e.action.value
@@ -408,6 +417,8 @@ def trail_imports(
         ):
             continue
         imported.add(e.event_id)
+        if e.client_token:
+            tokens.add((e.action.value, e.client_token))
         added.append(replace(e, phone_number=number))
     return added
 

@@ -22,6 +22,18 @@ Endpoints (JSON in, JSON out; errors are ``{"Message": ...}`` with 400, 403,
     GET    /_emulator/clock          {"now": ISO, "offset_seconds": s}
     POST   /_emulator/clock          {"advance_seconds": s} | {"advance_days": d}
                                      | {"set": ISO 8601}
+    GET    /_emulator/cloudtrail     CloudTrail's view: {"retention_days", "delivery_delay_seconds",
+                                     "events": [{event_id, event_name, event_time, phone_number,
+                                     phone_number_id, error_code, origin, logged, lookup,
+                                     hidden}]}, newest first; ``lookup``: LookupEvents shows it
+                                     now, else ``hidden`` says why
+    POST   /_emulator/cloudtrail/logged
+                                     {"event_ids": [...]} and/or {"phone_number": "+1..."},
+                                     with "logged": false (default) or true: mark events as not
+                                     logged by CloudTrail (console actions AWS does not log);
+                                     answers {"event_ids": [the ids selected]}
+    GET    /_emulator/denied-actions {"actions": [...]}: IAM actions answered AccessDeniedException
+    POST   /_emulator/denied-actions {"actions": ["servicequotas:GetServiceQuota", ...]}: replace
 """
 
 from __future__ import annotations
@@ -36,8 +48,11 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from .clock import format_time, parse_time
+from .cloudtrail import trail_summary, trail_view
 from .faults import FaultInjector, FaultRule
 from .history import Origin
+from .iam import AccessPolicy
+from .servicequotas import quota_values
 from .state import ConnectState
 from .stats import CallStats
 
@@ -62,21 +77,61 @@ def _rule(value: FaultRule | Mapping[str, Any]) -> FaultRule:
 
 
 class Control:
-    """Summary, history, faults, clock and stats of one running emulator."""
+    """Summary, history, CloudTrail, denied actions, faults, clock and stats of one emulator."""
 
-    def __init__(self, state: ConnectState, faults: FaultInjector, stats: CallStats) -> None:
+    def __init__(
+        self,
+        state: ConnectState,
+        faults: FaultInjector,
+        stats: CallStats,
+        access: AccessPolicy | None = None,
+    ) -> None:
         self.state = state
         self.faults = faults
         self.stats = stats
+        self.access = access or AccessPolicy()
 
     # --- the Python surface -------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
         return {
             **self.state.summary(),
+            "cloudtrail": trail_summary(self.state),
+            "service_quotas": quota_values(self.state),
+            "denied_actions": list(self.access.denied),
             "faults": self.faults.snapshot(),
             "stats": self.stats.snapshot(),
         }
+
+    def cloudtrail(self) -> dict[str, Any]:
+        """CloudTrail's view of the history (see ``cloudtrail.trail_view``)."""
+        return trail_view(self.state)
+
+    def set_logged(
+        self,
+        *,
+        event_ids: Iterable[str] = (),
+        phone_number: str | None = None,
+        logged: bool = False,
+    ) -> list[str]:
+        """Mark events as (not) logged by CloudTrail; returns the event ids selected."""
+        event_ids = list(event_ids)
+        if not all(isinstance(item, str) for item in event_ids):
+            raise ValueError("'event_ids' must be a list of CloudTrail event ids (strings)")
+        if phone_number is not None and not isinstance(phone_number, str):
+            raise ValueError("'phone_number' must be an E.164 string")
+        if not event_ids and phone_number is None:
+            raise ValueError("give 'event_ids' or 'phone_number' to say which events")
+        if not isinstance(logged, bool):
+            raise ValueError(f"'logged' must be true or false, not {logged!r}")
+        return self.state.set_logged(event_ids=event_ids, phone_number=phone_number, logged=logged)
+
+    def denied_actions(self) -> list[str]:
+        return list(self.access.denied)
+
+    def set_denied_actions(self, actions: Iterable[object]) -> list[str]:
+        """Replace the denied IAM actions (``iam``); ``ValueError`` names an unknown one."""
+        return list(self.access.set(actions))
 
     def history(self, origin: str | None = None) -> list[dict[str, Any]]:
         """Every claim and release in the history, oldest first (as recorded)."""
@@ -166,6 +221,12 @@ class Control:
                 "GET": lambda: self.clock(),
                 "POST": lambda: self._post_clock(_body(request)),
             },
+            "/cloudtrail": {"GET": lambda: self.cloudtrail()},
+            "/cloudtrail/logged": {"POST": lambda: self._post_logged(_body(request))},
+            "/denied-actions": {
+                "GET": lambda: {"actions": self.denied_actions()},
+                "POST": lambda: self._post_denied(_body(request)),
+            },
         }
         methods = routes.get(path)
         if methods is None:
@@ -200,6 +261,27 @@ class Control:
         if not isinstance(replace, bool):
             raise ValueError("'replace' must be true or false")
         return self.set_faults(rules, replace=replace, seed=body.get("seed"))
+
+    def _post_logged(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        unknown = set(body) - {"event_ids", "phone_number", "logged"}
+        if unknown:
+            raise ValueError(
+                f"unknown key {sorted(unknown)[0]!r}; expected event_ids, phone_number, logged"
+            )
+        event_ids = body.get("event_ids", [])
+        if not isinstance(event_ids, list):
+            raise ValueError("'event_ids' must be a list of CloudTrail event ids")
+        selected = self.set_logged(
+            event_ids=event_ids,
+            phone_number=body.get("phone_number"),
+            logged=body.get("logged", False),
+        )
+        return {"event_ids": selected}
+
+    def _post_denied(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        if set(body) != {"actions"} or not isinstance(body["actions"], list):
+            raise ValueError('give {"actions": [...]}, e.g. ["servicequotas:GetServiceQuota"]')
+        return {"actions": self.set_denied_actions(body["actions"])}
 
     def _post_clock(self, body: Mapping[str, Any]) -> dict[str, Any]:
         keys = set(body) & {"advance_seconds", "advance_days", "set"}

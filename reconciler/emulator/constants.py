@@ -33,8 +33,9 @@ FLOW_ASSOCIATION_RESOURCE_TYPES: Final = (
     "ANALYTICS_CONNECTOR",
 )
 
-#: The Connect operations the emulator serves: the ones whose rate limits and
-#: faults a seed or a server may configure.
+#: The operations the emulator serves (Connect's, then CloudTrail's and Service
+#: Quotas'): the ones whose rate limits and faults a seed or a server may
+#: configure. ``services.SERVICES`` groups them by service (a test checks both agree).
 RATE_LIMITED_OPERATIONS: Final = (
     "ListPhoneNumbersV2",
     "ListPhoneNumbers",
@@ -43,6 +44,9 @@ RATE_LIMITED_OPERATIONS: Final = (
     "ReleasePhoneNumber",
     "ClaimPhoneNumber",
     "SearchAvailablePhoneNumbers",
+    "LookupEvents",
+    "GetServiceQuota",
+    "ListServiceQuotas",
 )
 
 #: Shape ``PhoneNumber``: E.164, a plus and at most 15 digits.
@@ -83,3 +87,14 @@ MAX_CLIENT_TOKEN_LENGTH: Final = 500
 
 #: ``MaxResult10`` (SearchAvailablePhoneNumbers) bounds; AWS's page size when absent.
 SEARCH_MAX_RESULTS_MAX: Final = 10
+
+#: Service Quotas: the service code and name of Amazon Connect, and the quotas
+#: the emulator serves (code -> name). "Phone numbers per instance" is the
+#: quota the rolling claim/release limit is a percentage of.
+SERVICE_QUOTAS_SERVICE_CODE: Final = "connect"
+SERVICE_QUOTAS_SERVICE_NAME: Final = "Amazon Connect"
+PHONE_NUMBERS_QUOTA_CODE: Final = "L-8F812903"
+SERVICE_QUOTA_NAMES: Final = {PHONE_NUMBERS_QUOTA_CODE: "Phone numbers per instance"}
+
+#: The Connect operations CloudTrail's LookupEvents serves events of.
+LOGGED_OPERATIONS: Final = ("ClaimPhoneNumber", "ReleasePhoneNumber")

@@ -1,6 +1,7 @@
-"""API errors as Connect answers them over REST-JSON.
+"""API errors as Connect, CloudTrail and Service Quotas answer them.
 
-An ``ApiError`` raised anywhere below the WSGI app becomes one HTTP response:
+An ``ApiError`` raised anywhere below the WSGI app becomes one HTTP response.
+For Connect (REST-JSON):
 
 - status: the ``error.httpStatusCode`` of the error's shape in the service
   model (``ERROR_STATUS``; a test compares it with botocore's model);
@@ -10,6 +11,13 @@ An ``ApiError`` raised anywhere below the WSGI app becomes one HTTP response:
 - JSON body ``{"Message": "..."}`` plus the shape's other members (e.g.
   ``ResourceType`` and ``ResourceId`` of ``ResourceInUseException``), which
   botocore copies into ``response["Error"]`` and the modeled exception.
+
+For CloudTrail and Service Quotas (JSON 1.1, see ``services``): the status of
+the service's table (``CLOUDTRAIL_ERROR_STATUS``, ``SERVICE_QUOTAS_ERROR_STATUS``)
+and a body ``{"__type": "<Code>", "message": "..."}``, which botocore's
+``JSONParser`` reads (``__type``, after any ``namespace#``, is the code;
+``message`` or ``Message`` the message). Neither model gives its errors an
+``httpStatusCode``: a client error is 400, a fault 500, as those services answer.
 """
 
 from __future__ import annotations
@@ -17,7 +25,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-__all__ = ["ERROR_STATUS", "FRONT_DOOR_ERRORS", "QUOTA_ERROR", "ApiError"]
+__all__ = [
+    "CLOUDTRAIL_ERROR_STATUS",
+    "ERROR_STATUS",
+    "FRONT_DOOR_ERRORS",
+    "JSON_FRONT_DOOR_ERRORS",
+    "QUOTA_ERROR",
+    "SERVICE_QUOTAS_ERROR_STATUS",
+    "ApiError",
+]
 
 ERROR_STATUS: Final[Mapping[str, int]] = {
     "AccessDeniedException": 403,
@@ -37,6 +53,40 @@ ERROR_STATUS: Final[Mapping[str, int]] = {
 
 FRONT_DOOR_ERRORS: Final = frozenset({"UnknownOperationException", "SerializationException"})
 
+#: Errors the JSON 1.1 front door answers for any service, before an operation
+#: runs: an unknown ``X-Amz-Target``, a body that is not JSON (or a member of
+#: the wrong JSON type), a denied IAM action, an emulator bug.
+JSON_FRONT_DOOR_ERRORS: Final[Mapping[str, int]] = {
+    "UnknownOperationException": 400,
+    "SerializationException": 400,
+    "AccessDeniedException": 400,
+    "InternalFailure": 500,
+}
+
+#: CloudTrail's errors for LookupEvents (shapes of its model) and the front door's.
+CLOUDTRAIL_ERROR_STATUS: Final[Mapping[str, int]] = {
+    **JSON_FRONT_DOOR_ERRORS,
+    "InvalidLookupAttributesException": 400,
+    "InvalidTimeRangeException": 400,
+    "InvalidMaxResultsException": 400,
+    "InvalidNextTokenException": 400,
+    "InvalidEventCategoryException": 400,
+    "UnsupportedOperationException": 400,
+    "OperationNotPermittedException": 400,
+    "ThrottlingException": 400,
+}
+
+#: Service Quotas' errors (shapes of its model; ``ServiceException`` is its fault).
+SERVICE_QUOTAS_ERROR_STATUS: Final[Mapping[str, int]] = {
+    **JSON_FRONT_DOOR_ERRORS,
+    "AccessDeniedException": 400,
+    "IllegalArgumentException": 400,
+    "InvalidPaginationTokenException": 400,
+    "NoSuchResourceException": 400,
+    "ServiceException": 500,
+    "TooManyRequestsException": 400,
+}
+
 #: The answer to a claim or release that the rolling quota blocks. AWS
 #: documents the block, not its error code, and botocore's model lists no quota
 #: error for ClaimPhoneNumber or ReleasePhoneNumber. ``ServiceQuotaExceededException``
@@ -50,19 +100,24 @@ QUOTA_ERROR: Final = "ServiceQuotaExceededException"
 
 
 class ApiError(Exception):
-    """An error response: ``code`` names the error shape, ``fields`` its extra members."""
+    """An error response: ``code`` names the error shape, ``fields`` its extra members.
 
-    def __init__(self, code: str, message: str, **fields: str) -> None:
-        if code not in ERROR_STATUS:
-            raise ValueError(f"unknown Connect error code {code!r}")
+    ``status`` defaults to the Connect status of ``code``; the JSON 1.1
+    services pass theirs (``services.Service.error``).
+    """
+
+    def __init__(
+        self, code: str, message: str, *, status: int | None = None, **fields: str
+    ) -> None:
+        if status is None:
+            if code not in ERROR_STATUS:
+                raise ValueError(f"unknown Connect error code {code!r}")
+            status = ERROR_STATUS[code]
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.status = status
         self.fields = dict(fields)
-
-    @property
-    def status(self) -> int:
-        return ERROR_STATUS[self.code]
 
     def body(self) -> dict[str, str]:
         return {"Message": self.message, **self.fields}

@@ -7,7 +7,9 @@ request, drawn from one RNG seeded with ``fault_seed`` so a run replays
 exactly. Kinds, and what a boto3 client sees:
 
 - ``throttle``: 429 ``ThrottlingException`` (botocore retries it as throttling);
-- ``error``: 500 ``InternalServiceException`` (or the error named by ``code``);
+- ``error``: 500 ``InternalServiceException`` (CloudTrail: ``InternalFailure``,
+  Service Quotas: ``ServiceException``), or the error named by ``code`` (an
+  error of the operation's service when the rule names an operation);
 - ``delay``: the answer comes ``delay`` seconds late (a read timeout, if the
   client's is shorter);
 - ``drop``: the connection is closed without an answer (botocore raises
@@ -34,12 +36,18 @@ from enum import StrEnum
 from typing import Any
 
 from .constants import RATE_LIMITED_OPERATIONS
-from .errors import ERROR_STATUS, FRONT_DOOR_ERRORS
+from .errors import FRONT_DOOR_ERRORS
+from .services import SERVICES, service_of
 
 __all__ = ["FaultInjector", "FaultKind", "FaultRule"]
 
 _KEYS = ("kind", "operation", "rate", "count", "delay", "code", "after_effect")
 _DEFAULT_CODE = "InternalServiceException"
+#: Codes an error fault may name: any error of a served service that an
+#: operation could answer (not the front door's routing and parsing errors).
+_FAULT_CODES = frozenset(
+    code for service in SERVICES for code in service.errors if code not in FRONT_DOOR_ERRORS
+)
 
 
 class FaultKind(StrEnum):
@@ -98,9 +106,13 @@ class FaultRule:
         if self.code is not None:
             if self.kind is not FaultKind.ERROR:
                 raise ValueError(f"'code' applies to error faults only, not to {self.kind.value}")
-            if self.code not in ERROR_STATUS or self.code in FRONT_DOOR_ERRORS:
-                known = sorted(set(ERROR_STATUS) - FRONT_DOOR_ERRORS)
-                raise ValueError(f"code {self.code!r} is not one of {', '.join(known)}")
+            known = (
+                _FAULT_CODES
+                if self.operation is None
+                else frozenset(service_of(self.operation).errors) - FRONT_DOOR_ERRORS
+            )
+            if self.code not in known:
+                raise ValueError(f"code {self.code!r} is not one of {', '.join(sorted(known))}")
         if not isinstance(self.after_effect, bool):
             raise ValueError(f"after_effect must be true or false, not {self.after_effect!r}")
         if self.after_effect and self.kind is FaultKind.THROTTLE:
@@ -108,6 +120,8 @@ class FaultRule:
 
     @property
     def error_code(self) -> str:
+        """The code of an error fault on a Connect operation (``app`` picks other
+        services' internal error when the rule names no code)."""
         return self.code or _DEFAULT_CODE
 
     @classmethod

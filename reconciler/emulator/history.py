@@ -9,17 +9,23 @@ has to keep it:
 - the rolling window (``quota``) counts the events;
 - a released number is in cooldown until its latest release plus
   ``cooldown_days``, unless it has been claimed again since;
-- an idempotency token maps to the event its request produced.
+- an idempotency token maps to the event its request produced;
+- CloudTrail's LookupEvents serves the events (``trail``, ``cloudtrail``).
+
+Each event carries a ``TrailInfo`` (the caller, the CloudTrail event id, and
+whether AWS logged it); calls that changed nothing are ``trail.TrailCall``s,
+kept apart so nothing counts them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from .clock import format_time
+from .trail import TrailInfo
 
 __all__ = ["Action", "HistoryEvent", "Origin"]
 
@@ -48,9 +54,10 @@ class HistoryEvent:
     type: str = "DID"
     country: str = "US"
     origin: Origin = Origin.SEED
+    trail: TrailInfo = field(default_factory=TrailInfo)
 
     def to_json(self) -> dict[str, Any]:
-        """The seed/state-file form; also what the admin endpoint serves."""
+        """What the admin endpoint serves (``to_document`` adds the CloudTrail part)."""
         return {
             "action": self.action.value,
             "phone_number": self.phone_number,
@@ -62,3 +69,11 @@ class HistoryEvent:
             "country": self.country,
             "origin": self.origin.value,
         }
+
+    def to_document(self) -> dict[str, Any]:
+        """The seed/state-file form: ``to_json`` without empty values, plus ``cloudtrail``."""
+        document = {key: value for key, value in self.to_json().items() if value is not None}
+        trail = self.trail.to_json()
+        if trail:
+            document["cloudtrail"] = trail
+        return document

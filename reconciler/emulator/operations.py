@@ -33,7 +33,7 @@ Their order follows what a client can observe from AWS:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import unquote
@@ -70,6 +70,7 @@ from .errors import QUOTA_ERROR, ApiError, invalid_parameter, not_found
 from .history import Action, HistoryEvent, Origin
 from .pagination import SortKey, decode_token, encode_token, page
 from .state import ConnectState, Instance, PhoneNumber
+from .trail import TrailInfo
 
 __all__ = ["HANDLERS", "ROUTES", "ApiRequest", "Handler", "Route", "match_route"]
 
@@ -81,12 +82,14 @@ _CLAIM_IN_PROGRESS_MESSAGE = "The claim of this phone number is in progress."
 
 @dataclass(frozen=True, kw_only=True)
 class ApiRequest:
-    """A request decoded from HTTP: URI labels, query parameters, JSON body."""
+    """A request decoded from HTTP: URI labels, query parameters, JSON body, and
+    who sent it (``caller``: what CloudTrail records of the call)."""
 
     operation: str
     path: Mapping[str, str]
     query: Mapping[str, Sequence[str]]
     body: Mapping[str, Any]
+    caller: TrailInfo = field(default_factory=TrailInfo)
 
 
 Handler = Callable[[ConnectState, ApiRequest], dict[str, Any]]
@@ -591,6 +594,7 @@ def release_phone_number(state: ConnectState, request: ApiRequest) -> dict[str, 
                 type=number.type,
                 country=number.country,
                 origin=Origin.EMULATOR,
+                trail=request.caller,
             )
         )
     return {}
@@ -673,6 +677,7 @@ def claim_phone_number(state: ConnectState, request: ApiRequest) -> dict[str, An
                 type=entry.type,
                 country=entry.country,
                 origin=Origin.EMULATOR,
+                trail=request.caller,
             )
         )
     return _claim_output(state, number_id)

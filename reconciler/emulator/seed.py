@@ -40,6 +40,10 @@ code)::
         instance: aaaaaaaa-...        # optional
         type: DID                     # optional, default DID; country: derived
         origin: seed                  # seed (default) | emulator (what state files write)
+        cloudtrail: false             # AWS did not log it (a console action): it counts
+                                      #   against the quota but LookupEvents never shows it;
+                                      #   or a mapping: {event_id, request_id, access_key_id,
+                                      #   username, user_agent, source_ip, logged}
     available:                        # numbers SearchAvailablePhoneNumbers offers
       - "+12065550400"                # a string: type DID, country derived
       - {phone_number: "+18005550400", type: TOLL_FREE, country: US}
@@ -50,10 +54,30 @@ code)::
       - {kind: drop, operation: ReleasePhoneNumber, count: 1, after_effect: true}
     fault_seed: 0                     # the RNG seed of rate-based faults
 
+    # CloudTrail (LookupEvents serves the history) and Service Quotas.
+    cloudtrail:
+      username: emulator-user         # the Username of calls (default emulator-user)
+      users: {AKIAEXAMPLEHUMAN: alice}  # or per SigV4 access key id
+      delivery_delay_seconds: 0       # an event shows this long after its call
+      calls:                          # calls CloudTrail logged that changed nothing
+        - event_name: ReleasePhoneNumber  # ClaimPhoneNumber | ReleasePhoneNumber
+          at: 2026-01-31T12:00:00Z
+          request_parameters: {phoneNumberId: ..., clientToken: ...}
+          error_code: ServiceQuotaExceededException   # absent: a replayed token
+          error_message: ...
+          response_elements: null     # and event_id, request_id, access_key_id, ...
+    service_quotas: {L-8F812903: 10}  # Phone numbers per instance: quota.phone_numbers
+    denied_actions:                   # IAM actions answered AccessDeniedException
+      - servicequotas:GetServiceQuota # (see ``iam``), e.g. cloudtrail:LookupEvents
+
 Extensions beyond the issue's format: ``instances[].alias``,
-``numbers[].status_message``, and ``rate_limits``. ``account_id`` and
-``region`` default to ``111122223333`` and ``us-east-1``; ``instances``,
-``numbers``, ``history``, ``available`` and ``faults`` default to empty lists.
+``numbers[].status_message``, ``rate_limits``, and the CloudTrail / Service
+Quotas / IAM keys (``cloudtrail``, ``history[].cloudtrail``, ``service_quotas``,
+``denied_actions``). ``service_quotas`` only restates the quota: L-8F812903 is
+``quota.phone_numbers`` (given alone, it sets it; given with it, they must
+agree). ``account_id`` and ``region`` default to ``111122223333`` and
+``us-east-1``; ``instances``, ``numbers``, ``history``, ``available`` and
+``faults`` default to empty lists.
 
 A released number is in cooldown until its latest ``release`` in the history
 plus ``cooldown_days`` (unless it is claimed), and rejoins the pool after.
@@ -68,11 +92,13 @@ for YAML) and the problem.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -83,6 +109,7 @@ from .clock import parse_time
 from .constants import (
     COUNTRY_CODE_PATTERN,
     E164_PATTERN,
+    LOGGED_OPERATIONS,
     MAX_CLIENT_TOKEN_LENGTH,
     MAX_DESCRIPTION_LENGTH,
     MAX_STATUS_MESSAGE_LENGTH,
@@ -91,12 +118,15 @@ from .constants import (
     MAX_TAGS,
     PHONE_NUMBER_STATUSES,
     PHONE_NUMBER_TYPES,
+    PHONE_NUMBERS_QUOTA_CODE,
     RATE_LIMITED_OPERATIONS,
     RESOURCE_ID_PATTERN,
+    SERVICE_QUOTA_NAMES,
 )
 from .countries import AvailableNumber, country_of
 from .faults import FaultRule
 from .history import Action, HistoryEvent, Origin
+from .iam import check_actions
 from .quota import (
     DEFAULT_LIMIT_PERCENT,
     DEFAULT_NUMBERS_PER_INSTANCE,
@@ -105,6 +135,7 @@ from .quota import (
     default_phone_numbers,
 )
 from .ratelimit import DEFAULT_BURST, RateLimit
+from .trail import DEFAULT_USERNAME, CloudTrailConfig, TrailCall, TrailInfo
 
 __all__ = [
     "DEFAULT_ACCOUNT_ID",
@@ -149,6 +180,28 @@ _TOP_LEVEL_KEYS = (
     "claim_in_progress_describes",
     "faults",
     "fault_seed",
+    "cloudtrail",
+    "service_quotas",
+    "denied_actions",
+)
+_CLOUDTRAIL_KEYS = ("username", "users", "delivery_delay_seconds", "calls")
+_TRAIL_KEYS = (
+    "event_id",
+    "logged",
+    "request_id",
+    "access_key_id",
+    "username",
+    "user_agent",
+    "source_ip",
+)
+_CALL_KEYS = (
+    "event_name",
+    "at",
+    "request_parameters",
+    "response_elements",
+    "error_code",
+    "error_message",
+    *_TRAIL_KEYS,
 )
 _HISTORY_KEYS = (
     "action",
@@ -160,6 +213,7 @@ _HISTORY_KEYS = (
     "type",
     "country",
     "origin",
+    "cloudtrail",
 )
 
 # The namespace of the default phone number ids: uuid5(namespace, number) gives
@@ -234,6 +288,10 @@ class Seed:
     claim_in_progress_describes: int = 0
     faults: tuple[FaultRule, ...] = ()
     fault_seed: int = 0
+    cloudtrail: CloudTrailConfig = field(default_factory=CloudTrailConfig)
+    #: Calls CloudTrail logged that changed nothing (``cloudtrail.calls``).
+    trail_calls: tuple[TrailCall, ...] = ()
+    denied_actions: tuple[str, ...] = ()
 
 
 def phone_number_id_for(phone_number: str) -> str:
@@ -395,6 +453,10 @@ class _SeedParser:
             )
         instances = self._instances(document)
         numbers = self._numbers(document, account_id, region, {i.id for i in instances})
+        quota = self._service_quotas(document, self._quota(document, len(instances), len(numbers)))
+        history = self._history(document)
+        cloudtrail, calls = self._cloudtrail(document)
+        self._check_event_ids(history, calls)
         return Seed(
             source=self._source,
             account_id=account_id,
@@ -402,9 +464,9 @@ class _SeedParser:
             instances=instances,
             numbers=numbers,
             rate_limits=self._rate_limits(document),
-            quota=self._quota(document, len(instances), len(numbers)),
+            quota=quota,
             cooldown_days=self._count(document, "cooldown_days", DEFAULT_COOLDOWN_DAYS),
-            history=self._history(document),
+            history=history,
             available=self._available(document),
             available_generated=self._count(
                 document, "available_generated", DEFAULT_AVAILABLE_GENERATED
@@ -412,6 +474,9 @@ class _SeedParser:
             claim_in_progress_describes=self._count(document, "claim_in_progress_describes", 0),
             faults=self._faults(document),
             fault_seed=self._count(document, "fault_seed", 0),
+            cloudtrail=cloudtrail,
+            trail_calls=calls,
+            denied_actions=self._denied_actions(document),
         )
 
     def _list(self, document: Mapping[str, Any], key: str) -> list[Any]:
@@ -768,9 +833,214 @@ class _SeedParser:
                     type=self._enum(item, "type", PHONE_NUMBER_TYPES, "DID", entry=entry),
                     country=country,
                     origin=Origin(origin),
+                    trail=self._history_trail(item, entry),
                 )
             )
         return tuple(result)
+
+    # --- CloudTrail, Service Quotas, IAM ------------------------------------
+
+    def _mapping(
+        self, document: Mapping[str, Any], key: str, what: str, *, entry: str | None
+    ) -> Mapping[str, Any]:
+        value = document.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self._fail(
+                f"'{key}' must be a mapping {what}, not {_describe(value)}",
+                entry=entry,
+                mapping=document,
+                key=key,
+            )
+        return value
+
+    def _trail(self, item: Mapping[str, Any], entry: str) -> TrailInfo:
+        """The ``TrailInfo`` keys of a mapping (a history entry's ``cloudtrail``, a call)."""
+        strings = {
+            key: self._string(item, key, entry=entry) for key in _TRAIL_KEYS if key != "logged"
+        }
+        event_id = strings["event_id"]
+        if event_id is not None and not RESOURCE_ID_PATTERN.fullmatch(event_id):
+            self._fail(
+                f"event_id {event_id!r} is not a valid event id (letters, digits, '-', '_', "
+                "'.', at most 100 characters)",
+                entry=entry,
+                mapping=item,
+                key="event_id",
+            )
+        logged = item.get("logged", True)
+        if not isinstance(logged, bool):
+            self._fail(
+                f"'logged' must be true or false, not {_describe(logged)}",
+                entry=entry,
+                mapping=item,
+                key="logged",
+            )
+        return TrailInfo(logged=logged, **strings)
+
+    def _history_trail(self, item: Mapping[str, Any], entry: str) -> TrailInfo:
+        value = item.get("cloudtrail")
+        if value is None or value is True:
+            return TrailInfo()
+        if value is False:
+            return TrailInfo(logged=False)
+        if not isinstance(value, Mapping):
+            self._fail(
+                "'cloudtrail' must be false (AWS did not log it) or a mapping of "
+                f"{', '.join(_TRAIL_KEYS)}, not {_describe(value)}",
+                entry=entry,
+                mapping=item,
+                key="cloudtrail",
+            )
+        entry = f"{entry}.cloudtrail"
+        self._check_keys(value, _TRAIL_KEYS, entry=entry)
+        return self._trail(value, entry)
+
+    def _cloudtrail(
+        self, document: Mapping[str, Any]
+    ) -> tuple[CloudTrailConfig, tuple[TrailCall, ...]]:
+        block = self._mapping(
+            document, "cloudtrail", f"{{{', '.join(_CLOUDTRAIL_KEYS)}}}", entry=None
+        )
+        self._check_keys(block, _CLOUDTRAIL_KEYS, entry="cloudtrail")
+        username = self._string(block, "username", entry="cloudtrail") or DEFAULT_USERNAME
+        users = self._mapping(block, "users", "of access key ids to user names", entry="cloudtrail")
+        for key, name in users.items():
+            if not isinstance(key, str) or not isinstance(name, str) or not key or not name:
+                self._fail(
+                    f"cloudtrail.users maps access key ids to user names (strings), not "
+                    f"{key!r}: {name!r}",
+                    entry="cloudtrail.users",
+                    mapping=users,
+                    key=key if isinstance(key, str) else None,
+                )
+        delay = block.get("delivery_delay_seconds", 0)
+        if (
+            isinstance(delay, bool)
+            or not isinstance(delay, (int, float))
+            or not math.isfinite(delay)
+            or delay < 0
+        ):
+            self._fail(
+                "'delivery_delay_seconds' must be a number of seconds of at least 0, not "
+                f"{_describe(delay)}",
+                entry="cloudtrail",
+                mapping=block,
+                key="delivery_delay_seconds",
+            )
+        config = CloudTrailConfig(
+            username=username, users=dict(users), delivery_delay=timedelta(seconds=delay)
+        )
+        calls = tuple(
+            self._call(item, index, block) for index, item in enumerate(self._list(block, "calls"))
+        )
+        return config, calls
+
+    def _call(self, item: object, index: int, block: Mapping[str, Any]) -> TrailCall:
+        entry = f"cloudtrail.calls[{index}]"
+        if not isinstance(item, Mapping):
+            self._fail(
+                f"a call must be a mapping with 'event_name' and 'at', not {_describe(item)}",
+                entry=entry,
+                mapping=block,
+                key="calls",
+            )
+        self._check_keys(item, _CALL_KEYS, entry=entry)
+        event_name = self._enum(item, "event_name", LOGGED_OPERATIONS, "", entry=entry)
+        if not event_name:
+            self._fail(
+                f"'event_name' is required ({' or '.join(LOGGED_OPERATIONS)})",
+                entry=entry,
+                mapping=item,
+            )
+        if item.get("at") is None:
+            self._fail("'at' is required, e.g. 2026-01-31T12:00:00Z", entry=entry, mapping=item)
+        try:
+            at = parse_time(item["at"], "at")
+        except ValueError as exc:
+            self._fail(str(exc), entry=entry, mapping=item, key="at")
+        parameters = self._mapping(
+            item, "request_parameters", "(CloudTrail's requestParameters)", entry=entry
+        )
+        response = item.get("response_elements")
+        if response is not None and not isinstance(response, Mapping):
+            self._fail(
+                "'response_elements' must be a mapping or null (CloudTrail's "
+                f"responseElements), not {_describe(response)}",
+                entry=entry,
+                mapping=item,
+                key="response_elements",
+            )
+        return TrailCall(
+            event_name=event_name,
+            at=at,
+            request_parameters=dict(parameters),
+            response_elements=None if response is None else dict(response),
+            error_code=self._string(item, "error_code", entry=entry),
+            error_message=self._string(item, "error_message", entry=entry),
+            trail=self._trail(item, entry),
+        )
+
+    def _check_event_ids(self, history: Sequence[HistoryEvent], calls: Sequence[TrailCall]) -> None:
+        seen: dict[str, str] = {}
+        entries = [(f"history[{i}]", e.trail.event_id) for i, e in enumerate(history)]
+        entries += [(f"cloudtrail.calls[{i}]", c.trail.event_id) for i, c in enumerate(calls)]
+        for entry, event_id in entries:
+            if event_id is None:
+                continue
+            if event_id in seen:
+                self._fail(
+                    f"event_id {event_id!r} is used twice (also at {seen[event_id]}); an event "
+                    "id names one event",
+                    entry=entry,
+                )
+            seen[event_id] = entry
+
+    def _service_quotas(self, document: Mapping[str, Any], quota: QuotaPolicy) -> QuotaPolicy:
+        values = self._mapping(document, "service_quotas", "of quota codes to values", entry=None)
+        for code, value in values.items():
+            entry = f"service_quotas.{code}"
+            if code not in SERVICE_QUOTA_NAMES:
+                known = ", ".join(f"{c} ({n})" for c, n in SERVICE_QUOTA_NAMES.items())
+                self._fail(
+                    f"unknown quota code {code!r}; the emulator serves {known}",
+                    entry="service_quotas",
+                    mapping=values,
+                    key=code if isinstance(code, str) else None,
+                )
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            if isinstance(value, bool) or not whole or value < 1:
+                self._fail(
+                    f"the quota must be a whole number of at least 1, not {_describe(value)}",
+                    entry=entry,
+                    mapping=values,
+                    key=code,
+                )
+        value = values.get(PHONE_NUMBERS_QUOTA_CODE)
+        if value is None:
+            return quota
+        stated = document.get("quota")
+        if (
+            isinstance(stated, Mapping)
+            and stated.get("phone_numbers") is not None
+            and stated["phone_numbers"] != value
+        ):
+            self._fail(
+                f"{PHONE_NUMBERS_QUOTA_CODE} (phone numbers per instance) is {value:g} but "
+                f"quota.phone_numbers is {stated['phone_numbers']}: they are the same quota; "
+                "give one, or the same value",
+                entry=f"service_quotas.{PHONE_NUMBERS_QUOTA_CODE}",
+                mapping=values,
+                key=PHONE_NUMBERS_QUOTA_CODE,
+            )
+        return replace(quota, phone_numbers=int(value))
+
+    def _denied_actions(self, document: Mapping[str, Any]) -> tuple[str, ...]:
+        try:
+            return check_actions(self._list(document, "denied_actions"))
+        except ValueError as exc:
+            self._fail(str(exc), entry="denied_actions", mapping=document, key="denied_actions")
 
     def _e164_and_country(self, item: Mapping[str, Any], entry: str) -> tuple[str, str]:
         """``phone_number`` (required, E.164) and ``country`` (given or derived)."""

@@ -1,5 +1,9 @@
 """Serving the emulator on 127.0.0.1: ``EmulatorServer`` and ``serve``.
 
+One URL answers Connect, CloudTrail and Service Quotas (``services``): point
+``AWS_ENDPOINT_URL_CONNECT``, ``AWS_ENDPOINT_URL_CLOUDTRAIL`` and
+``AWS_ENDPOINT_URL_SERVICE_QUOTAS`` (or ``AWS_ENDPOINT_URL``) at it.
+
 The server is werkzeug's threaded WSGI server on a socket the emulator binds
 itself, on the loopback interface only: the emulator accepts any signature,
 so it must never be reachable from another machine.
@@ -7,7 +11,8 @@ so it must never be reachable from another machine.
 ``EmulatorServer`` also carries the Python side of the admin surface (the
 same operations as ``/_emulator/...``, see ``admin``): ``state_summary``,
 ``history``, ``set_faults``/``add_fault``/``clear_faults``/``faults``,
-``now``/``advance_clock``/``set_clock``, ``stats``/``reset_stats``.
+``now``/``advance_clock``/``set_clock``, ``stats``/``reset_stats``,
+``cloudtrail``/``set_cloudtrail_logged``, ``denied_actions``/``set_denied_actions``.
 """
 
 from __future__ import annotations
@@ -194,7 +199,8 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        """The endpoint URL for ``endpoint_url`` / ``AWS_ENDPOINT_URL_CONNECT``."""
+        """The endpoint URL for ``endpoint_url`` / ``AWS_ENDPOINT_URL_CONNECT`` (and
+        ``AWS_ENDPOINT_URL_CLOUDTRAIL``, ``AWS_ENDPOINT_URL_SERVICE_QUOTAS``)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running; call start() first")
         return f"http://{HOST}:{self._server.port}"
@@ -288,6 +294,32 @@ class EmulatorServer:
         with ``action``, ``phone_number``, ``phone_number_id``, ``client_token``, ``at``."""
         return self.app.control.history(origin)
 
+    def cloudtrail(self) -> dict[str, Any]:
+        """CloudTrail's view of the history, newest first: what ``GET /_emulator/cloudtrail``
+        serves (each event with its ``event_id``, ``lookup`` and why it is ``hidden``)."""
+        return self.app.control.cloudtrail()
+
+    def set_cloudtrail_logged(
+        self,
+        *event_ids: str,
+        phone_number: str | None = None,
+        logged: bool = False,
+    ) -> list[str]:
+        """Mark events (by event id, or all of ``phone_number``) as not logged by
+        CloudTrail (``logged=False``: console actions AWS does not log) or logged
+        again. The quota still counts them; LookupEvents no longer shows them."""
+        return self.app.control.set_logged(
+            event_ids=event_ids, phone_number=phone_number, logged=logged
+        )
+
+    def denied_actions(self) -> list[str]:
+        """The IAM actions answered ``AccessDeniedException`` (see ``iam``)."""
+        return self.app.control.denied_actions()
+
+    def set_denied_actions(self, actions: Iterable[str]) -> list[str]:
+        """Replace them, e.g. ``["servicequotas:GetServiceQuota"]``; ``[]`` allows all."""
+        return self.app.control.set_denied_actions(actions)
+
     def faults(self) -> dict[str, Any]:
         """The fault rules (with the ``remaining`` count of each) and the RNG seed."""
         return self.app.faults.snapshot()
@@ -371,7 +403,8 @@ def serve(
 
     The first line written to ``out`` (default: stdout) is the endpoint URL,
     flushed at once, so a script can read it and export
-    ``AWS_ENDPOINT_URL_CONNECT``. Requests are logged to ``request_log``
+    ``AWS_ENDPOINT_URL_CONNECT`` (and ``AWS_ENDPOINT_URL_CLOUDTRAIL``,
+    ``AWS_ENDPOINT_URL_SERVICE_QUOTAS``). Requests are logged to ``request_log``
     (default: stderr, unless ``quiet``). ``state_file``: see ``EmulatorServer``.
     """
     out = out if out is not None else sys.stdout
@@ -407,9 +440,9 @@ def serve(
                     else ""
                 )
                 print(
-                    f"Connect emulator for account {server.state.account_id} in "
-                    f"{server.state.region} at {server.url}{origin}; admin at "
-                    f"{server.url}/_emulator/state; Ctrl-C to stop",
+                    f"Connect emulator (with CloudTrail and Service Quotas) for account "
+                    f"{server.state.account_id} in {server.state.region} at {server.url}"
+                    f"{origin}; admin at {server.url}/_emulator/state; Ctrl-C to stop",
                     file=sys.stderr,
                     flush=True,
                 )

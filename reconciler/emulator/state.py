@@ -10,9 +10,12 @@ file), still under the lock so writes reach the file in order.
 
 Besides the numbers, the state keeps one list, the history (see ``history``),
 and derives from it the quota window, the cooldowns and the idempotency
-tokens. The pool of available numbers is the seed's ``available`` list, the
-generated numbers (``countries``) and numbers whose cooldown has ended, less
-the claimed ones and those still cooling down.
+tokens. Apart from it, it keeps the calls CloudTrail logged that changed
+nothing (``trail.TrailCall``), which nothing counts; every event and call gets
+a stable CloudTrail event id when recorded. The pool of available numbers is
+the seed's ``available`` list, the generated numbers (``countries``) and
+numbers whose cooldown has ended, less the claimed ones and those still
+cooling down.
 
 The state knows nothing about HTTP; operations translate between the two.
 """
@@ -21,9 +24,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -34,6 +37,7 @@ from .countries import AvailableNumber, generated_entry, generated_number
 from .history import Action, HistoryEvent
 from .quota import QuotaPolicy, QuotaUsage, usage
 from .seed import Seed, phone_number_id_for
+from .trail import TrailCall, derived_event_id
 
 __all__ = ["ConnectState", "Instance", "PhoneNumber"]
 
@@ -100,6 +104,7 @@ class ConnectState:
         self.cooldown = timedelta(days=seed.cooldown_days)
         self.claim_in_progress_describes = seed.claim_in_progress_describes
         self.available_generated = seed.available_generated
+        self.cloudtrail = seed.cloudtrail
         self._available = {item.phone_number: item for item in seed.available}
         self._instances: dict[str, Instance] = {
             item.id: Instance(
@@ -115,7 +120,11 @@ class ConnectState:
         # numbers page by page must not sort them once per page.
         self._sorted: tuple[PhoneNumber, ...] | None = None
         self._history: list[HistoryEvent] = []
+        self._calls: list[TrailCall] = []
+        #: CloudTrail event id -> the order it was recorded in (ties of time).
+        self._event_ids: dict[str, int] = {}
         self._tokens: dict[str, HistoryEvent] = {}
+        self._by_request: dict[str, HistoryEvent] = {}
         self._last_release: dict[str, HistoryEvent] = {}
         self._used_ids: set[str] = set()
         self._depth = 0
@@ -141,6 +150,8 @@ class ConnectState:
             )
         for event in seed.history:
             self.record(event)
+        for call in seed.trail_calls:
+            self.record_call(call)
         self._dirty = False
         self._on_change = on_change
 
@@ -236,23 +247,135 @@ class ConnectState:
 
     # --- history, tokens, cooldowns, quota ----------------------------------
 
-    def record(self, event: HistoryEvent) -> None:
-        """Append a claim or release to the history (and its indexes)."""
+    def record(self, event: HistoryEvent) -> HistoryEvent:
+        """Append a claim or release to the history (and its indexes); returns it
+        as recorded, with its CloudTrail event id."""
         with self.lock:
+            if event.trail.event_id is None:
+                event_id = self._new_event_id(
+                    "history",
+                    event.action.value,
+                    event.phone_number,
+                    event.phone_number_id,
+                    event.at.isoformat(),
+                    event.client_token,
+                    event.instance_id,
+                    event.trail.request_id,
+                )
+                event = replace(event, trail=replace(event.trail, event_id=event_id))
+            self._claim_event_id(event.trail.event_id)
             self._history.append(event)
-            if event.client_token is not None:
-                self._tokens[event.client_token] = event
-            if event.phone_number_id is not None:
-                self._used_ids.add(event.phone_number_id)
-            if event.action is Action.RELEASE:
-                last = self._last_release.get(event.phone_number)
-                if last is None or last.at <= event.at:
-                    self._last_release[event.phone_number] = event
+            self._index(event)
             self._changed()
+            return event
+
+    def _index(self, event: HistoryEvent) -> None:
+        if event.client_token is not None:
+            self._tokens[event.client_token] = event
+        if event.trail.request_id is not None:
+            self._by_request[event.trail.request_id] = event
+        if event.phone_number_id is not None:
+            self._used_ids.add(event.phone_number_id)
+        if event.action is Action.RELEASE:
+            last = self._last_release.get(event.phone_number)
+            if last is None or last.at <= event.at:
+                self._last_release[event.phone_number] = event
+
+    def record_call(self, call: TrailCall) -> TrailCall:
+        """Keep a call CloudTrail logged that changed nothing; returns it with its event id."""
+        with self.lock:
+            if call.trail.event_id is None:
+                event_id = self._new_event_id(
+                    "call",
+                    call.event_name,
+                    call.at.isoformat(),
+                    dict(call.request_parameters),
+                    call.error_code,
+                    call.trail.request_id,
+                )
+                call = replace(call, trail=replace(call.trail, event_id=event_id))
+            self._claim_event_id(call.trail.event_id)
+            self._calls.append(call)
+            self._changed()
+            return call
+
+    def _new_event_id(self, *content: object) -> str:
+        """The derived id of a record; the n-th record of the same content gets another."""
+        event_id = derived_event_id(self.account_id, self.region, *content)
+        occurrence = 1
+        while event_id in self._event_ids:
+            occurrence += 1
+            event_id = derived_event_id(self.account_id, self.region, *content, occurrence)
+        return event_id
+
+    def _claim_event_id(self, event_id: str | None) -> None:
+        assert event_id is not None
+        if event_id in self._event_ids:
+            raise ValueError(f"CloudTrail event id {event_id!r} is used twice")
+        self._event_ids[event_id] = len(self._event_ids)
+
+    def sequence_of(self, event_id: str) -> int:
+        """The order an event or call was recorded in: which of two at the same
+        instant came later (a restored state records its history, then its calls)."""
+        with self.lock:
+            return self._event_ids[event_id]
 
     def history(self) -> tuple[HistoryEvent, ...]:
         with self.lock:
             return tuple(self._history)
+
+    def calls(self) -> tuple[TrailCall, ...]:
+        """The logged calls that changed nothing, in the order they happened."""
+        with self.lock:
+            return tuple(self._calls)
+
+    def event_for_request(self, request_id: str) -> HistoryEvent | None:
+        """The claim or release a request (by its ``x-amzn-RequestId``) produced, if any."""
+        with self.lock:
+            return self._by_request.get(request_id)
+
+    def set_logged(
+        self,
+        *,
+        event_ids: Iterable[str] = (),
+        phone_number: str | None = None,
+        logged: bool = False,
+    ) -> list[str]:
+        """Mark events (by CloudTrail event id, or every event of ``phone_number``)
+        as logged by CloudTrail or not; returns the ids selected. An unknown id is a
+        ``ValueError``. The quota, cooldowns and tokens do not change: only what
+        LookupEvents shows."""
+        with self.transaction():
+            wanted = set(event_ids)
+            unknown = wanted - set(self._event_ids)
+            if unknown:
+                raise ValueError(f"no event has the CloudTrail event id {sorted(unknown)[0]!r}")
+            changed: list[str] = []
+
+            def selected(event_id: str | None, number: str | None) -> bool:
+                return event_id in wanted or (phone_number is not None and number == phone_number)
+
+            for index, event in enumerate(self._history):
+                if selected(event.trail.event_id, event.phone_number):
+                    if event.trail.logged != logged:
+                        self._history[index] = replace(
+                            event, trail=replace(event.trail, logged=logged)
+                        )
+                    changed.append(str(event.trail.event_id))
+            for index, call in enumerate(self._calls):
+                number = call.request_parameters.get("phoneNumber")
+                if selected(call.trail.event_id, number if isinstance(number, str) else None):
+                    if call.trail.logged != logged:
+                        self._calls[index] = replace(call, trail=replace(call.trail, logged=logged))
+                    changed.append(str(call.trail.event_id))
+            # The indexes hold the events themselves: rebuild them from the new list.
+            self._tokens.clear()
+            self._by_request.clear()
+            self._last_release.clear()
+            for event in self._history:
+                self._index(event)
+            self._changed()
+            return changed
 
     def event_for_token(self, client_token: str) -> HistoryEvent | None:
         """The claim or release an idempotency token produced, if any."""
@@ -367,10 +490,7 @@ class ConnectState:
                 },
                 "quota": self.quota_policy.to_json(),
                 "cooldown_days": self.cooldown.days,
-                "history": [
-                    {k: v for k, v in event.to_json().items() if v is not None}
-                    for event in self._history
-                ],
+                "history": [event.to_document() for event in self._history],
                 "available": [
                     {"phone_number": item.phone_number, "type": item.type, "country": item.country}
                     for item in self._available.values()
@@ -379,6 +499,11 @@ class ConnectState:
                 "claim_in_progress_describes": self.claim_in_progress_describes,
                 "faults": [rule.to_json() for rule in self.seed.faults],
                 "fault_seed": self.seed.fault_seed,
+                "cloudtrail": {
+                    **self.cloudtrail.to_json(),
+                    "calls": [call.to_json() for call in self._calls],
+                },
+                "denied_actions": list(self.seed.denied_actions),
             }
 
     def summary(self) -> dict[str, Any]:

@@ -215,3 +215,17 @@ def test_markdown_plan_for_a_pull_request(
         "| `+12065550150` | Old promo line | DID | `promo` | **yes: `promo` deactivated** |" in out
     )
     assert "<details><summary>Full plan</summary>" in out
+
+
+def test_validate_checks_every_file_and_reports_each_invalid_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: 2\n")
+    code, out, err = run(capsys, "validate", NUMBERS, str(bad), NUMBERS)
+    assert code == 1
+    assert out.count(": valid (version 1") == 2
+    assert err.strip() == (
+        f"error: {bad}:1: version: unsupported version 2; this connect-numbers reads "
+        "version 1; expected version: 1"
+    )

@@ -79,3 +79,14 @@ def test_a_release_gets_its_number_from_our_records_or_the_claim() -> None:
 def test_duplicate_events_in_one_import_are_added_once() -> None:
     trail = [event("e1", Action.RELEASE, phone_number_id="n1")] * 2
     assert len(trail_imports(trail, [])) == 1
+
+
+def test_a_call_replayed_with_its_client_token_counts_once() -> None:
+    trail = [
+        event("e1", Action.RELEASE, phone_number_id="n1", client_token="t1"),
+        event("e2", Action.RELEASE, minutes=1, phone_number_id="n1", client_token="t1"),
+    ]
+    assert [e.event_id for e in trail_imports(trail, [])] == ["e1"]
+    # Our own done record with that token already counts it.
+    records = [ours("release", "+12065550150", "n1", minutes=-60, client_token="t1")]
+    assert trail_imports(trail, records) == []

@@ -1,7 +1,9 @@
-"""Helpers shared by the emulator's tests: clients, outcomes, a settable wall clock."""
+"""Helpers shared by the emulator's tests: clients, outcomes, a settable wall clock,
+and a check of raw JSON against a botocore shape."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +25,86 @@ DEMO_SEED = Path(__file__).resolve().parents[2] / "examples" / "emulator-seed.ya
 def client(**config: Any) -> Any:
     """boto3 from the standard settings, one attempt: every failure reaches the test."""
     return boto3.client("connect", config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+def cloudtrail_client(**config: Any) -> Any:
+    """``boto3.client("cloudtrail")``, reaching the emulator through AWS_ENDPOINT_URL_CLOUDTRAIL."""
+    return boto3.client("cloudtrail", config=Config(retries={"total_max_attempts": 1}, **config))
+
+
+def quotas_client(**config: Any) -> Any:
+    """``boto3.client("service-quotas")``, through AWS_ENDPOINT_URL_SERVICE_QUOTAS."""
+    return boto3.client(
+        "service-quotas", config=Config(retries={"total_max_attempts": 1}, **config)
+    )
+
+
+Raw = list[tuple[str, int, Any]]
+
+
+def record_raw(client: Any) -> Raw:
+    """Record ``(operation, status, decoded body)`` of every response ``client`` receives."""
+    seen: Raw = []
+
+    def record(http_response: Any, model: Any, **_: Any) -> None:
+        body = json.loads(http_response.content) if http_response.content else None
+        seen.append((model.name, http_response.status_code, body))
+
+    client.meta.events.register("after-call", record)
+    return seen
+
+
+def conformance_problems(shape: Any, value: Any, path: str) -> list[str]:
+    """Where ``value`` (decoded JSON) departs from ``shape``; empty if it conforms.
+
+    botocore's parser silently drops members it does not know, so a misspelt
+    member would parse "fine" and vanish: raw bodies are checked here.
+    """
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{path}: expected an object for {shape.name}, got {value!r}"]
+        members = shape.members
+        problems = [
+            f"{path}.{key}: not a member of {shape.name}" for key in value if key not in members
+        ]
+        for key, item in value.items():
+            if key in members:
+                problems += conformance_problems(members[key], item, f"{path}.{key}")
+        return problems
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{path}: expected a list, got {value!r}"]
+        member = shape.member
+        return [
+            p for i, v in enumerate(value) for p in conformance_problems(member, v, f"{path}[{i}]")
+        ]
+    if kind == "map":
+        if not isinstance(value, dict):
+            return [f"{path}: expected a map, got {value!r}"]
+        key_shape, value_shape = shape.key, shape.value
+        return [
+            p
+            for k, v in value.items()
+            for p in conformance_problems(key_shape, k, f"{path}<key>")
+            + conformance_problems(value_shape, v, f"{path}[{k!r}]")
+        ]
+    if kind == "string":
+        if not isinstance(value, str):
+            return [f"{path}: expected a string, got {value!r}"]
+        if shape.enum and value not in shape.enum:
+            return [f"{path}: {value!r} is not in the enum of {shape.name}"]
+        return []
+    if kind in ("integer", "long"):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return [] if ok else [f"{path}: expected an integer, got {value!r}"]
+    if kind in ("double", "float", "timestamp"):
+        # JSON 1.1 timestamps are epoch seconds: a JSON number, not text.
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return [] if ok else [f"{path}: expected a number ({kind}), got {value!r}"]
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"{path}: expected a boolean, got {value!r}"]
+    return [f"{path}: unexpected shape type {kind}"]
 
 
 def failure(call: Callable[[], Any]) -> tuple[str, int, str]:

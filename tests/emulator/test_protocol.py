@@ -8,6 +8,8 @@ misspelt member would parse "fine" and vanish.
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -18,67 +20,29 @@ import yaml
 from botocore.config import Config
 
 from reconciler.emulator import EmulatorServer
+from reconciler.emulator.cloudtrail import LOOKUP_ATTRIBUTE_KEYS
 from reconciler.emulator.constants import (
     DEFAULT_MAX_RESULTS,
     FLOW_ASSOCIATION_RESOURCE_TYPES,
+    LOGGED_OPERATIONS,
     MAX_RESULTS_MAX,
     MAX_RESULTS_MIN,
     PHONE_NUMBER_STATUSES,
     PHONE_NUMBER_TYPES,
+    RATE_LIMITED_OPERATIONS,
 )
-from reconciler.emulator.errors import ERROR_STATUS, FRONT_DOOR_ERRORS
+from reconciler.emulator.errors import ERROR_STATUS, FRONT_DOOR_ERRORS, JSON_FRONT_DOOR_ERRORS
 from reconciler.emulator.operations import HANDLERS, ROUTES
+from reconciler.emulator.services import CLOUDTRAIL, CONNECT, JSON_TARGETS, SERVICES, Service
+from reconciler.emulator.trail import LOOKUP_MAX_RESULTS
 
-from .support import DEMO_SEED
+from .support import DEMO_SEED, conformance_problems
 
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 INSTANCE_ARN = f"arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}"
 MODEL: Any = botocore.session.get_session().get_service_model("connect")
 
 Raw = list[tuple[str, int, Any]]
-
-
-def conformance_problems(shape: Any, value: Any, path: str) -> list[str]:
-    """Where ``value`` (decoded JSON) departs from ``shape``; empty if it conforms."""
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            return [f"{path}: expected an object for {shape.name}, got {value!r}"]
-        members = shape.members
-        problems = [
-            f"{path}.{key}: not a member of {shape.name}" for key in value if key not in members
-        ]
-        for key, item in value.items():
-            if key in members:
-                problems += conformance_problems(members[key], item, f"{path}.{key}")
-        return problems
-    if kind == "list":
-        if not isinstance(value, list):
-            return [f"{path}: expected a list, got {value!r}"]
-        member = shape.member
-        return [
-            p for i, v in enumerate(value) for p in conformance_problems(member, v, f"{path}[{i}]")
-        ]
-    if kind == "map":
-        if not isinstance(value, dict):
-            return [f"{path}: expected a map, got {value!r}"]
-        key_shape, value_shape = shape.key, shape.value
-        return [
-            p
-            for k, v in value.items()
-            for p in conformance_problems(key_shape, k, f"{path}<key>")
-            + conformance_problems(value_shape, v, f"{path}[{k!r}]")
-        ]
-    if kind == "string":
-        if not isinstance(value, str):
-            return [f"{path}: expected a string, got {value!r}"]
-        if shape.enum and value not in shape.enum:
-            return [f"{path}: {value!r} is not in the enum of {shape.name}"]
-        return []
-    if kind in ("integer", "long"):
-        ok = isinstance(value, int) and not isinstance(value, bool)
-        return [] if ok else [f"{path}: expected an integer, got {value!r}"]
-    return [f"{path}: unexpected shape type {kind}"]
 
 
 @pytest.fixture
@@ -253,3 +217,87 @@ def test_error_bodies_conform_to_the_error_shapes(
     assert status == shape.metadata["error"]["httpStatusCode"]
     assert conformance_problems(shape, body, code) == []
     assert body["Message"]
+
+
+# --- CloudTrail and Service Quotas (JSON 1.1) ------------------------------------
+
+SESSION = botocore.session.get_session()
+
+
+@pytest.mark.parametrize("service", [s for s in SERVICES if s.target_prefix is not None])
+def test_json_services_match_their_models(service: Service) -> None:
+    model = SESSION.get_service_model(service.name)
+    metadata = model.metadata
+    assert (metadata["protocol"], metadata["jsonVersion"]) == ("json", "1.1")
+    assert metadata["targetPrefix"] == service.target_prefix
+    assert service.content_type == "application/x-amz-json-1.1"
+    for operation in service.operations:
+        operation_model = model.operation_model(operation)
+        assert operation_model.http == {"method": "POST", "requestUri": "/"}
+        assert JSON_TARGETS[f"{service.target_prefix}.{operation}"] == (service, operation)
+        # Every error the operation declares is answered with a status.
+        for error in operation_model.error_shapes:
+            assert error.name in service.errors, (operation, error.name)
+    for code, status in service.errors.items():
+        if code in JSON_FRONT_DOOR_ERRORS and code not in model.shape_names:
+            continue
+        shape = model.shape_for(code)
+        assert shape.metadata.get("exception"), code
+        # Neither model gives an httpStatusCode: a client error is 400, a fault 500.
+        # (botocore keeps "fault" out of Shape.metadata; it is in the raw shape.)
+        assert "error" not in shape.metadata, code
+        assert status == (500 if shape._shape_model.get("fault") else 400), code
+    # The error body's message key is the shapes' own member where they declare one.
+    members = {
+        name
+        for code in service.errors
+        if code in model.shape_names
+        for name in model.shape_for(code).members
+    }
+    assert service.message_key == ("Message" if "Message" in members else "message")
+
+
+def test_every_served_operation_is_rate_limited_and_belongs_to_one_service() -> None:
+    operations = [operation for service in SERVICES for operation in service.operations]
+    assert tuple(operations) == RATE_LIMITED_OPERATIONS
+    assert set(CONNECT.operations) == set(HANDLERS)
+    assert set(LOGGED_OPERATIONS) <= set(CONNECT.operations)
+
+
+def test_the_cloudtrail_vocabularies_match_the_model() -> None:
+    model = SESSION.get_service_model("cloudtrail")
+    assert set(LOOKUP_ATTRIBUTE_KEYS) == set(model.shape_for("LookupAttributeKey").enum)
+    bounds = model.shape_for("MaxResults").metadata
+    assert (bounds["min"], bounds["max"]) == (1, LOOKUP_MAX_RESULTS)
+
+
+def _post(server: EmulatorServer, target: str | None, body: bytes) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/x-amz-json-1.1"}
+    if target is not None:
+        headers["X-Amz-Target"] = target
+    request = urllib.request.Request(server.url + "/", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        assert error.headers["Content-Type"] == "application/x-amz-json-1.1" or target is None
+        return error.code, json.loads(error.read())
+
+
+def test_the_json_front_door(emulator: EmulatorServer) -> None:
+    prefix = CLOUDTRAIL.target_prefix
+    assert _post(emulator, f"{prefix}.LookupEvents", b"{}") == (200, {"Events": []})
+    status, body = _post(emulator, f"{prefix}.DescribeTrails", b"{}")
+    assert (status, body["__type"]) == (400, "UnknownOperationException")
+    assert "cloudtrail operation 'DescribeTrails'" in body["message"]
+    status, body = _post(emulator, "Nobody_20200101.DoThings", b"{}")
+    assert (status, body["__type"]) == (400, "UnknownOperationException")
+    status, body = _post(emulator, f"{prefix}.LookupEvents", b"{not json")
+    assert (status, body["__type"]) == (400, "SerializationException")
+    status, body = _post(emulator, f"{prefix}.LookupEvents", b'{"StartTime": "yesterday"}')
+    assert (status, body["__type"]) == (400, "SerializationException")
+    status, body = _post(emulator, "ServiceQuotasV20190624.GetServiceQuota", b"{}")
+    assert (status, set(body)) == (400, {"__type", "Message"})
+    # Without X-Amz-Target, POST / is a Connect path that no operation serves.
+    assert _post(emulator, None, b"{}")[0] == 404
+    assert emulator.stats()["unknown"] == 3
