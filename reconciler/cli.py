@@ -26,6 +26,40 @@ EXIT_CHANGES = 2
 EXIT_REFUSED = 3
 
 
+# Colour only where a person reads a terminal: click strips styles when the
+# output is not a TTY, and NO_COLOR (https://no-color.org) turns them off.
+_STYLES = (
+    ("REFUSED", {"fg": "red", "bold": True}),
+    ("  [", {"fg": "red"}),
+    ("  WARNING", {"fg": "yellow"}),
+    ("    Import them", {"fg": "yellow"}),
+    ("Release (", {"fg": "yellow", "bold": True}),
+    ("  - +", {"fg": "yellow"}),
+    ("  after:", {"bold": True}),
+    ("Plan: ", {"bold": True}),
+    ("Apply complete", {"fg": "green", "bold": True}),
+    ("Apply stopped", {"fg": "red", "bold": True}),
+)
+
+
+def _echo_text(text: str, *, err: bool = False) -> None:
+    """Plain text, styled line by line on a terminal unless NO_COLOR is set."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        click.echo(text, nl=False, err=err, color=False)
+        return
+    lines = []
+    for line in text.splitlines(keepends=True):
+        style = next((st for prefix, st in _STYLES if line.startswith(prefix)), None)
+        if style and "DEACTIVATED" not in line:
+            line = click.style(line.rstrip("\n"), **style) + ("\n" if line.endswith("\n") else "")
+        elif "DEACTIVATED" in line:
+            line = line.replace("DEACTIVATED", click.style("DEACTIVATED", fg="red", bold=True))
+        lines.append(line)
+    click.echo("".join(lines), nl=False, err=err)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -165,6 +199,7 @@ def validate(files: tuple[str, ...]) -> None:
     is_flag=True,
     help="Exit 2 when the plan has releases (0 when none, 3 when refused).",
 )
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and any refusals.")
 @click.option(
     "--allow-mass-release",
     is_flag=True,
@@ -191,6 +226,7 @@ def plan(
     history_source: str,
     out: str | None,
     detailed_exitcode: bool,
+    quiet: bool,
     allow_mass_release: bool,
     rate: float,
     burst: int,
@@ -217,8 +253,14 @@ def plan(
     )
     if out is not None:
         planfile.write_plan(result, out)
-    views = {"json": render.render_json, "markdown": render.render_markdown}
-    click.echo(views.get(fmt, render.render_text)(result), nl=False)
+    if quiet and fmt == "text":
+        text = render.render_text(result)
+        _echo_text(text[text.index("Plan: ") :])  # the summary and any refusals
+    elif fmt == "text":
+        _echo_text(render.render_text(result))
+    else:
+        views = {"json": render.render_json, "markdown": render.render_markdown}
+        click.echo(views[fmt](result), nl=False)
     if out is not None and fmt == "text":
         click.echo(f"\nSaved the plan to {out}. Apply exactly it with: connect-numbers apply {out}")
     sys.exit(_exit_code(result, detailed_exitcode))
@@ -340,6 +382,7 @@ class _Progress:
     "(created if missing).",
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask for 'yes' (pipelines).")
+@click.option("--quiet", "-q", is_flag=True, help="No plan and no progress lines: the report only.")
 @click.option(
     "--allow-mass-release",
     is_flag=True,
@@ -372,6 +415,7 @@ def apply(
     numbers_file: str | None,
     ledger_path: str,
     auto_approve: bool,
+    quiet: bool,
     allow_mass_release: bool,
     fmt: str,
     rate: float,
@@ -401,7 +445,8 @@ def apply(
             now=_now(),
             covered_since=history.tracking_since,
         )
-        click.echo(render.render_text(saved), nl=False, err=fmt == "json")
+        if not quiet:
+            _echo_text(render.render_text(saved), err=fmt == "json")
         if saved.refused:
             sys.exit(EXIT_REFUSED)
         if not saved.has_changes:
@@ -415,7 +460,7 @@ def apply(
             )
             if click.prompt("Enter a value", default="", show_default=False, err=True) != "yes":
                 _fail("apply cancelled; nothing was released")
-    progress = _Progress(len(saved.releases), enabled=fmt == "text")
+    progress = _Progress(len(saved.releases), enabled=fmt == "text" and not quiet)
     executor = Executor(
         connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=progress
     )
@@ -423,10 +468,10 @@ def apply(
         report = executor.apply(saved, state)
     finally:
         progress.finish()
-    click.echo(
-        render.render_apply_json(report) if fmt == "json" else render.render_apply_text(report),
-        nl=False,
-    )
+    if fmt == "json":
+        click.echo(render.render_apply_json(report), nl=False)
+    else:
+        _echo_text(render.render_apply_text(report))
     if report.refusals:
         sys.exit(EXIT_REFUSED)
     sys.exit(EXIT_OK if report.ok else EXIT_ERROR)
