@@ -1,18 +1,178 @@
-"""The Pulumi program (``pulumi preview`` / ``pulumi up``).
+"""The Pulumi program: ``pulumi preview`` shows every release, ``pulumi up`` applies it.
 
-Minimal for now: it validates the numbers file named by the stack config
-``connect-numbers:numbersFile`` and exports what it declares. The front door
-that plans and releases through the same core as the CLI is tracked separately
-(issue 4).
+A thin front door over the same core as ``connect-numbers plan`` (DESIGN.md,
+"Pulumi front door"): load numbers.yaml, read the live inventory and the
+ledger's history through the same adapters, plan with ``service.make_plan``,
+and register one ``ManagedNumber`` per entry of ``stack.stack_resources``. It
+decides nothing itself: a refused plan fails the program with the text the CLI
+prints, so ``pulumi preview`` fails in the pull request.
+
+Stack config (declared in Pulumi.yaml; see Pulumi.example.yaml):
+
+- ``connect-numbers:numbersFile``: the numbers file (default ``numbers.yaml``);
+- ``connect-numbers:ledger``: the JSON Lines history (must exist when set);
+- ``connect-numbers:allowMassRelease``: allow more than ``safety.max_releases``;
+- ``aws:region`` (falls back to ``AWS_REGION``) and ``aws:profile`` (exported
+  as ``AWS_PROFILE`` for boto3), read as pulumi-aws reads them. Every API call
+  goes to the region of its target's ARN, whatever ``aws:region`` says.
+
+Everything is in functions: Pulumi runs this file with ``runpy``, and so do the
+tests (tests/pulumi/).
 """
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 import pulumi
 
-from reconciler import desired
+from reconciler import desired, ledger, render, service, stack
+from reconciler.errors import ConnectNumbersError
+from reconciler.model import DesiredState, HistoryEvent, Plan, Policy
 
-config = pulumi.Config("connect-numbers")
-state = desired.load_desired(config.get("numbersFile") or "numbers.yaml")
+DEFAULT_NUMBERS_FILE = "numbers.yaml"
 
-pulumi.export("targets", [t.arn for t in state.targets])
-pulumi.export("desired_numbers", [n.phone_number for n in state.numbers])
-pulumi.export("quota_limit", state.quota.limit)
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The stack config this program reads."""
+
+    numbers_file: str
+    ledger: str | None
+    allow_mass_release: bool
+    aws_region: str | None
+    aws_profile: str | None
+
+
+def read_settings() -> Settings:
+    import pulumi_aws
+
+    config = pulumi.Config("connect-numbers")
+    return Settings(
+        numbers_file=config.get("numbersFile") or DEFAULT_NUMBERS_FILE,
+        ledger=config.get("ledger") or None,
+        allow_mass_release=bool(config.get_bool("allowMassRelease")),
+        # As pulumi-aws reads them: aws:region, else AWS_REGION/AWS_DEFAULT_REGION.
+        aws_region=pulumi_aws.config.region,
+        aws_profile=pulumi_aws.config.profile,
+    )
+
+
+def use_aws_settings(settings: Settings, state: DesiredState) -> None:
+    """Hand aws:profile to boto3, and say so if aws:region is not where the targets are."""
+    if settings.aws_profile:
+        os.environ["AWS_PROFILE"] = settings.aws_profile
+    regions = sorted({t.region for t in state.targets})
+    if settings.aws_region and any(r != settings.aws_region for r in regions):
+        pulumi.log.warn(
+            f"aws:region is {settings.aws_region} but the targets of {state.source} are in "
+            f"{', '.join(regions)}; each Connect call goes to the region of its target's ARN"
+        )
+
+
+def read_history(spec: str | None) -> tuple[list[HistoryEvent], list[dict[str, Any]]]:
+    """The ledger's completed events (for the quota) and its raw records (for the stack)."""
+    if spec is None:
+        pulumi.log.warn(
+            "connect-numbers:ledger is not set: the quota counts no earlier claims or "
+            "releases, numbers released by earlier runs are not kept in the stack, and "
+            "`pulumi up` refuses to release"
+        )
+        return [], []
+    store = ledger.open_ledger(spec)  # a missing ledger is an error: it would undercount
+    history = store.read()
+    for warning in history.warnings:
+        pulumi.log.warn(warning)
+    return list(history.events), store.records()
+
+
+def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, Any]]]:
+    # Imported here: boto3 is loaded only once numbers.yaml is known to be valid.
+    from reconciler.inventory.aws import ConnectInventory
+
+    state = desired.load_desired(settings.numbers_file)
+    use_aws_settings(settings, state)
+    events, records = read_history(settings.ledger)
+    plan = service.make_plan(
+        state,
+        ConnectInventory(),
+        events,
+        policy=Policy(allow_mass_release=settings.allow_mass_release),
+        now=now,
+    )
+    return plan, records
+
+
+def plan_summary(plan: Plan) -> dict[str, Any]:
+    data = render.plan_to_dict(plan)
+    return {
+        "plan_id": render.plan_id(plan),
+        "created_at": data["created_at"],
+        "numbers_file": data["numbers_file"],
+        **data["summary"],
+        "release_numbers": [r.phone_number for r in plan.releases],
+        "missing_numbers": [m.phone_number for m in plan.missing],
+        "skipped_numbers": [s.phone_number for s in plan.skipped],
+    }
+
+
+def quota_summary(plan: Plan) -> dict[str, Any]:
+    """The plan JSON's quota figures, exactly as `connect-numbers plan --format json`."""
+    quota: dict[str, Any] = render.plan_to_dict(plan)["quota"]
+    return quota
+
+
+def register(resources: tuple[stack.StackResource, ...]) -> None:
+    from reconciler.pulumi_provider import ManagedNumber, ManagedNumberArgs
+
+    try:
+        # All inputs first: a bad one fails the program before any registration.
+        args = [ManagedNumberArgs(**resource.as_args()) for resource in resources]
+    except ValueError as exc:  # the provider's own checks of its inputs
+        raise pulumi.RunError(str(exc)) from exc
+    for resource, inputs in zip(resources, args, strict=True):
+        ManagedNumber(
+            resource.name,
+            inputs,
+            opts=pulumi.ResourceOptions(
+                # Belt and braces with the provider's no-op delete: removing a number
+                # from the stack, or `pulumi destroy`, must never release it.
+                retain_on_delete=True,
+                # What the plan cannot know (a settled number's description): keep
+                # the stack's value instead of showing a change.
+                ignore_changes=list(resource.unknown) or None,
+            ),
+        )
+
+
+def main() -> None:
+    settings = read_settings()
+    now = datetime.now(UTC)
+    try:
+        plan, records = make_plan(settings, now)
+    except ConnectNumbersError as exc:
+        # Our errors say what to fix; a traceback would bury that.
+        raise pulumi.RunError(str(exc)) from exc
+    if plan.refused:
+        raise pulumi.RunError(render.render_text(plan).rstrip("\n"))
+    if plan.releases and settings.ledger is None and not pulumi.runtime.is_dry_run():
+        # As `connect-numbers apply` requires --ledger: every release is recorded
+        # before it is reported, and the quota is re-checked against that history.
+        raise pulumi.RunError(
+            f"connect-numbers:ledger is not set, and this update releases "
+            f"{len(plan.releases)} number(s): each release must be recorded in a ledger, and "
+            "the rolling quota re-checked against it. Set it with `pulumi config set "
+            "connect-numbers:ledger PATH` (a JSON Lines history file; `touch PATH` starts "
+            "an empty one)"
+        )
+    pulumi.log.info(render.render_text(plan).rstrip("\n"))
+    register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger))
+    pulumi.export("plan", plan_summary(plan))
+    pulumi.export("quota", quota_summary(plan))
+
+
+if __name__ == "__main__":
+    main()

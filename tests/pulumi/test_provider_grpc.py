@@ -115,7 +115,9 @@ class World:
         return {k: v for k, v in args.to_props().items() if v is not None}
 
     def records(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in self.ledger.read_text().splitlines() if line]
+        """The ledger's action records (its coverage records aside)."""
+        lines = self.ledger.read_text().splitlines()
+        return [r for r in map(json.loads, filter(None, lines)) if r.get("status") != "coverage"]
 
     def released(self) -> Counter[str]:
         return Counter(
