@@ -262,7 +262,8 @@ class Executor:
                 f"outcome unknown: {exc}. Run apply again: the same client token makes the "
                 "retry safe, and a release that happened will be recorded"
             )
-        self._record(plan_id, release, token, "failed", message=message)
+        status = "failed" if known or isinstance(exc, PermanentAwsError) else "unknown"
+        self._record(plan_id, release, token, status, message=message)
         return self._emit(release, OutcomeStatus.FAILED, message, token=token), (
             f"{release.phone_number}: {message}"
         )

@@ -492,7 +492,20 @@ def parse_history(lines: Iterable[str], source: str) -> History:
     events: list[HistoryEvent] = []
     warnings: list[str] = []
     since: list[datetime] = []
+    # Intents whose outcome was never recorded (a crash, a lost answer): the
+    # action may have happened, so it counts until a later record settles it.
+    pending: dict[int, dict[str, Any]] = {}
     for number, record in _scan(list(lines), source, warnings):
+        status, token, pid = (record.get(k) for k in ("status", "client_token", "phone_number_id"))
+        if status == RecordStatus.INTENT and (token or pid):
+            pending[number] = record
+        elif status in _SETTLING:
+            for line, intent in list(pending.items()):
+                same_call = token and intent.get("client_token") == token
+                # A number is released once: its done (or skipped) settles any intent on it.
+                same_number = status != "failed" and pid and intent.get("phone_number_id") == pid
+                if same_call or same_number:
+                    del pending[line]
         if record.get("status") == COVERAGE:
             try:
                 since.append(parse_time(record.get("since")))
@@ -504,6 +517,17 @@ def parse_history(lines: Iterable[str], source: str) -> History:
             raise LedgerFileError(source, error, line=number)
         if event is not None:
             events.append(event)
+    for number, record in sorted(pending.items()):
+        event, error = _event({**record, "status": RecordStatus.DONE.value})
+        if event is None or error is not None:
+            continue
+        events.append(event)
+        warnings.append(
+            f"{source}:{number}: the {record.get('action')} of "
+            f"{record.get('phone_number') or record.get('phone_number_id')} was started but its "
+            "outcome is not recorded (a crash or a lost answer); it counts against the quota "
+            "until settled: run the same apply again to confirm it"
+        )
     return History(
         events=tuple(events),
         warnings=tuple(warnings),
@@ -513,6 +537,9 @@ def parse_history(lines: Iterable[str], source: str) -> History:
 
 
 COVERAGE = "coverage"
+# Records that settle an earlier intent: it happened (done), was not attempted
+# after all (skipped), or AWS refused it (failed). `unknown` settles nothing.
+_SETTLING = frozenset({"done", "skipped", "failed"})
 
 
 def _missing(source: str) -> LedgerFileError:

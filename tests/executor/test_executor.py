@@ -305,3 +305,31 @@ def test_concurrent_single_releases_never_exceed_the_quota(tmp_path: Path) -> No
     assert statuses_seen[OutcomeStatus.NOT_ATTEMPTED] == 6
     assert len(connect.released) == 2
     assert len(store.read().events) == 4
+
+
+def test_an_interrupted_release_counts_until_it_is_settled(tmp_path: Path) -> None:
+    """A release started but never recorded done may have happened: a plan made in
+    between (by a new plan, e.g. the next `pulumi up`) must count it, not lose it."""
+    connect = fake()
+    plan = plan_for(connect)
+    plan_id = render.plan_id(plan)
+    executor, store = make(tmp_path, connect)
+    first = plan.releases[0]
+    token = planner.client_token(plan_id, first.phone_number_id)
+    store.append(
+        LedgerRecord(
+            action="release",
+            phone_number=first.phone_number,
+            at=NOW,
+            status="intent",
+            phone_number_id=first.phone_number_id,
+            plan_id=plan_id,
+            client_token=token,
+        )
+    )
+    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+    history = store.read()
+    assert len(history.events) == 1 and "outcome is not recorded" in history.warnings[0]
+    executor.apply(plan, desired(KEEP))  # the same plan settles it: done, counted once
+    history = store.read()
+    assert len(history.events) == 3 and history.warnings == ()

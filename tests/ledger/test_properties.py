@@ -43,12 +43,41 @@ records = st.builds(
 )
 
 
-def _done(written: list[LedgerRecord]) -> tuple[HistoryEvent, ...]:
-    return tuple(
-        HistoryEvent(action=Action(r.action), phone_number=r.phone_number, at=r.at)
-        for r in written
-        if r.status == "done"
+def _settles(later: LedgerRecord, intent: LedgerRecord) -> bool:
+    """A later done, skipped or failed record of the same call (client token), or a
+    later done or skipped record of the same number id, settles an intent."""
+    if later.status not in ("done", "skipped", "failed"):
+        return False
+    same_call = bool(later.client_token) and later.client_token == intent.client_token
+    same_number = (
+        later.status != "failed"
+        and bool(later.phone_number_id)
+        and later.phone_number_id == intent.phone_number_id
     )
+    return same_call or same_number
+
+
+def _done(written: list[LedgerRecord]) -> tuple[HistoryEvent, ...]:
+    """What reading counts: every done record in order, then every intent no later
+    record settles (its outcome is unknown, so it counts: never undercount)."""
+
+    def event(r: LedgerRecord) -> HistoryEvent:
+        return HistoryEvent(action=Action(r.action), phone_number=r.phone_number, at=r.at)
+
+    done = [event(r) for r in written if r.status == "done"]
+    unsettled = [
+        event(r)
+        for i, r in enumerate(written)
+        if r.status == "intent"
+        and (r.client_token or r.phone_number_id)
+        and not any(_settles(later, r) for later in written[i + 1 :])
+    ]
+    return tuple(done + unsettled)
+
+
+def _unsettled(written: list[LedgerRecord]) -> int:
+    """How many intents reading warns about (each counted, outcome unknown)."""
+    return len(_done(written)) - sum(1 for r in written if r.status == "done")
 
 
 @settings(max_examples=60, deadline=None)
@@ -60,7 +89,8 @@ def test_reading_gives_back_exactly_the_done_events_in_order(written: list[Ledge
             ledger.append(item)
         history = ledger.read()
         assert history.events == _done(written)
-        assert len(history.warnings) == (0 if written else 1)  # else: "does not exist yet"
+        # One warning per unsettled intent; "does not exist yet" when nothing was written.
+        assert len(history.warnings) == (_unsettled(written) if written else 1)
         raw = ledger.records()
         assert raw == [item.to_dict() for item in written]
         assert [LedgerRecord.from_dict(item) for item in raw] == written
@@ -88,8 +118,9 @@ def test_a_crash_mid_write_loses_only_the_torn_record(
         for item in after:
             ledger.append(item)
         history = ledger.read()
-        assert history.events == _done([*before, *([torn] if complete else []), *after])
-        assert len(history.warnings) == (0 if complete else 1)
+        kept = [*before, *([torn] if complete else []), *after]
+        assert history.events == _done(kept)
+        assert len(history.warnings) == _unsettled(kept) + (0 if complete else 1)
         assert len(ledger.notices) == (
             2 if before else 1
         )  # created it (if it did); closed the line
