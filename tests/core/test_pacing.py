@@ -24,7 +24,7 @@ class FakeTime:
 
 def test_burst_then_the_sustained_rate() -> None:
     t = FakeTime()
-    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=t.sleep)
+    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=t.sleep, headroom=1.0)
     for _ in range(5):
         pacer.acquire("ListPhoneNumbersV2")
     assert t.sleeps == []
@@ -41,6 +41,7 @@ def test_buckets_are_per_operation_and_overridable() -> None:
         {"DescribePhoneNumber": RateLimit(rate=10.0, burst=1)},
         clock=t.clock,
         sleep=t.sleep,
+        headroom=1.0,
     )
     pacer.acquire("ListPhoneNumbersV2")
     pacer.acquire("DescribePhoneNumber")
@@ -51,7 +52,7 @@ def test_buckets_are_per_operation_and_overridable() -> None:
 
 def test_disabled_pacing_never_sleeps() -> None:
     t = FakeTime()
-    pacer = Pacer(RateLimit(rate=None), clock=t.clock, sleep=t.sleep)
+    pacer = Pacer(RateLimit(rate=None), clock=t.clock, sleep=t.sleep, headroom=1.0)
     for _ in range(100):
         pacer.acquire("X")
     assert t.sleeps == []
@@ -67,7 +68,7 @@ def test_threads_share_the_budget() -> None:
         with lock:
             waits.append(seconds)
 
-    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=sleep)
+    pacer = Pacer(RateLimit(rate=2.0, burst=5), clock=t.clock, sleep=sleep, headroom=1.0)
     threads = [
         threading.Thread(target=lambda: [pacer.acquire("Op") for _ in range(5)]) for _ in range(4)
     ]
@@ -84,3 +85,14 @@ def test_invalid_limits() -> None:
         RateLimit(rate=0)
     with pytest.raises(ValueError):
         RateLimit(burst=0)
+
+
+def test_the_default_paces_a_little_under_the_limit() -> None:
+    """5% under: a request never beats AWS's token by network jitter alone."""
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=20.0, burst=1), clock=t.clock, sleep=t.sleep)
+    pacer.acquire("ReleasePhoneNumber")
+    pacer.acquire("ReleasePhoneNumber")
+    assert t.sleeps == pytest.approx([1 / 19])
+    with pytest.raises(ValueError):
+        Pacer(headroom=0)
