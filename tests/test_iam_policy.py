@@ -1,0 +1,136 @@
+"""examples/iam-policy.json grants exactly what the product calls: no more, no less.
+
+Every AWS operation the end-to-end flows make is recorded with botocore's
+`before-call` event on every client the product creates (the product's code is
+not changed for it), then compared with the plan and apply policies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import botocore.session
+import pytest
+
+from reconciler.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = json.loads((ROOT / "examples" / "iam-policy.json").read_text())
+NUMBERS = str(ROOT / "numbers.yaml")
+TARGET = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+MUTATING = ("Release", "Claim", "Put", "Delete", "Create", "Update", "Associate", "Disassociate")
+
+
+def actions(policy: dict[str, Any]) -> set[str]:
+    found: set[str] = set()
+    for statement in policy["Statement"]:
+        listed = statement["Action"]
+        found.update([listed] if isinstance(listed, str) else listed)
+    return found
+
+
+@pytest.fixture
+def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
+    """IAM actions (prefix:Operation) of every API call made while the test runs."""
+    seen: set[str] = set()
+    original = botocore.session.Session.create_client
+
+    def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, *args, **kwargs)
+        prefix = client.meta.service_model.signing_name
+
+        def record(model: Any, **_: Any) -> None:
+            seen.add(f"{prefix}:{model.name}")
+
+        client.meta.events.register("before-call", record)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_client)
+    yield seen
+
+
+def cli(*argv: str) -> int:
+    try:
+        main(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def plan_flows(tmp: Path) -> None:
+    ledger = tmp / "history.jsonl"
+    ledger.touch()
+    auto = tmp / "auto.yaml"
+    text = (
+        Path(NUMBERS)
+        .read_text()
+        .replace("phone_numbers: 10 ", "phone_numbers: auto\n  fallback: 10 ")
+    )
+    auto.write_text(text)
+    assert cli("validate", NUMBERS) == 0
+    assert cli("plan", "--numbers", NUMBERS, "--ledger", str(ledger)) == 0
+    assert cli("plan", "--numbers", NUMBERS, "--format", "markdown") == 0
+    assert cli("plan", "--numbers", NUMBERS, "--history", "cloudtrail") == 0
+    assert cli("plan", "--numbers", str(auto), "--format", "json") == 0
+    assert cli("init", "--target", TARGET, "--out", str(tmp / "init.yaml")) == 0
+    assert cli("ledger", "import-cloudtrail", "--ledger", str(ledger), "--numbers", NUMBERS) == 0
+    assert (
+        cli(
+            "ledger",
+            "add",
+            "claim",
+            "+12065550177",
+            "--at",
+            "2026-11-01T00:00:00Z",
+            "--ledger",
+            str(ledger),
+        )
+        == 0
+    )
+
+
+def apply_flows(tmp: Path) -> None:
+    ledger = tmp / "apply.jsonl"
+    ledger.touch()
+    saved = tmp / "plan.json"
+    assert cli("plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--out", str(saved)) == 0
+    assert cli("apply", str(saved), "--ledger", str(ledger)) == 0
+
+
+def test_the_plan_policy_is_exactly_what_the_read_only_flows_use(
+    emulator: Any, recorder: set[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_flows(tmp_path)
+    assert "servicequotas:GetServiceQuota" in recorder  # the `auto` plan really read it
+    assert recorder == actions(POLICY["PlanPolicy"])
+
+
+def test_the_apply_policy_is_exactly_what_every_flow_uses(
+    emulator: Any, recorder: set[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan_flows(tmp_path)
+    apply_flows(tmp_path)
+    assert "connect:ReleasePhoneNumber" in recorder
+    assert recorder == actions(POLICY["ApplyPolicy"])
+
+
+def test_the_plan_policy_grants_nothing_that_mutates() -> None:
+    for action in actions(POLICY["PlanPolicy"]):
+        operation = action.split(":", 1)[1]
+        assert not operation.startswith(MUTATING), action
+    assert actions(POLICY["PlanPolicy"]) < actions(POLICY["ApplyPolicy"])
+
+
+@pytest.mark.parametrize("name", ["PlanPolicy", "ApplyPolicy"])
+def test_the_policies_are_well_formed(name: str) -> None:
+    policy = POLICY[name]
+    assert policy["Version"] == "2012-10-17"
+    sids = [s["Sid"] for s in policy["Statement"]]
+    assert len(sids) == len(set(sids))
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert statement["Action"] and statement["Resource"]
+        assert all(":" in a and "*" not in a for a in statement["Action"])
