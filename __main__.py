@@ -31,7 +31,7 @@ import pulumi
 
 from reconciler import desired, ledger, render, service, stack
 from reconciler.errors import ConnectNumbersError
-from reconciler.model import DesiredState, HistoryEvent, Plan, Policy
+from reconciler.model import DesiredState, Plan, Policy
 
 DEFAULT_NUMBERS_FILE = "numbers.yaml"
 
@@ -73,35 +73,39 @@ def use_aws_settings(settings: Settings, state: DesiredState) -> None:
         )
 
 
-def read_history(spec: str | None) -> tuple[list[HistoryEvent], list[dict[str, Any]]]:
-    """The ledger's completed events (for the quota) and its raw records (for the stack)."""
+def read_history(spec: str | None) -> tuple[ledger.History, list[dict[str, Any]]]:
+    """The ledger's history (events and coverage, for the quota) and raw records (for the stack)."""
     if spec is None:
         pulumi.log.warn(
             "connect-numbers:ledger is not set: the quota counts no earlier claims or "
             "releases, numbers released by earlier runs are not kept in the stack, and "
             "`pulumi up` refuses to release"
         )
-        return [], []
+        return ledger.History(events=()), []
     store = ledger.open_ledger(spec)  # a missing ledger is an error: it would undercount
     history = store.read()
     for warning in history.warnings:
         pulumi.log.warn(warning)
-    return list(history.events), store.records()
+    return history, store.records()
 
 
 def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, Any]]]:
     # Imported here: boto3 is loaded only once numbers.yaml is known to be valid.
     from reconciler.inventory.aws import ConnectInventory
 
-    state = desired.load_desired(settings.numbers_file)
-    use_aws_settings(settings, state)
-    events, records = read_history(settings.ledger)
+    use_aws_settings(settings, desired.load_desired(settings.numbers_file))
+    # The same resolution of `phone_numbers: auto` and the same coverage as the CLI.
+    state, warning = service.load_numbers(settings.numbers_file)
+    if warning:
+        pulumi.log.warn(warning)
+    history, records = read_history(settings.ledger)
     plan = service.make_plan(
         state,
         ConnectInventory(),
-        events,
+        history.events,
         policy=Policy(allow_mass_release=settings.allow_mass_release),
         now=now,
+        covered_since=history.tracking_since,
     )
     return plan, records
 

@@ -83,13 +83,7 @@ def _history_of(store: ledger.Ledger) -> ledger.History:
 
 
 def _load_desired(path: str) -> DesiredState:
-    """numbers.yaml with `phone_numbers: auto` resolved from Service Quotas."""
-    state = desired.load_desired(path)
-    if not state.quota.auto:
-        return state
-    from .servicequotas import read_phone_number_quota
-
-    state, warning = service.resolve_quota(state, read_phone_number_quota)
+    state, warning = service.load_numbers(path)
     if warning:
         click.echo(f"warning: {warning}", err=True)
     return state

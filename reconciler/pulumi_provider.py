@@ -60,7 +60,6 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from . import desired as desired_file
 from . import ledger as ledger_store
 from . import service
 from .errors import ConnectNumbersError
@@ -425,9 +424,10 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
 
 def _load_desired(path: str) -> DesiredState:
     """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does."""
-    state = desired_file.load_desired(path)
-    if not state.quota.auto:
-        return state
+    state, warning = service.load_numbers(path)
+    if warning:
+        pulumi.log.warn(warning)
+    return state
     # Imported here: only an `auto` quota needs Service Quotas (another AWS adapter).
     from .servicequotas import read_phone_number_quota
 

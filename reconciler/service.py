@@ -15,7 +15,7 @@ from .errors import ConnectNumbersError
 from .inventory import InventoryReader, with_states
 from .model import DesiredState, HistoryEvent, Inventory, Plan, Policy
 
-__all__ = ["make_plan", "read_inventory", "resolve_quota"]
+__all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
 
 def resolve_quota(
@@ -47,6 +47,23 @@ def resolve_quota(
         reserve = limit
     policy = replace(desired.quota, phone_numbers=applied, auto=False, reserve=reserve)
     return replace(desired, quota=policy), warning
+
+
+def load_numbers(path: str) -> tuple[DesiredState, str | None]:
+    """numbers.yaml, with ``phone_numbers: auto`` resolved as every front door must.
+
+    Returns the desired state and a warning for the caller to show its own way
+    (the CLI on stderr, Pulumi with ``pulumi.log.warn``).
+    """
+    from . import desired as desired_file
+
+    state = desired_file.load_desired(path)
+    if not state.quota.auto:
+        return state, None
+    # Imported here: only an `auto` quota needs Service Quotas (an AWS adapter).
+    from .servicequotas import read_phone_number_quota
+
+    return resolve_quota(state, read_phone_number_quota)
 
 
 def read_inventory(reader: InventoryReader, desired: DesiredState) -> Inventory:

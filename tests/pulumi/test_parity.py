@@ -59,6 +59,12 @@ CASES = {
         EMPTY.replace("numbers: []", "allow_empty: true\nnumbers: []"), "empty"
     ),
     "every-rule-broken": Case(EMPTY.replace("max_releases: 10", "max_releases: 2"), "busy"),
+    # Both front doors resolve `auto` from Service Quotas and apply assume_prior
+    # for the history the ledger does not cover.
+    "auto-quota": Case(
+        REPO.replace("phone_numbers: 10 ", "phone_numbers: auto\n  fallback: 99 "), "busy"
+    ),
+    "assume-prior": Case(REPO.replace("reserve: 0 ", "assume_prior: 15\n  reserve: 0 "), "empty"),
 }
 
 
