@@ -52,6 +52,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import REGION, hermetic_aws_env, log
 
 from reconciler import service
 from reconciler.emulator import EmulatorServer
@@ -72,7 +75,6 @@ from reconciler.model import (
 from reconciler.pacing import Pacer, RateLimit
 
 ACCOUNT = "111122223333"
-REGION = "us-east-1"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TARGET = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{INSTANCE}"
 QUOTA = 1000  # phone_numbers: a limit of 2000 claims plus releases per window
@@ -81,27 +83,6 @@ KEEP = 2
 
 def number(i: int) -> str:
     return f"+1206{2000000 + i:07d}"
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def hermetic_aws_env() -> None:
-    """Dummy credentials, no profile, no retry settings: nothing of a real AWS setup."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            del os.environ[name]
-    missing = Path(tempfile.mkdtemp(prefix="bench-aws-config-"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_CONFIG_FILE=str(missing / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(missing / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
 
 
 def seed(count: int) -> dict[str, Any]:
@@ -365,7 +346,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     count = args.numbers or (40 if args.quick else 200)
-    hermetic_aws_env()
+    hermetic_aws_env("bench")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}")
     plans: list[tuple[str, str, float, int, Callable[[], dict[str, Any]]]] = []

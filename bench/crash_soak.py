@@ -65,6 +65,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import REGION, hermetic_aws_env, log
 
 from reconciler.cli import main as cli_main
 from reconciler.emulator import EmulatorServer
@@ -72,33 +75,11 @@ from reconciler.emulator import EmulatorServer
 ROOT = Path(__file__).resolve().parent.parent
 
 ACCOUNT = "111122223333"
-REGION = "us-east-1"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TARGET = f"arn:aws:connect:{REGION}:{ACCOUNT}:instance/{INSTANCE}"
 KEEP = ["+12065550100", "+12065550101"]
 QUOTA = 50  # phone_numbers in the emulator and numbers.yaml: a limit of 100
 FAST = ["--rate", "45", "--burst", "5"]  # planning and reruns, under the emulator's 50/s
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def hermetic_aws_env() -> None:
-    """Dummy credentials, no profile, no retry settings: nothing of a real AWS setup."""
-    for name in list(os.environ):
-        if name.startswith("AWS_"):
-            del os.environ[name]
-    missing = Path(tempfile.mkdtemp(prefix="soak-aws-config-"))
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="soak",
-        AWS_SECRET_ACCESS_KEY="soak",
-        AWS_DEFAULT_REGION=REGION,
-        AWS_REGION=REGION,
-        AWS_CONFIG_FILE=str(missing / "config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(missing / "credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-    )
 
 
 def drop_numbers(count: int) -> list[str]:
@@ -408,7 +389,7 @@ def main() -> None:
     )
     parser.add_argument("--trials-out", help="also write every trial's record (JSON) here")
     args = parser.parse_args()
-    hermetic_aws_env()
+    hermetic_aws_env("soak")
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     print(f"machine: {machine}")
     rng = random.Random(args.seed)

@@ -50,6 +50,26 @@ def plan_for(connect: FakeInventory, state=None, history=()) -> Plan:  # type: i
     return make_plan(state, connect, list(history), policy=Policy(), now=NOW)
 
 
+def interrupt_first_release(
+    plan: Plan, plan_id: str, store: FileLedger, connect: FakeInventory
+) -> None:
+    """A crash after AWS released the plan's first number, before `done` was written."""
+    first = plan.releases[0]
+    token = planner.client_token(plan_id, first.phone_number_id)
+    store.append(
+        LedgerRecord(
+            action="release",
+            phone_number=first.phone_number,
+            at=NOW,
+            status="intent",
+            phone_number_id=first.phone_number_id,
+            plan_id=plan_id,
+            client_token=token,
+        )
+    )
+    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+
+
 def statuses(store: FileLedger) -> list[tuple[str, str]]:
     return [(r["phone_number"], r["status"]) for r in store.records() if r["status"] != "coverage"]
 
@@ -156,20 +176,7 @@ def test_resume_confirms_an_interrupted_release_without_releasing_twice(tmp_path
     plan = plan_for(connect)
     plan_id = render.plan_id(plan)
     executor, store = make(tmp_path, connect)
-    first = plan.releases[0]
-    token = planner.client_token(plan_id, first.phone_number_id)
-    store.append(
-        LedgerRecord(
-            action="release",
-            phone_number=first.phone_number,
-            at=NOW,
-            status="intent",
-            phone_number_id=first.phone_number_id,
-            plan_id=plan_id,
-            client_token=token,
-        )
-    )
-    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+    interrupt_first_release(plan, plan_id, store, connect)
     report = executor.apply(plan, desired(KEEP))
     assert report.ok
     assert report.outcomes[0].message == "released (confirmed an interrupted earlier attempt)"
@@ -314,20 +321,7 @@ def test_an_interrupted_release_counts_until_it_is_settled(tmp_path: Path) -> No
     plan = plan_for(connect)
     plan_id = render.plan_id(plan)
     executor, store = make(tmp_path, connect)
-    first = plan.releases[0]
-    token = planner.client_token(plan_id, first.phone_number_id)
-    store.append(
-        LedgerRecord(
-            action="release",
-            phone_number=first.phone_number,
-            at=NOW,
-            status="intent",
-            phone_number_id=first.phone_number_id,
-            plan_id=plan_id,
-            client_token=token,
-        )
-    )
-    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+    interrupt_first_release(plan, plan_id, store, connect)
     history = store.read()
     assert len(history.events) == 1 and "outcome is not recorded" in history.warnings[0]
     executor.apply(plan, desired(KEEP))  # the same plan settles it: done, counted once
