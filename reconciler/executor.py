@@ -35,7 +35,7 @@ from .errors import (
     TransientAwsError,
 )
 from .inventory import InventoryReader
-from .ledger import Ledger, LedgerRecord
+from .ledger import Guard, History, Ledger, LedgerRecord, QuotaRaceError
 from .model import (
     Action,
     ApplyReport,
@@ -220,7 +220,13 @@ class Executor:
 
         # An interrupted earlier attempt whose number is gone: retrying with the same
         # token asks AWS whether that attempt was ours; NotFound means it was not.
-        self._record(plan_id, release, token, "intent")
+        try:
+            self._record(plan_id, release, token, "intent", guard=self._quota_guard(desired))
+        except QuotaRaceError as exc:
+            # Another writer (a second pipeline, `ledger add`, an import) spent the
+            # headroom between our check and our write: nothing was started.
+            stop = f"quota: {exc}"
+            return self._not_attempted(release, stop), stop
         try:
             self._call(
                 lambda: self._connect.release(
@@ -279,6 +285,7 @@ class Executor:
         *,
         at: datetime | None = None,
         message: str | None = None,
+        guard: Guard | None = None,
     ) -> None:
         self._ledger.append(
             LedgerRecord(
@@ -291,8 +298,24 @@ class Executor:
                 plan_id=plan_id,
                 client_token=token,
                 message=message,
-            )
+            ),
+            guard=guard,
         )
+
+    def _quota_guard(self, desired: DesiredState) -> Guard:
+        """Whether one more release fits the quota on the history as the ledger holds it."""
+
+        def guard(history: History) -> str | None:
+            gate = planner.quota_gate(
+                list(history.events),
+                desired,
+                now=self._clock(),
+                planned=1,
+                covered_since=history.tracking_since,
+            )
+            return None if gate is None else gate.message
+
+        return guard
 
     def _emit(
         self,

@@ -65,6 +65,7 @@ from .model import E164_PATTERN, Action, HistoryEvent
 
 __all__ = [
     "FileLedger",
+    "Guard",
     "History",
     "Ledger",
     "LedgerLock",
@@ -72,6 +73,7 @@ __all__ = [
     "LedgerRecord",
     "LedgerWriteError",
     "LockHolder",
+    "QuotaRaceError",
     "RecordStatus",
     "UnsupportedLedgerError",
     "default_owner",
@@ -140,8 +142,32 @@ class LedgerWriteError(ConnectNumbersError):
     """
 
 
+class QuotaRaceError(LedgerWriteError):
+    """A guarded record is refused on the history as it is now: another writer got in first.
+
+    Not written, so nothing was started: plan again.
+    """
+
+
 class UnsupportedLedgerError(InputError):
-    """``--ledger`` names a kind of store this version cannot use (``s3://`` for now)."""
+    """``--ledger`` names a kind of store this version cannot use."""
+
+
+# Asked, on the history exactly as it is when a record is written, whether the
+# record may go on top of it: None if so, else why not (the record is then not
+# written). A release's intent asks "does the quota still have room?".
+Guard = Callable[["History"], "str | None"]
+
+
+def check_guard(guard: Guard, lines: list[str], source: str, what: str) -> None:
+    """Raise QuotaRaceError if ``guard`` refuses the history ``lines`` hold."""
+    refusal = guard(parse_history(lines, source))
+    if refusal is not None:
+        raise QuotaRaceError(
+            f"{source}: on the history as it is now (another writer may have added to it "
+            f"while this apply ran), {what} is refused: {refusal}. It is NOT recorded and "
+            "nothing was released; plan again"
+        )
 
 
 # -- values ------------------------------------------------------------------------
@@ -371,8 +397,8 @@ class LedgerLock:
 class Ledger(Protocol):
     """A durable history of claims and releases.
 
-    Backends: ``FileLedger`` (JSON Lines). S3 and CloudTrail come later; a
-    read-only backend raises from ``append`` and ``lock``.
+    Backends: ``FileLedger`` (a JSON Lines file) and ``ledger_s3.S3Ledger``
+    (one S3 object, conditional writes and a lease).
     """
 
     @property
@@ -392,8 +418,12 @@ class Ledger(Protocol):
         """Every raw record, including intents, failures and repairs, in order."""
         ...
 
-    def append(self, record: LedgerRecord) -> None:
-        """Add a record; it is durable when this returns. Raises LedgerWriteError."""
+    def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
+        """Add a record; it is durable when this returns. Raises LedgerWriteError.
+
+        With ``guard``, the record is written only if the guard allows it on the
+        history exactly as it is at the moment of writing (QuotaRaceError if not).
+        """
         ...
 
     def mark_coverage(self, since: datetime, *, source: str) -> None:
@@ -680,12 +710,12 @@ class FileLedger:
 
     # writing
 
-    def append(self, record: LedgerRecord) -> None:
+    def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
         if not isinstance(record, LedgerRecord):
             raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
         number = record.phone_number or record.phone_number_id
         what = f"the {record.status} record of the {record.action} of {number}"
-        self._append_line(record.to_line(), what)
+        self._append_line(record.to_line(), what, guard)
 
     def mark_coverage(self, since: datetime, *, source: str) -> None:
         """Record that the history is complete from ``since`` on (creation, an import)."""
@@ -693,7 +723,7 @@ class FileLedger:
         line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
         self._append_line(line, f"the coverage record ({source})")
 
-    def _append_line(self, line: bytes, what: str) -> None:
+    def _append_line(self, line: bytes, what: str, guard: Guard | None = None) -> None:
         fd = self._open()
         try:
             # The write itself needs no lock (one O_APPEND write). The tail check
@@ -704,6 +734,11 @@ class FileLedger:
             with _APPEND_GUARD:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
+                    if guard is not None:
+                        # Every appender takes this flock: the guard sees exactly
+                        # the history the record lands on.
+                        text = _read_all(fd).decode("utf-8", "replace")
+                        check_guard(guard, text.splitlines(keepends=True), self.path, what)
                     self._close_torn_tail(fd)
                     self._write(fd, line, what)
                 finally:
@@ -881,7 +916,7 @@ class FileLedger:
 
 
 def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
-    """The ledger a ``--ledger`` value names: a path (or ``file://`` URL) for now."""
+    """The ledger a ``--ledger`` value names: a path, a ``file://`` or an ``s3://`` URL."""
     if not isinstance(spec, str) or not spec.strip():
         raise UnsupportedLedgerError("--ledger: expected a path to a JSON Lines history file")
     if "://" in spec:
@@ -890,11 +925,11 @@ def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
         if scheme == "file" and url.netloc in ("", "localhost") and url.path:
             return FileLedger(unquote(url.path), must_exist=must_exist)
         if scheme == "s3":
-            raise UnsupportedLedgerError(
-                f"{spec}: S3 ledgers are not supported yet; use a local JSON Lines file "
-                "(--ledger history.jsonl)"
-            )
+            from .ledger_s3 import S3Ledger  # boto3 only when an S3 ledger is asked for
+
+            return S3Ledger.from_url(spec, must_exist=must_exist)
         raise UnsupportedLedgerError(
-            f"{spec}: unknown kind of ledger {scheme}://; use a local JSON Lines file path"
+            f"{spec}: unknown kind of ledger {scheme}://; use a local JSON Lines file path "
+            "or s3://BUCKET/KEY"
         )
     return FileLedger(spec, must_exist=must_exist)

@@ -8,6 +8,7 @@ setting, exactly as a user would point the product at it.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,3 +71,74 @@ def emulator_factory(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator
 def emulator(emulator_factory: EmulatorFactory) -> EmulatorServer:
     """The demo inventory (examples/emulator-seed.yaml), unthrottled, env pointed at it."""
     return emulator_factory(DEMO_SEED)
+
+
+class _AtomicRequests:
+    """Handle one request at a time, as S3 handles conditional writes atomically.
+
+    moto checks ``If-Match``/``If-None-Match`` and then stores the object in a
+    second step, so two concurrent writes can both pass the check; real S3 does
+    the check and the write as one step (that is the point of conditional
+    writes). Serializing moto's request handling gives it S3's guarantee; the
+    product's code under test is unchanged.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: Any, start_response: Any) -> list[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
+class S3Server:
+    """moto's S3 over HTTP on 127.0.0.1 (real boto3 and the AWS CLI talk to it)."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        app = _AtomicRequests(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        host, port = self._server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.session.Session().client("s3", endpoint_url=self.url, region_name="us-east-1")
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _s3_process_server() -> Iterator[S3Server]:
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3(aws_env: None, _s3_process_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> S3Server:
+    """A local S3 (moto, over HTTP) with an empty bucket ``ledgers``; env points at it."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", _s3_process_server.url)
+    client = _s3_process_server.client()
+    buckets = [b["Name"] for b in client.list_buckets().get("Buckets", [])]
+    for name in buckets:  # start every test from nothing
+        listed = client.list_objects_v2(Bucket=name).get("Contents", [])
+        for item in listed:
+            client.delete_object(Bucket=name, Key=item["Key"])
+        client.delete_bucket(Bucket=name)
+    client.create_bucket(Bucket="ledgers")
+    return _s3_process_server
