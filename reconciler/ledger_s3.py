@@ -56,6 +56,7 @@ from .ledger import (
     LedgerRecord,
     LedgerWriteError,
     LockHolder,
+    UnsupportedLedgerError,
     check_guard,
     coverage_record,
     format_time,
@@ -183,11 +184,11 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
 
 
 def parse_url(spec: str) -> tuple[str, str]:
-    """``s3://bucket/key`` as (bucket, key). Raises InputError naming what is wrong."""
+    """``s3://bucket/key`` as (bucket, key). Raises UnsupportedLedgerError (an InputError)."""
     rest = spec[len("s3://") :] if spec.lower().startswith("s3://") else ""
     bucket, _, key = rest.partition("/")
     if not bucket or not key or key.endswith("/"):
-        raise InputError(
+        raise UnsupportedLedgerError(
             f"--ledger {spec}: expected s3://BUCKET/KEY naming the ledger object, "
             "like s3://acme-connect/numbers/ledger.jsonl"
         )

@@ -210,7 +210,7 @@ def test_open_ledger_gives_a_file_ledger(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [
-        ("s3://bucket/history.jsonl", "S3 ledgers are not supported yet"),
+        ("s3://bucket", "expected s3://BUCKET/KEY"),
         ("https://example.com/h", "unknown kind of ledger https://"),
         ("", "expected a path"),
     ],

@@ -284,6 +284,9 @@ def test_the_holder_renews_its_lease_while_it_works(s3: Any) -> None:
 
 def test_two_locks_in_one_process_on_one_object_refuse_the_second(s3: Any) -> None:
     store = make()
-    with store.lock("apply p1"), pytest.raises(LedgerLockedError, match="this same process"):
-        with store.lock("apply p2"):
-            pass
+    with (
+        store.lock("apply p1"),
+        pytest.raises(LedgerLockedError, match="this same process"),
+        store.lock("apply p2"),
+    ):
+        pass
