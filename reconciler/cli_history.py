@@ -16,7 +16,7 @@ from . import desired, ledger, planner
 from .ledger import LedgerRecord
 from .model import Action, HistoryEvent, TrailEvent
 
-__all__ = ["add", "import_cloudtrail", "ledger_group", "trail_history"]
+__all__ = ["add", "import_cloudtrail", "ledger_group", "trail_history", "unlock"]
 
 
 @click.group("ledger")
@@ -165,3 +165,37 @@ def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> 
             )
         )
     click.echo(f"Recorded: {action} {e164} at {ledger.format_time(at)} in {ledger_spec}.")
+
+
+@ledger_group.command("unlock")
+@click.argument("lease_id")
+@click.option("--ledger", "ledger_spec", required=True, help="The S3 ledger whose lease to break.")
+def unlock(lease_id: str, ledger_spec: str) -> None:
+    """Break the lease of an apply that is gone (killed, its runner lost).
+
+    An S3 ledger's lease is never broken implicitly, not even once expired:
+    first make sure that no apply is still running. Only the lease named is
+    broken. The next apply re-reads the history; a release the dead apply
+    started but did not record counts against the quota until that apply's plan
+    is run again, which confirms it.
+
+    \b
+    Examples:
+      connect-numbers ledger unlock 5f0c2a9e41b7d3c8 --ledger s3://acme-connect/history.jsonl
+    """
+    from .ledger_s3 import S3Ledger
+
+    store = ledger.open_ledger(ledger_spec)
+    if not isinstance(store, S3Ledger):
+        click.echo(
+            f"error: {ledger_spec}: a ledger file's lock frees itself when the process holding "
+            "it exits (the operating system releases it); there is nothing to unlock",
+            err=True,
+        )
+        sys.exit(1)
+    broken = store.unlock(lease_id)
+    expires = ledger.format_time(broken.expires)
+    click.echo(
+        f"Broke lease {broken.lease_id} of {ledger_spec}, held by {broken.holder.describe()} "
+        f"(valid until {expires}). The next apply can start."
+    )
