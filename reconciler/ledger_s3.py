@@ -274,7 +274,9 @@ class S3Ledger:
                 return LedgerFileError(
                     where,
                     f"access denied to {operation}; grant s3:GetObject, s3:PutObject and "
-                    f"s3:DeleteObject on {self.key} and {self.lease_key} in {self.bucket}",
+                    f"s3:DeleteObject on {self.key} and {self.lease_key} in {self.bucket}, and "
+                    "s3:ListBucket (without it S3 answers a missing object with access "
+                    "denied); see examples/iam-policy.json",
                 )
         mapped = map_error(exc, f"S3 {operation} of {where}")
         return mapped

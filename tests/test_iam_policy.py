@@ -124,7 +124,9 @@ def test_the_plan_policy_grants_nothing_that_mutates() -> None:
     assert actions(POLICY["PlanPolicy"]) < actions(POLICY["ApplyPolicy"])
 
 
-@pytest.mark.parametrize("name", ["PlanPolicy", "ApplyPolicy"])
+@pytest.mark.parametrize(
+    "name", ["PlanPolicy", "ApplyPolicy", "S3LedgerReadPolicy", "S3LedgerWritePolicy"]
+)
 def test_the_policies_are_well_formed(name: str) -> None:
     policy = POLICY[name]
     assert policy["Version"] == "2012-10-17"
@@ -134,3 +136,30 @@ def test_the_policies_are_well_formed(name: str) -> None:
         assert statement["Effect"] == "Allow"
         assert statement["Action"] and statement["Resource"]
         assert all(":" in a and "*" not in a for a in statement["Action"])
+
+
+# S3 answers a GET of a missing object with 403 unless the caller may list the
+# bucket: granted so a missing ledger reads as "does not exist", never called.
+LIST_FOR_404 = {"s3:ListBucket"}
+
+
+def s3_actions(seen: set[str]) -> set[str]:
+    return {a for a in seen if a.startswith("s3:")}
+
+
+def test_the_s3_ledger_policies_are_exactly_what_plan_and_apply_use(
+    emulator: Any, s3: Any, recorder: set[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "s3://ledgers/connect-numbers/history.jsonl"
+    saved = tmp_path / "plan.json"
+    assert cli("apply", "--numbers", NUMBERS, "--ledger", url, "--auto-approve") == 1  # missing
+    assert "does not exist" in capsys.readouterr().err
+    s3.client().put_object(Bucket="ledgers", Key="connect-numbers/history.jsonl", Body=b"")
+    recorder.clear()
+    assert cli("plan", "--numbers", NUMBERS, "--ledger", url, "--out", str(saved)) == 0
+    assert s3_actions(recorder) | LIST_FOR_404 == actions(POLICY["S3LedgerReadPolicy"])
+    assert cli("apply", str(saved), "--ledger", url) == 0
+    assert cli("ledger", "unlock", "0000", "--ledger", url) == 1  # no lease held: a read
+    assert s3_actions(recorder) | LIST_FOR_404 == actions(POLICY["S3LedgerWritePolicy"])
+    written = POLICY["S3LedgerWritePolicy"]["Statement"][0]["Resource"]
+    assert written == ["arn:aws:s3:::BUCKET/KEY", "arn:aws:s3:::BUCKET/KEY.lease"]
