@@ -10,7 +10,8 @@ prints, so ``pulumi preview`` fails in the pull request.
 Stack config (declared in Pulumi.yaml; see Pulumi.example.yaml):
 
 - ``connect-numbers:numbersFile``: the numbers file (default ``numbers.yaml``);
-- ``connect-numbers:ledger``: the JSON Lines history (must exist when set);
+- ``connect-numbers:ledger``: the history, a JSON Lines file or ``s3://BUCKET/KEY``
+  (must exist when set);
 - ``connect-numbers:allowMassRelease``: allow more than ``safety.max_releases``;
 - ``aws:region`` (falls back to ``AWS_REGION``) and ``aws:profile`` (exported
   as ``AWS_PROFILE`` for boto3), read as pulumi-aws reads them. Every API call

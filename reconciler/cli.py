@@ -165,7 +165,8 @@ def validate(files: tuple[str, ...]) -> None:
     "--ledger",
     "ledger_path",
     type=click.Path(dir_okay=False),
-    help="JSON Lines history of claims and releases, counted against the quota.",
+    help="The history of claims and releases, counted against the quota: a JSON Lines "
+    "file, or s3://BUCKET/KEY shared by every pipeline.",
 )
 @click.option(
     "--format",
@@ -372,8 +373,8 @@ class _Progress:
     "ledger_path",
     required=True,
     type=click.Path(dir_okay=False),
-    help="JSON Lines history: every release is recorded here before it is reported "
-    "(created if missing).",
+    help="The history (a JSON Lines file, or s3://BUCKET/KEY): every release is recorded "
+    "here before it is reported. It must exist (start one empty).",
 )
 @click.option("--auto-approve", is_flag=True, help="Do not ask for 'yes' (pipelines).")
 @click.option("--quiet", "-q", is_flag=True, help="No plan and no progress lines: the report only.")

@@ -599,3 +599,14 @@ def test_the_example_stack_file_configures_a_working_stack(
     run = run_program(values, preview=False)
     assert [r.name for r in run.resources if r.args["state"] == "released"] == RELEASES
     assert not run.warnings()
+
+
+def test_a_shared_s3_ledger_is_counted_like_a_file(emulator: Any, s3: Any, tmp_path: Path) -> None:
+    busy, _ = busy_ledger(tmp_path / "history.jsonl")
+    s3.client().put_object(Bucket="ledgers", Key="prod/history.jsonl", Body=busy.read_bytes())
+    with pytest.raises(pulumi.RunError) as failure:
+        run_program(config(ledger="s3://ledgers/prod/history.jsonl"), preview=True)
+    assert "would take the account to 22 of 20" in str(failure.value)
+    with pytest.raises(pulumi.RunError) as missing:
+        run_program(config(ledger="s3://ledgers/prod/other.jsonl"), preview=True)
+    assert "s3://ledgers/prod/other.jsonl: does not exist" in str(missing.value)
