@@ -610,18 +610,6 @@ class _Validator:
                     f"duplicate target (already listed on line {first_line[target.arn]})",
                     "each target once",
                 )
-            if targets:
-                head = targets[0]
-                if (head.account_id, head.region) != (target.account_id, target.region):
-                    self.fail(
-                        arn_node,
-                        f"{path}.arn",
-                        f"this target is in account {target.account_id}, region "
-                        f"{target.region}, but targets[0] (line {first_line[head.arn]}) is in "
-                        f"account {head.account_id}, region {head.region}",
-                        "every target in one account and one region "
-                        "(this version manages a single account and region per file)",
-                    )
             first_line[target.arn] = _line(arn_node)
             targets.append(target)
         return tuple(targets)

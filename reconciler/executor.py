@@ -48,6 +48,7 @@ from .model import (
     Release,
     ReleaseOutcome,
     Target,
+    scope_of,
 )
 
 __all__ = ["Connect", "Executor", "RetryPolicy", "StalePlanError"]
@@ -129,8 +130,8 @@ class Executor:
                 if r.phone_number_id in done
             ]
             pending = [r for r in plan.releases if r.phone_number_id not in done]
-            gate = planner.quota_gate(
-                history, desired, now=self._clock(), planned=len(pending), covered_since=covered
+            gate = planner.releases_gate(
+                history, desired, now=self._clock(), releases=pending, covered_since=covered
             )
             if gate is not None:
                 return self._stopped(
@@ -200,8 +201,9 @@ class Executor:
     ) -> tuple[ReleaseOutcome, str | None]:
         """Release one number; return its outcome and, if apply must stop, why."""
         token = planner.client_token(plan_id, release.phone_number_id)
+        scope = scope_of(release.target_arn)
         gate = planner.quota_gate(
-            history, desired, now=self._clock(), planned=1, covered_since=covered
+            history, desired, now=self._clock(), planned=1, covered_since=covered, scope=scope
         )
         if gate is not None:
             stop = f"quota: {gate.message}"
@@ -221,7 +223,8 @@ class Executor:
         # An interrupted earlier attempt whose number is gone: retrying with the same
         # token asks AWS whether that attempt was ours; NotFound means it was not.
         try:
-            self._record(plan_id, release, token, "intent", guard=self._quota_guard(desired))
+            guard = self._quota_guard(desired, scope)
+            self._record(plan_id, release, token, "intent", guard=guard)
         except QuotaRaceError as exc:
             # Another writer (a second pipeline, `ledger add`, an import) spent the
             # headroom between our check and our write: nothing was started.
@@ -242,7 +245,9 @@ class Executor:
         at = self._clock()
         self._record(plan_id, release, token, "done", at=at)
         history.append(
-            HistoryEvent(action=Action.RELEASE, phone_number=release.phone_number, at=at)
+            HistoryEvent(
+                action=Action.RELEASE, phone_number=release.phone_number, at=at, scope=scope
+            )
         )
         note = "released (confirmed an interrupted earlier attempt)" if resumed else "released"
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
@@ -302,7 +307,7 @@ class Executor:
             guard=guard,
         )
 
-    def _quota_guard(self, desired: DesiredState) -> Guard:
+    def _quota_guard(self, desired: DesiredState, scope: str | None) -> Guard:
         """Whether one more release fits the quota on the history as the ledger holds it."""
 
         def guard(history: History) -> str | None:
@@ -312,6 +317,7 @@ class Executor:
                 now=self._clock(),
                 planned=1,
                 covered_since=history.tracking_since,
+                scope=scope,
             )
             return None if gate is None else gate.message
 

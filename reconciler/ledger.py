@@ -61,7 +61,7 @@ from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from .errors import ConnectNumbersError, InputError, LedgerFileError
-from .model import E164_PATTERN, Action, HistoryEvent
+from .model import E164_PATTERN, Action, HistoryEvent, scope_of
 
 __all__ = [
     "FileLedger",
@@ -504,7 +504,8 @@ def _event(record: dict[str, Any]) -> tuple[HistoryEvent | None, str | None]:
         at = parse_time(record.get("at"))
     except ValueError as exc:
         return None, f"at {record.get('at')!r}: {exc}"
-    return HistoryEvent(action=action, phone_number=number, at=at), None
+    scope = scope_of(record.get("target_arn"))
+    return HistoryEvent(action=action, phone_number=number, at=at, scope=scope), None
 
 
 def coverage_record(since: datetime, *, source: str, at: datetime) -> dict[str, Any]:

@@ -29,6 +29,7 @@ __all__ = [
     "OutcomeStatus",
     "Plan",
     "Policy",
+    "QuotaGroup",
     "QuotaPolicy",
     "QuotaReport",
     "Refusal",
@@ -38,6 +39,7 @@ __all__ = [
     "Skipped",
     "Target",
     "TrailEvent",
+    "scope_of",
 ]
 
 DEFAULT_MAX_RELEASES = 10
@@ -50,6 +52,22 @@ _TARGET_ARN = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+):"
     r"(?P<account>[0-9]{12}):(?P<kind>instance|traffic-distribution-group)/(?P<id>[A-Za-z0-9-]{1,100})$"
 )
+
+
+# Any Connect ARN: its region and account say which rolling quota it counts against.
+_CONNECT_ARN = re.compile(
+    r"^arn:aws[a-z-]*:connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-[0-9]+):(?P<account>[0-9]{12}):"
+)
+
+
+def scope_of(arn: str | None) -> str | None:
+    """``ACCOUNT/REGION`` of a Connect ARN: the rolling quota it counts against.
+
+    None when the ARN is missing or not a Connect one: such history is counted
+    against every account and region (never undercount).
+    """
+    match = _CONNECT_ARN.match(arn) if isinstance(arn, str) else None
+    return f"{match.group('account')}/{match.group('region')}" if match else None
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -124,6 +142,11 @@ class Target:
     @property
     def resource_id(self) -> str:
         return self._part("id")
+
+    @property
+    def scope(self) -> str:
+        """``ACCOUNT/REGION``: the rolling quota is per account and region."""
+        return f"{self.account_id}/{self.region}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -215,12 +238,15 @@ class HistoryEvent:
     """One completed claim or release, counted against the rolling quota.
 
     ``phone_number`` is None for an imported release whose number AWS did not
-    log (CloudTrail records only the id of a released number).
+    log (CloudTrail records only the id of a released number). ``scope`` is the
+    ``ACCOUNT/REGION`` it counted against (``scope_of`` its target's ARN); None
+    when unknown (hand-written history), and then it counts against every one.
     """
 
     action: Action
     phone_number: str | None
     at: datetime
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         _require_utc("at", self.at)
@@ -387,6 +413,19 @@ class QuotaReport:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class QuotaGroup:
+    """The rolling quota of one account and region, with the plan's releases there."""
+
+    account_id: str
+    region: str
+    quota: QuotaReport
+
+    @property
+    def scope(self) -> str:
+        return f"{self.account_id}/{self.region}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Plan:
     """A complete plan value: what changes, from what inputs, under which policy."""
 
@@ -402,9 +441,13 @@ class Plan:
     keeps: tuple[Keep, ...]
     missing: tuple[Missing, ...]
     skipped: tuple[Skipped, ...]
+    # The binding quota: the only group's, or with targets in several accounts
+    # or regions, the group left with the least room after the plan.
     quota: QuotaReport
     refusals: tuple[Refusal, ...] = field(default=())
     format_version: int = 1
+    # One per account and region of the targets, in the order of the targets.
+    quota_groups: tuple[QuotaGroup, ...] = field(default=())
 
     def __post_init__(self) -> None:
         _require_utc("created_at", self.created_at)

@@ -16,7 +16,7 @@ reviewer sees every broken rule in one round:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -31,6 +31,7 @@ from .model import (
     NumberStatus,
     Plan,
     Policy,
+    QuotaGroup,
     QuotaReport,
     Refusal,
     RefusalCode,
@@ -38,16 +39,20 @@ from .model import (
     Skipped,
     TrailEvent,
     iso,
+    scope_of,
 )
 
 __all__ = [
     "client_token",
+    "in_scope",
     "managed_numbers",
     "plan",
     "progress",
     "quota_gate",
+    "quota_groups",
     "release_blocker",
     "release_candidates",
+    "releases_gate",
     "staleness",
     "trail_imports",
 ]
@@ -176,10 +181,10 @@ def plan(
         if d.phone_number not in claimed
     ]
 
-    report = quota.assess(
-        history, desired.quota, now=now, planned=len(releases), covered_since=covered_since
-    )
-    refusals = _refusals(desired, policy, managed, report)
+    groups = quota_groups(history, desired, now=now, releases=releases, covered_since=covered_since)
+    # The binding group: the one left with the least room after the plan.
+    report = min((g.quota for g in groups), key=lambda q: q.limit - q.after - q.reserve)
+    refusals = _refusals(desired, policy, managed, groups, len(releases))
 
     return Plan(
         created_at=now,
@@ -196,16 +201,61 @@ def plan(
         skipped=tuple(sorted(skipped, key=lambda s: (s.phone_number, s.phone_number_id))),
         quota=report,
         refusals=refusals,
+        quota_groups=groups,
     )
 
 
+def in_scope(history: Iterable[HistoryEvent], scope: str) -> list[HistoryEvent]:
+    """The events that count against ``scope``'s quota (unknown scope: every quota)."""
+    return [e for e in history if e.scope is None or e.scope == scope]
+
+
+def quota_groups(
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    releases: Sequence[Release],
+    covered_since: datetime | None = None,
+) -> tuple[QuotaGroup, ...]:
+    """The rolling quota of each account and region of the targets, with its releases.
+
+    AWS counts claims and releases per account and region; an event whose scope
+    is unknown is counted in every group.
+    """
+    events = list(history)
+    planned = Counter(scope_of(r.target_arn) for r in releases)
+    groups = []
+    for target in dict.fromkeys(t.scope for t in desired.targets):
+        account_id, region = target.split("/")
+        report = quota.assess(
+            in_scope(events, target),
+            desired.quota,
+            now=now,
+            planned=planned[target],
+            covered_since=covered_since,
+        )
+        groups.append(QuotaGroup(account_id=account_id, region=region, quota=report))
+    return tuple(groups)
+
+
+def _quota_refusals(groups: Sequence[QuotaGroup]) -> Iterator[Refusal]:
+    for group in groups:
+        if not group.quota.allowed:
+            where = f"account {group.account_id}, {group.region}: " if len(groups) > 1 else ""
+            message = where + _quota_refusal(group.quota)
+            yield Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=message)
+
+
 def _refusals(
-    desired: DesiredState, policy: Policy, managed: list[LiveNumber], report: QuotaReport
+    desired: DesiredState,
+    policy: Policy,
+    managed: list[LiveNumber],
+    groups: Sequence[QuotaGroup],
+    planned: int,
 ) -> tuple[Refusal, ...]:
     """Evaluate every safety rule; list each one that is broken, in a stable order."""
-    refusals: list[Refusal] = []
-    if not report.allowed:
-        refusals.append(Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report)))
+    refusals = list(_quota_refusals(groups))
     if not desired.numbers and managed and not desired.allow_empty:
         refusals.append(
             Refusal(
@@ -218,12 +268,12 @@ def _refusals(
             )
         )
     limit = desired.max_releases
-    if limit is not None and report.planned > limit and not policy.allow_mass_release:
+    if limit is not None and planned > limit and not policy.allow_mass_release:
         refusals.append(
             Refusal(
                 code=RefusalCode.MASS_RELEASE,
                 message=(
-                    f"the plan releases {report.planned} numbers, more than safety.max_releases "
+                    f"the plan releases {planned} numbers, more than safety.max_releases "
                     f"= {limit} in {desired.source}; rerun with --allow-mass-release if intended"
                 ),
             )
@@ -336,14 +386,33 @@ def quota_gate(
     now: datetime,
     planned: int,
     covered_since: datetime | None = None,
+    scope: str | None = None,
 ) -> Refusal | None:
-    """Re-check the rolling quota just before releasing (the ledger may have grown)."""
+    """Re-check the rolling quota just before releasing (the ledger may have grown).
+
+    ``scope``: the ``ACCOUNT/REGION`` whose quota the releases count against
+    (None: count every event, for callers that know a single scope).
+    """
+    events = list(history) if scope is None else in_scope(history, scope)
     report = quota.assess(
-        history, desired.quota, now=now, planned=planned, covered_since=covered_since
+        events, desired.quota, now=now, planned=planned, covered_since=covered_since
     )
     if report.allowed:
         return None
     return Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=_quota_refusal(report))
+
+
+def releases_gate(
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    releases: Sequence[Release],
+    covered_since: datetime | None = None,
+) -> Refusal | None:
+    """Re-check, before an apply starts, that each account and region has room for its releases."""
+    groups = quota_groups(history, desired, now=now, releases=releases, covered_since=covered_since)
+    return next(_quota_refusals(groups), None)
 
 
 # --- History imports -----------------------------------------------------------------

@@ -61,13 +61,6 @@ CORPUS: dict[str, tuple[int | None, str]] = {
     ),
     "target_not_mapping": (3, "targets[0]: got the string 'arn:aws:connect:"),
     "duplicate_target": (4, "targets[1].arn: duplicate target (already listed on line 3)"),
-    "targets_two_regions": (
-        4,
-        "targets[1].arn: this target is in account 111122223333, region us-west-2, but "
-        "targets[0] (line 3) is in account 111122223333, region us-east-1; expected every "
-        "target in one account and one region",
-    ),
-    "targets_two_accounts": (4, "is in account 444455556666, region us-east-1, but targets[0]"),
     # numbers
     "duplicate_number_notations": (
         9,

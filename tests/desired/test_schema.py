@@ -94,8 +94,6 @@ SCHEMA_CANNOT_TELL: dict[str, tuple[str, tuple[str, ...]]] = {
         "reserve > floor(phone_numbers * limit_percent / 100) is arithmetic across keys",
         READINGS,
     ),
-    "targets_two_regions": ("comparing the region inside two ARNs", READINGS),
-    "targets_two_accounts": ("comparing the account inside two ARNs", READINGS),
     "version_float": (
         "1.0 is the integer 1 in JSON Schema's data model (and in editors)",
         READINGS,

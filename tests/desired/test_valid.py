@@ -176,3 +176,9 @@ def test_quota_auto_with_fallback_and_assume_prior() -> None:
     assert state.quota.auto is True
     assert state.quota.phone_numbers == 12  # the fallback until Service Quotas answers
     assert state.quota.assume_prior == 3
+
+
+@pytest.mark.parametrize("name", ["targets_two_regions", "targets_two_accounts"])
+def test_targets_in_several_accounts_and_regions_are_accepted(name: str) -> None:
+    state = load_desired(VALID_DIR / f"{name}.yaml")
+    assert len({t.scope for t in state.targets}) == 2

@@ -160,15 +160,17 @@ def test_a_killed_apply_leaves_a_lease_the_next_apply_reports_then_unlock_resume
         text=True,
         env={**os.environ},
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # wait for its first intent
+    deadline = time.monotonic() + 60
+    while victim.poll() is None and time.monotonic() < deadline:  # wait for its first intent
         if any(r.get("status") == "intent" for r in records(world)):
             break
         time.sleep(0.05)
+    if victim.poll() is not None:
+        pytest.fail(f"the apply ended before it could be killed: {victim.communicate()}")
     victim.send_signal(signal.SIGKILL)
-    victim.communicate(timeout=30)
+    out, err = victim.communicate(timeout=30)
     lease = S3Ledger.from_url(world["url"]).lease()
-    assert lease is not None, "a killed apply leaves its lease"
+    assert lease is not None, f"a killed apply leaves its lease: {victim.returncode} {out} {err}"
     lease_id = lease[0].lease_id
 
     refused = cli_process(*apply_command(world, "a", *FAST)[3:])
