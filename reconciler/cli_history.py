@@ -49,7 +49,8 @@ def trail_history(
     records = store.records() if store is not None else []
     added = planner.trail_imports(_read_trail(regions, now), records)
     events = history.events + tuple(
-        HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at) for e in added
+        HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at, scope=e.scope)
+        for e in added
     )
     window = now - RETENTION
     since = window if history.tracking_since is None else min(history.tracking_since, window)
@@ -99,7 +100,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
                     phone_number_id=e.phone_number_id,
                     target_arn=e.target_arn,
                     message="imported from CloudTrail",
-                    extra={"event_id": e.event_id, "source": "cloudtrail"},
+                    extra={"event_id": e.event_id, "source": "cloudtrail", "scope": e.scope},
                 )
             )
         store.mark_coverage(now - RETENTION, source="cloudtrail")

@@ -21,7 +21,7 @@ import botocore.config
 
 from .errors import AwsError
 from .inventory.aws import map_error
-from .model import Action, TrailEvent
+from .model import Action, TrailEvent, scope_of
 from .pacing import Pacer, RateLimit
 
 __all__ = ["RETENTION", "read_trail"]
@@ -94,4 +94,12 @@ def _event(raw: dict[str, Any], action: Action) -> TrailEvent:
         target_arn=request.get("targetArn"),
         client_token=request.get("clientToken"),
         error_code=detail.get("errorCode"),
+        scope=scope_of(request.get("targetArn")) or _scope(detail),
     )
+
+
+def _scope(detail: dict[str, Any]) -> str | None:
+    account, region = detail.get("recipientAccountId"), detail.get("awsRegion")
+    if isinstance(account, str) and isinstance(region, str) and account and region:
+        return f"{account}/{region}"
+    return None

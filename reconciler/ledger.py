@@ -504,7 +504,11 @@ def _event(record: dict[str, Any]) -> tuple[HistoryEvent | None, str | None]:
         at = parse_time(record.get("at"))
     except ValueError as exc:
         return None, f"at {record.get('at')!r}: {exc}"
+    # The account and region whose quota it counts against: its target's, or as
+    # imported (CloudTrail logs no target for a release); unknown counts everywhere.
     scope = scope_of(record.get("target_arn"))
+    if scope is None and isinstance(record.get("scope"), str) and record["scope"].count("/") == 1:
+        scope = record["scope"]
     return HistoryEvent(action=action, phone_number=number, at=at, scope=scope), None
 
 

@@ -264,6 +264,9 @@ class TrailEvent:
     target_arn: str | None = None
     client_token: str | None = None  # a replayed token is logged again: the same action
     error_code: str | None = None  # the call failed: nothing happened
+    # ACCOUNT/REGION of the call (CloudTrail's recipientAccountId and awsRegion):
+    # whose rolling quota it counts against, also when the target is not logged.
+    scope: str | None = None
 
     def __post_init__(self) -> None:
         _require_utc("at", self.at)

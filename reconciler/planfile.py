@@ -20,6 +20,7 @@ from .model import (
     Missing,
     Plan,
     Policy,
+    QuotaGroup,
     QuotaReport,
     Refusal,
     RefusalCode,
@@ -49,10 +50,33 @@ def _time(value: Any) -> datetime | None:
     return None if value is None else parse_time(value)
 
 
+def _quota(q: dict[str, Any]) -> QuotaReport:
+    coverage = q.get("coverage", {})
+    return QuotaReport(
+        limit=q["limit"],
+        used=q["used"],
+        planned=q["planned"],
+        reserve=q["reserve"],
+        window_days=q["window_days"],
+        phone_numbers=q["phone_numbers"],
+        limit_percent=q["limit_percent"],
+        fits_now=q["fits_now"],
+        history_since=_time(q.get("history_since")),
+        history_events=q.get("history_events", 0),
+        next_frees_at=_time(q.get("next_frees_at")),
+        whole_plan_fits_at=_time(q.get("whole_plan_fits_at")),
+        plan_never_fits=bool(q.get("plan_never_fits", False)),
+        claims_blocked_until=_time(q.get("claims_blocked_until")),
+        claims_blocked_after_plan_until=_time(q.get("claims_blocked_after_plan_until")),
+        covered_since=_time(coverage.get("covered_since")),
+        uncovered_from=_time(coverage.get("uncovered_from")),
+        uncovered_until=_time(coverage.get("uncovered_until")),
+        assumed_prior=int(coverage.get("assumed_prior", 0)),
+    )
+
+
 def plan_from_dict(data: dict[str, Any]) -> Plan:
     """Rebuild a Plan from its JSON form. Raises KeyError/ValueError/TypeError if malformed."""
-    q = data["quota"]
-    coverage = q.get("coverage", {})
     policy = data["policy"]
     created = parse_time(data["created_at"])
     return Plan(
@@ -100,26 +124,10 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             )
             for s in data["skipped"]
         ),
-        quota=QuotaReport(
-            limit=q["limit"],
-            used=q["used"],
-            planned=q["planned"],
-            reserve=q["reserve"],
-            window_days=q["window_days"],
-            phone_numbers=q["phone_numbers"],
-            limit_percent=q["limit_percent"],
-            fits_now=q["fits_now"],
-            history_since=_time(q.get("history_since")),
-            history_events=q.get("history_events", 0),
-            next_frees_at=_time(q.get("next_frees_at")),
-            whole_plan_fits_at=_time(q.get("whole_plan_fits_at")),
-            plan_never_fits=bool(q.get("plan_never_fits", False)),
-            claims_blocked_until=_time(q.get("claims_blocked_until")),
-            claims_blocked_after_plan_until=_time(q.get("claims_blocked_after_plan_until")),
-            covered_since=_time(coverage.get("covered_since")),
-            uncovered_from=_time(coverage.get("uncovered_from")),
-            uncovered_until=_time(coverage.get("uncovered_until")),
-            assumed_prior=int(coverage.get("assumed_prior", 0)),
+        quota=_quota(data["quota"]),
+        quota_groups=tuple(
+            QuotaGroup(account_id=g["account_id"], region=g["region"], quota=_quota(g["quota"]))
+            for g in data.get("quota_groups", ())
         ),
         refusals=tuple(
             Refusal(code=RefusalCode(r["code"]), message=r["message"]) for r in data["refusals"]

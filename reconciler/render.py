@@ -129,6 +129,19 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "quota": _quota_dict(plan.quota),
         "refused": plan.refused,
         "refusals": [{"code": r.code.value, "message": r.message} for r in plan.refusals],
+        **_groups_dict(plan),
+    }
+
+
+def _groups_dict(plan: Plan) -> dict[str, Any]:
+    # The rolling quota per account and region; `quota` above is the binding one.
+    if not plan.quota_groups:
+        return {}
+    return {
+        "quota_groups": [
+            {"account_id": g.account_id, "region": g.region, "quota": _quota_dict(g.quota)}
+            for g in plan.quota_groups
+        ]
     }
 
 
@@ -155,10 +168,24 @@ def _flow_name(arn: str) -> str:
     return arn.rsplit("/", 1)[-1]
 
 
-def _quota_lines(q: QuotaReport) -> list[str]:
-    reserve = f", {q.reserve} reserved" if q.reserve else ""
+def _plan_quota_lines(plan: Plan) -> list[str]:
+    """The quota section: one block, or one per account and region of the targets."""
+    if len(plan.quota_groups) <= 1:
+        return _quota_lines(plan.quota)
     lines = [
-        f"Quota (rolling {q.window_days}-day window; limit {q.limit} = "
+        f"The rolling quota is per account and region: the targets are in "
+        f"{len(plan.quota_groups)}.",
+    ]
+    for group in plan.quota_groups:
+        lines.extend(_quota_lines(group.quota, f"account {group.account_id}, {group.region}"))
+    return lines
+
+
+def _quota_lines(q: QuotaReport, where: str | None = None) -> list[str]:
+    reserve = f", {q.reserve} reserved" if q.reserve else ""
+    of = f" of {where}, {q.planned} release(s) there" if where else ""
+    lines = [
+        f"Quota{of} (rolling {q.window_days}-day window; limit {q.limit} = "
         f"{q.limit_percent}% of {q.phone_numbers} phone numbers):",
         f"  before: {q.used} of {q.limit} used{reserve}",
         f"  after:  {q.after} of {q.limit} used{reserve}"
@@ -240,7 +267,7 @@ def render_text(plan: Plan) -> str:
     for s in plan.skipped:
         out.append(f"Skipped: {s.phone_number} not released in this run: {s.reason}")
     out.append("")
-    out.extend(_quota_lines(plan.quota))
+    out.extend(_plan_quota_lines(plan))
     out.append("")
     out.append(
         f"Plan: {len(plan.releases)} to release, {len(plan.keeps)} to keep, "
@@ -358,13 +385,15 @@ def render_markdown(plan: Plan) -> str:
                 f"| {flows} | {lost or 'no'} |"
             )
         out.append("")
-    reserve = f", {q.reserve} reserved" if q.reserve else ""
-    out += [
-        f"**Quota** (rolling {q.window_days}-day window, limit {q.limit} = "
-        f"{q.limit_percent}% of {q.phone_numbers}): {q.used} used → **{q.after}** after this "
-        f"plan{reserve} {_quota_bar(q)}",
-        "",
-    ]
+    groups = [(f" of {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]
+    for where, report in groups if len(groups) > 1 else [("", q)]:
+        reserve = f", {report.reserve} reserved" if report.reserve else ""
+        out += [
+            f"**Quota{where}** (rolling {report.window_days}-day window, limit {report.limit} "
+            f"= {report.limit_percent}% of {report.phone_numbers}): {report.used} used → "
+            f"**{report.after}** after this plan{reserve} {_quota_bar(report)}",
+            "",
+        ]
     coverage = [line.strip() for line in coverage_lines(q)]
     if q.fully_covered:
         out += [f"**History**: {coverage[0].removeprefix('coverage: ')}", ""]

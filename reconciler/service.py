@@ -28,16 +28,25 @@ def resolve_quota(
     """
     if not desired.quota.auto:
         return desired, None
-    region = desired.targets[0].region
-    try:
-        applied = read_quota(region)
-    except ConnectNumbersError as exc:
-        return desired, (
-            f"could not read the applied phone-number quota (Service Quotas L-8F812903 in "
-            f"{region}): {exc}; using quota.fallback = {desired.quota.phone_numbers}"
-        )
+    read: dict[str, int] = {}
+    for region in dict.fromkeys(t.region for t in desired.targets):
+        try:
+            read[region] = read_quota(region)
+        except ConnectNumbersError as exc:
+            return desired, (
+                f"could not read the applied phone-number quota (Service Quotas L-8F812903 in "
+                f"{region}): {exc}; using quota.fallback = {desired.quota.phone_numbers}"
+            )
+    # One quota setting serves every region of the file: the smallest is safe for all.
+    applied = min(read.values())
     limit = applied * desired.quota.limit_percent // 100
     warning = None
+    if len(set(read.values())) > 1:
+        quotas = ", ".join(f"{r} {q}" for r, q in read.items())
+        warning = (
+            f"the applied phone-number quotas differ by region ({quotas}); every region's "
+            f"rolling limit is counted with the smallest, {applied}"
+        )
     reserve = desired.quota.reserve
     if reserve > limit:
         warning = (
