@@ -177,6 +177,9 @@ def main() -> None:
     register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger))
     pulumi.export("plan", plan_summary(plan))
     pulumi.export("quota", quota_summary(plan))
+    groups = render.plan_to_dict(plan).get("quota_groups", [])
+    if len(groups) > 1:  # targets in several accounts or regions: each one's quota
+        pulumi.export("quotaGroups", groups)
 
 
 if __name__ == "__main__":

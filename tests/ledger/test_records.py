@@ -136,7 +136,13 @@ def test_only_done_is_counted(tmp_path: Path) -> None:
         ledger.append(record(status, number="+12065550199"))
     assert ledger.read().events == (
         HistoryEvent(action=Action.CLAIM, phone_number="+12065550100", at=T0 - timedelta(days=31)),
-        HistoryEvent(action=Action.RELEASE, phone_number="+12065550199", at=T0),
+        # The record names its target: it counts against that account and region.
+        HistoryEvent(
+            action=Action.RELEASE,
+            phone_number="+12065550199",
+            at=T0,
+            scope="111122223333/us-east-1",
+        ),
     )
     assert len(ledger.records()) == 7
 
