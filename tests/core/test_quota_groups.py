@@ -11,11 +11,13 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reconciler import planfile, planner, render
 from reconciler.errors import AccessDeniedError
 from reconciler.ledger import parse_history
-from reconciler.model import HistoryEvent, Policy, RefusalCode, scope_of
+from reconciler.model import Action, HistoryEvent, Policy, RefusalCode, scope_of
 from reconciler.service import resolve_quota
 
 from .builders import ACCOUNT, NOW, TARGET, desired, events, inventory, live
@@ -185,3 +187,54 @@ def test_group_windows_still_roll(days: int) -> None:
     history = [replace(e, at=NOW - timedelta(days=days), scope=EAST_SCOPE) for e in events(19)]
     plan = two_region_plan(history)
     assert plan.quota_groups[0].quota.used == 19
+
+
+# -- property: every group is judged on exactly its own history -----------------------
+
+SCOPES = (EAST_SCOPE, WEST_SCOPE, f"{OTHER_ACCOUNT}/us-east-1", None)
+POOL = {TARGET: "+1206555", WEST: "+1503555"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    scopes=st.lists(st.sampled_from(SCOPES), max_size=40),
+    ages=st.lists(st.integers(min_value=0, max_value=400), min_size=40, max_size=40),
+    east=st.integers(min_value=0, max_value=8),
+    west=st.integers(min_value=0, max_value=8),
+    quota=st.integers(min_value=1, max_value=12),
+)
+def test_each_group_counts_its_own_and_unknown_history_and_refuses_alone(
+    scopes: list[str | None], ages: list[int], east: int, west: int, quota: int
+) -> None:
+    history = [
+        HistoryEvent(
+            action=Action.CLAIM,
+            phone_number=f"+1206556{i:04d}",
+            at=NOW - timedelta(days=ages[i], hours=1),
+            scope=scope,
+        )
+        for i, scope in enumerate(scopes)
+    ]
+    live_numbers = [live(f"{POOL[TARGET]}{1000 + i}") for i in range(east)] + [
+        live(f"{POOL[WEST]}{1000 + i}", target=WEST) for i in range(west)
+    ]
+    state = desired(targets=(TARGET, WEST), phone_numbers=quota, max_releases=None)
+    state = replace(state, allow_empty=True)
+    plan = planner.plan(
+        state, inventory(*live_numbers, targets=(TARGET, WEST)), history, policy=Policy(), now=NOW
+    )
+    over = []
+    for group, planned in zip(plan.quota_groups, (east, west), strict=True):
+        mine = [
+            e
+            for e in history
+            if e.scope in (None, group.scope) and NOW - timedelta(days=180) < e.at
+        ]
+        assert group.quota.used == len(mine)
+        assert group.quota.planned == planned
+        if len(mine) + planned > 2 * quota:
+            over.append(group.region)
+    refused = [r.message for r in plan.refusals if r.code is RefusalCode.QUOTA_EXCEEDED]
+    assert [m.split(":")[0].split(", ")[1] for m in refused] == over
+    binding = min(g.quota.limit - g.quota.after for g in plan.quota_groups)
+    assert plan.quota.limit - plan.quota.after == binding
