@@ -32,14 +32,32 @@ def aws() -> str:
     return found
 
 
+def new_ledger(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Any:
+    """An empty ledger of ``kind``: its --ledger value and a reader of its records."""
+    if kind == "file":
+        path = tmp_path / "history.jsonl"
+        path.touch()
+        return str(path), lambda: [json.loads(line) for line in path.read_text().splitlines()]
+    s3 = request.getfixturevalue("s3")  # a local S3 (moto over HTTP)
+    s3.client().put_object(Bucket="ledgers", Key="history.jsonl", Body=b"")
+
+    def records() -> list[dict[str, Any]]:
+        body = s3.client().get_object(Bucket="ledgers", Key="history.jsonl")["Body"].read()
+        return [json.loads(line) for line in body.decode().splitlines() if line.strip()]
+
+    return "s3://ledgers/history.jsonl", records
+
+
+@pytest.mark.parametrize("kind", ["file", "s3"])
 def test_a_release_by_hand_is_counted_after_import_cloudtrail(
-    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    emulator: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    kind: str,
 ) -> None:
-    ledger = tmp_path / "history.jsonl"
-    ledger.touch()
-    code, out, _ = run(
-        capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--format", "json"
-    )
+    ledger, read_records = new_ledger(kind, tmp_path, request)
+    code, out, _ = run(capsys, "plan", "--numbers", NUMBERS, "--ledger", ledger, "--format", "json")
     before = json.loads(out)["quota"]["used"]
 
     listed = subprocess.run(
@@ -82,27 +100,23 @@ def test_a_release_by_hand_is_counted_after_import_cloudtrail(
         timeout=60,
     )
 
-    code, out, _ = run(
-        capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--format", "json"
-    )
+    code, out, _ = run(capsys, "plan", "--numbers", NUMBERS, "--ledger", ledger, "--format", "json")
     assert json.loads(out)["quota"]["used"] == before  # the ledger does not know yet
 
     code, out, _ = run(
-        capsys, "ledger", "import-cloudtrail", "--ledger", str(ledger), "--numbers", NUMBERS
+        capsys, "ledger", "import-cloudtrail", "--ledger", ledger, "--numbers", NUMBERS
     )
     assert code == 0 and "Imported 1 event(s) from CloudTrail" in out
     code, out, _ = run(
-        capsys, "ledger", "import-cloudtrail", "--ledger", str(ledger), "--numbers", NUMBERS
+        capsys, "ledger", "import-cloudtrail", "--ledger", ledger, "--numbers", NUMBERS
     )
     assert "Imported 0 event(s)" in out and "1 already recorded" in out  # no duplicates
 
-    code, out, _ = run(
-        capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--format", "json"
-    )
+    code, out, _ = run(capsys, "plan", "--numbers", NUMBERS, "--ledger", ledger, "--format", "json")
     data = json.loads(out)
     assert data["quota"]["used"] == before + 1
     assert data["quota"]["coverage"]["covered_since"] is not None
-    records = [json.loads(line) for line in ledger.read_text().splitlines()]
+    records = read_records()
     imported = [r for r in records if r.get("source") == "cloudtrail" and r["status"] == "done"]
     assert len(imported) == 1 and imported[0]["phone_number_id"] == spare["PhoneNumberId"]
 

@@ -701,3 +701,50 @@ def test_preview_sample_matches_the_providers_diff(world: World, provider: Provi
         SAMPLE.write_text(text)
     assert SAMPLE.exists(), f"{SAMPLE} is missing: run with {UPDATE_SAMPLE_ENV}=1"
     assert SAMPLE.read_text() == text, f"{SAMPLE} drifted: run with {UPDATE_SAMPLE_ENV}=1"
+
+
+def test_with_a_shared_s3_ledger_concurrent_updates_release_only_what_fits(
+    world: World, s3: Any
+) -> None:
+    # The same race as above, recorded in an S3 ledger (lease and conditional appends).
+    now = datetime.now(UTC)
+    earlier = "".join(
+        json.dumps(
+            {
+                "action": "release",
+                "phone_number": f"+12065559{i:03d}",
+                "at": (now - timedelta(days=1 + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
+        + "\n"
+        for i in range(17)
+    )
+    s3.client().put_object(Bucket="ledgers", Key="prod.jsonl", Body=earlier.encode())
+    url = "s3://ledgers/prod.jsonl"
+    provider = start_provider(world.dir, AWS_ENDPOINT_URL_S3=s3.url, **{REFRESH_TTL_ENV: "0"})
+    try:
+        olds = {
+            n: provider.create(n, {**world.args(n, "claimed"), "ledger": url})[1] for n in DROPS
+        }
+
+        def update(number: str) -> str:
+            news = {**world.args(number, "released"), "ledger": url}
+            try:
+                provider.update(number, number, olds[number], news)
+            except ProviderError as error:
+                return error.message
+            return "released"
+
+        with ThreadPoolExecutor(max_workers=len(DROPS)) as pool:
+            results = dict(zip(DROPS, pool.map(update, DROPS), strict=True))
+    finally:
+        provider.stop()
+    released = [n for n, r in results.items() if r == "released"]
+    assert len(released) == 3, results
+    assert world.released() == Counter(dict.fromkeys(released, 1))
+    body = s3.client().get_object(Bucket="ledgers", Key="prod.jsonl")["Body"].read().decode()
+    done = [json.loads(line) for line in body.splitlines() if '"done"' in line]
+    assert sorted(r["phone_number"] for r in done) == sorted(released)
+    assert "prod.jsonl.lease" not in {
+        o["Key"] for o in s3.client().list_objects_v2(Bucket="ledgers").get("Contents", [])
+    }
