@@ -67,6 +67,7 @@ __all__ = [
     "FileLedger",
     "Guard",
     "History",
+    "JsonLinesLedger",
     "Ledger",
     "LedgerLock",
     "LedgerLockedError",
@@ -597,6 +598,24 @@ def _read_lines(source: str) -> list[str]:
         raise LedgerFileError(source, f"cannot read: {exc.strerror}") from exc
 
 
+def history_of(lines: list[str] | None, source: str) -> History:
+    """The history ``lines`` hold; None (a ledger not started yet): a new, empty one."""
+    if lines is None:
+        return History(
+            events=(),
+            warnings=(f"{source}: does not exist yet; starting a new, empty history",),
+            source=source,
+        )
+    return parse_history(lines, source)
+
+
+def records_of(lines: list[str] | None, source: str) -> list[dict[str, Any]]:
+    """Every raw record ``lines`` hold (torn lines aside); None: no records."""
+    if lines is None:
+        return []
+    return [record for _, record in _scan(lines, source, [])]
+
+
 def read_history(path: str | os.PathLike[str]) -> History:
     """Read a JSON Lines ledger file. A missing file is an error, not an empty history."""
     source = os.fspath(path)
@@ -647,7 +666,50 @@ def _read_all(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-class FileLedger:
+class JsonLinesLedger:
+    """What every JSON Lines backend shares: reading, records, appends, coverage.
+
+    A backend provides ``source``, ``_clock``, ``_lines()`` (None: not started)
+    and ``_append_line(line, what, guard=..., starts=...)``, where ``starts``
+    says the record starts an action (an ``intent``).
+    """
+
+    _clock: Callable[[], datetime]
+
+    @property
+    def source(self) -> str:
+        raise NotImplementedError
+
+    def _lines(self) -> list[str] | None:
+        raise NotImplementedError
+
+    def _append_line(
+        self, line: bytes, what: str, *, guard: Guard | None = None, starts: bool = False
+    ) -> None:
+        raise NotImplementedError
+
+    def read(self) -> History:
+        return history_of(self._lines(), self.source)
+
+    def records(self) -> list[dict[str, Any]]:
+        return records_of(self._lines(), self.source)
+
+    def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
+        if not isinstance(record, LedgerRecord):
+            raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
+        number = record.phone_number or record.phone_number_id
+        what = f"the {record.status} record of the {record.action} of {number}"
+        starts = record.status == RecordStatus.INTENT
+        self._append_line(record.to_line(), what, guard=guard, starts=starts)
+
+    def mark_coverage(self, since: datetime, *, source: str) -> None:
+        """Record that the history is complete from ``since`` on (creation, an import)."""
+        record = coverage_record(since, source=source, at=self._clock())
+        line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
+        self._append_line(line, f"the coverage record ({source})")
+
+
+class FileLedger(JsonLinesLedger):
     """The ledger as a local JSON Lines file (``--ledger PATH``).
 
     A missing file: ``read`` and ``records`` raise LedgerFileError ("does not
@@ -697,38 +759,12 @@ class FileLedger:
             return None
         return _read_lines(self.path)
 
-    def read(self) -> History:
-        lines = self._lines()
-        if lines is None:
-            return History(
-                events=(),
-                warnings=(f"{self.path}: does not exist yet; starting a new, empty history",),
-                source=self.path,
-            )
-        return parse_history(lines, self.path)
-
-    def records(self) -> list[dict[str, Any]]:
-        lines = self._lines()
-        if lines is None:
-            return []
-        return [record for _, record in _scan(lines, self.path, [])]
-
     # writing
 
-    def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
-        if not isinstance(record, LedgerRecord):
-            raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
-        number = record.phone_number or record.phone_number_id
-        what = f"the {record.status} record of the {record.action} of {number}"
-        self._append_line(record.to_line(), what, guard)
-
-    def mark_coverage(self, since: datetime, *, source: str) -> None:
-        """Record that the history is complete from ``since`` on (creation, an import)."""
-        record = coverage_record(since, source=source, at=self._clock())
-        line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
-        self._append_line(line, f"the coverage record ({source})")
-
-    def _append_line(self, line: bytes, what: str, guard: Guard | None = None) -> None:
+    def _append_line(
+        self, line: bytes, what: str, *, guard: Guard | None = None, starts: bool = False
+    ) -> None:
+        # `starts` needs nothing here: the flock lock cannot be lost while held.
         fd = self._open()
         try:
             # The write itself needs no lock (one O_APPEND write). The tail check

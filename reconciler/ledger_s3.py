@@ -50,17 +50,14 @@ from .errors import ConnectNumbersError, InputError, LedgerFileError
 from .inventory.aws import map_error
 from .ledger import (
     Guard,
-    History,
+    JsonLinesLedger,
     LedgerLock,
     LedgerLockedError,
-    LedgerRecord,
     LedgerWriteError,
     LockHolder,
     UnsupportedLedgerError,
     check_guard,
-    coverage_record,
     format_time,
-    parse_history,
     parse_time,
 )
 
@@ -195,7 +192,7 @@ def parse_url(spec: str) -> tuple[str, str]:
     return bucket, key
 
 
-class S3Ledger:
+class S3Ledger(JsonLinesLedger):
     """The ``Ledger`` protocol over one S3 object, with conditional appends and a lease.
 
     ``must_exist`` as for ``FileLedger``: a plan of a missing object is an error
@@ -354,45 +351,11 @@ class S3Ledger:
             return None
         return _text_lines(got[0], self.source)
 
-    def read(self) -> History:
-        lines = self._lines()
-        if lines is None:
-            return History(
-                events=(),
-                warnings=(f"{self.source}: does not exist yet; starting a new, empty history",),
-                source=self.source,
-            )
-        return parse_history(lines, self.source)
-
-    def records(self) -> list[dict[str, Any]]:
-        lines = self._lines()
-        if lines is None:
-            return []
-        records = []
-        for line in lines:
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # parse_history (read) reports it
-            if isinstance(record, dict):
-                records.append(record)
-        return records
-
     # -- writing ----------------------------------------------------------------------
 
-    def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
-        if not isinstance(record, LedgerRecord):
-            raise TypeError(f"expected a LedgerRecord, got {type(record).__name__}")
-        number = record.phone_number or record.phone_number_id
-        what = f"the {record.status} record of the {record.action} of {number}"
-        self._append_line(record.to_line(), what, guard=guard, starts=record.status == "intent")
-
-    def mark_coverage(self, since: datetime, *, source: str) -> None:
-        record = coverage_record(since, source=source, at=self._clock())
-        line = (json.dumps(record, ensure_ascii=True) + "\n").encode("ascii")
-        self._append_line(line, f"the coverage record ({source})", guard=None, starts=False)
-
-    def _append_line(self, line: bytes, what: str, *, guard: Guard | None, starts: bool) -> None:
+    def _append_line(
+        self, line: bytes, what: str, *, guard: Guard | None = None, starts: bool = False
+    ) -> None:
         with self._guard:
             if self._held is not None:
                 # Before an action starts, make sure this apply still owns the ledger;

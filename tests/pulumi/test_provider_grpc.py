@@ -375,24 +375,27 @@ def test_releasing_without_a_ledger_fails_clearly(world: World, provider: Provid
     assert world.server.stats()["total_calls"] == 0
 
 
+def earlier_releases(count: int) -> str:
+    """``count`` hand-written releases of the last days, as ledger text."""
+    now = datetime.now(UTC)
+    return "".join(
+        json.dumps(
+            {
+                "action": "release",
+                "phone_number": f"+12065559{i:03d}",
+                "at": (now - timedelta(days=1 + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            }
+        )
+        + "\n"
+        for i in range(count)
+    )
+
+
 def test_concurrent_updates_release_only_what_the_quota_allows(
     world: World, provider: ProviderProcess
 ) -> None:
     # 17 of the 20 actions of the window are used: 3 releases fit.
-    now = datetime.now(UTC)
-    world.ledger.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "action": "release",
-                    "phone_number": f"+12065559{i:03d}",
-                    "at": (now - timedelta(days=1 + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                }
-            )
-            + "\n"
-            for i in range(17)
-        )
-    )
+    world.ledger.write_text(earlier_releases(17))
     olds = {n: provider.create(n, world.args(n, "claimed"))[1] for n in DROPS}
 
     def update(number: str) -> str:
@@ -707,19 +710,7 @@ def test_with_a_shared_s3_ledger_concurrent_updates_release_only_what_fits(
     world: World, s3: Any
 ) -> None:
     # The same race as above, recorded in an S3 ledger (lease and conditional appends).
-    now = datetime.now(UTC)
-    earlier = "".join(
-        json.dumps(
-            {
-                "action": "release",
-                "phone_number": f"+12065559{i:03d}",
-                "at": (now - timedelta(days=1 + i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            }
-        )
-        + "\n"
-        for i in range(17)
-    )
-    s3.client().put_object(Bucket="ledgers", Key="prod.jsonl", Body=earlier.encode())
+    s3.client().put_object(Bucket="ledgers", Key="prod.jsonl", Body=earlier_releases(17).encode())
     url = "s3://ledgers/prod.jsonl"
     provider = start_provider(world.dir, AWS_ENDPOINT_URL_S3=s3.url, **{REFRESH_TTL_ENV: "0"})
     try:
