@@ -1,0 +1,202 @@
+"""What a shared S3 ledger costs: append latency as the history grows, and contention.
+
+S3 has no append: each record rewrites the whole object with a conditional
+write. This measures, against moto's S3 served over HTTP on 127.0.0.1:
+
+1. the time of one append (GET-free: the ledger keeps the text it last wrote)
+   and of one read, for ledgers of 0 to 40,000 records (about 300 bytes each);
+2. the S3 requests an apply makes per release (lease check, conditional PUTs);
+3. N processes appending at the same moment: conflicts retried, records lost
+   (must be 0), and the time until all are in.
+
+Local S3 has no network latency: on real S3 add one round trip (typically
+10-30 ms within a region) per request. Usage::
+
+    .venv/bin/python bench/s3_ledger.py [--sizes 0,1000,10000,40000] [--writers 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import hermetic_aws_env, log
+from reconciler.ledger import LedgerRecord
+from reconciler.ledger_s3 import S3Ledger
+
+BUCKET = "bench"
+T0 = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def start_s3() -> str:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Quiet(WSGIRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    lock = threading.Lock()
+    app = DomainDispatcherApplication(create_backend_app)
+
+    def atomic(environ: Any, start_response: Any) -> list[bytes]:
+        # moto checks a condition, then writes; S3 does both at once.
+        with lock:
+            return list(app(environ, start_response))
+
+    server = make_server("127.0.0.1", 0, atomic, threaded=True, request_handler=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def record(i: int, status: str = "done") -> LedgerRecord:
+    return LedgerRecord(
+        action="release",
+        phone_number=f"+1206{5550000 + i % 10000000:07d}",
+        at=T0 + timedelta(seconds=i),
+        status=status,
+        phone_number_id=f"{i:08d}-aaaa-bbbb-cccc-dddddddddddd",
+        target_arn="arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeee",
+        plan_id="sha256:" + "0" * 64,
+        client_token=f"sha256:{'0' * 16}/{i:08d}",
+    )
+
+
+def counting(store: S3Ledger) -> Counter[str]:
+    calls: Counter[str] = Counter()
+    store.client.meta.events.register("before-call", lambda model, **_: calls.update([model.name]))
+    return calls
+
+
+def latency(client: Any, sizes: list[int], repeats: int) -> list[dict[str, Any]]:
+    rows = []
+    for size in sizes:
+        key = f"size-{size}.jsonl"
+        body = b"".join(record(i).to_line() for i in range(size))
+        client.put_object(Bucket=BUCKET, Key=key, Body=body)
+        store = S3Ledger(BUCKET, key)
+        start = time.perf_counter()
+        store.read()
+        read_s = time.perf_counter() - start
+        appends = []
+        for i in range(repeats):
+            start = time.perf_counter()
+            store.append(record(size + i))
+            appends.append(time.perf_counter() - start)
+        rows.append(
+            {
+                "records": size,
+                "bytes": len(body),
+                "read_ms": round(read_s * 1000, 1),
+                "append_ms_median": round(statistics.median(appends) * 1000, 1),
+                "append_ms_max": round(max(appends) * 1000, 1),
+            }
+        )
+        log(f"  {size} records: {rows[-1]}")
+    return rows
+
+
+def per_release(client: Any) -> dict[str, Any]:
+    """The S3 requests of an apply's lease and of one release's three records."""
+    client.put_object(Bucket=BUCKET, Key="apply.jsonl", Body=b"")
+    store = S3Ledger(BUCKET, "apply.jsonl")
+    calls = counting(store)
+    with store.lock("bench apply"):
+        store.read()
+        setup = sum(calls.values())
+        calls.clear()
+        for i in range(10):
+            store.append(record(i, "intent"))
+            store.append(record(i, "done"))
+        per = {k: v / 10 for k, v in calls.items()}
+    return {"lease_and_first_read": setup, "per_release_intent_and_done": per}
+
+
+WRITER = """
+import sys, time
+sys.path.insert(0, sys.argv[1])
+from bench.s3_ledger import record
+from reconciler.ledger_s3 import S3Ledger
+store = S3Ledger("bench", "race.jsonl")
+store.read()
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))
+start = time.perf_counter()
+for i in range(int(sys.argv[4])):
+    store.append(record(int(sys.argv[2]) * 1000 + i))
+print(time.perf_counter() - start)
+"""
+
+
+def contention(client: Any, endpoint: str, writers: int, each: int) -> dict[str, Any]:
+    import os
+
+    client.put_object(Bucket=BUCKET, Key="race.jsonl", Body=b"")
+    root = str(Path(__file__).resolve().parent.parent)
+    start_at = time.time() + 3
+    env = {**os.environ, "AWS_ENDPOINT_URL_S3": endpoint}
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, root, str(w), str(start_at), str(each)],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for w in range(writers)
+    ]
+    times = [float(child.communicate(timeout=600)[0]) for child in children]
+    text = client.get_object(Bucket=BUCKET, Key="race.jsonl")["Body"].read().decode()
+    lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {
+        "writers": writers,
+        "records_each": each,
+        "records_in_ledger": len(lines),
+        "lost": writers * each - len(lines),
+        "slowest_writer_s": round(max(times), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="0,1000,10000,40000")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--writers", type=int, default=8)
+    parser.add_argument("--each", type=int, default=20)
+    args = parser.parse_args()
+    hermetic_aws_env("s3-bench")
+    import os
+
+    import boto3
+
+    endpoint = start_s3()
+    os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
+    client = boto3.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    log("append latency by ledger size")
+    result = {
+        "latency": latency(client, [int(s) for s in args.sizes.split(",")], args.repeats),
+        "requests": per_release(client),
+    }
+    log("contention")
+    result["contention"] = contention(client, endpoint, args.writers, args.each)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
