@@ -144,3 +144,13 @@ def s3(aws_env: None, _s3_process_server: S3Server, monkeypatch: pytest.MonkeyPa
         client.delete_bucket(Bucket=name)
     client.create_bucket(Bucket="ledgers")
     return _s3_process_server
+
+
+@pytest.fixture
+def regions(
+    emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[dict[str, Any]]:
+    """Targets in us-east-1 and us-west-2: two emulators behind a router (tests/regions.py)."""
+    from tests.regions import start_regions
+
+    yield from start_regions(emulator_factory, monkeypatch, tmp_path)

@@ -610,3 +610,18 @@ def test_a_shared_s3_ledger_is_counted_like_a_file(emulator: Any, s3: Any, tmp_p
     with pytest.raises(pulumi.RunError) as missing:
         run_program(config(ledger="s3://ledgers/prod/other.jsonl"), preview=True)
     assert "s3://ledgers/prod/other.jsonl: does not exist" in str(missing.value)
+
+
+def test_targets_in_two_regions_export_each_region_s_quota(regions: dict[str, Any]) -> None:
+    ledger = regions["dir"] / "history.jsonl"
+    ledger.write_text("")
+
+    def check(run: Run) -> None:
+        groups = run.outputs["quotaGroups"]
+        assert [(g["region"], g["quota"]["planned"]) for g in groups] == [
+            ("us-east-1", 1),
+            ("us-west-2", 1),
+        ]
+        assert run.outputs["quota"] == groups[0]["quota"]  # equal room: the first binds
+
+    run_program(config(regions["numbers"], ledger=ledger), preview=True, check=check)
