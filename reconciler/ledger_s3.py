@@ -366,7 +366,16 @@ class S3Ledger(JsonLinesLedger):
                 if attempt:
                     # Lost a race: back off a little (with jitter) and read what won.
                     self._sleep(min(0.05 * 2**attempt, 1.0) * random.uniform(0.5, 1.0))
+                    existed = current is not None
                     current = self._fetch()
+                    if existed and current is None:
+                        # Never start a new, empty history over one that was there:
+                        # it would undercount the quota.
+                        raise LedgerFileError(
+                            self.source,
+                            f"was deleted while this run used it; {what} is NOT recorded. "
+                            "Restore it (from S3 versioning or a copy) before running again",
+                        )
                 body, etag = current if current is not None else (b"", None)
                 if guard is not None:
                     # Checked on exactly the text this write extends: if the write

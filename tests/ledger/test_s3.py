@@ -290,3 +290,12 @@ def test_two_locks_in_one_process_on_one_object_refuse_the_second(s3: Any) -> No
         store.lock("apply p2"),
     ):
         pass
+
+
+def test_a_ledger_deleted_under_a_writer_is_an_error_not_a_new_history(s3: Any) -> None:
+    store = make()
+    store.append(record("done", number="+12065550101"))
+    s3.client().delete_object(Bucket="ledgers", Key="team/history.jsonl")
+    with pytest.raises(LedgerFileError, match="was deleted while this run used it"):
+        store.append(record("done", number="+12065550102"))
+    assert "Contents" not in s3.client().list_objects_v2(Bucket="ledgers")
