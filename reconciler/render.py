@@ -17,8 +17,10 @@ from .model import (
     OutcomeStatus,
     Plan,
     QuotaReport,
+    Release,
     ReleaseOutcome,
     iso,
+    scope_of,
 )
 
 __all__ = [
@@ -231,6 +233,32 @@ def coverage_lines(q: QuotaReport) -> list[str]:
     ]
 
 
+def _by_group(plan: Plan) -> list[tuple[str | None, list[Release]]]:
+    """The releases, under a heading per account and region when there are several."""
+    if len(plan.quota_groups) <= 1:
+        return [(None, list(plan.releases))]
+    return [
+        (
+            f"account {g.account_id}, {g.region} ({g.quota.planned})",
+            [r for r in plan.releases if scope_of(r.target_arn) == g.scope],
+        )
+        for g in plan.quota_groups
+        if g.quota.planned
+    ]
+
+
+def _release_lines(r: Release) -> list[str]:
+    desc = f"  {r.description}" if r.description else ""
+    kind = f"  [{r.number_type}]" if r.number_type else ""
+    lines = [f"  - {r.phone_number}{desc}{kind}  id {r.phone_number_id}"]
+    for flow in r.flows:
+        lost = "  <- loses its last number: DEACTIVATED" if flow in r.deactivated_flows else ""
+        lines.append(f"      flow {_flow_name(flow)} ({flow}){lost}")
+    if not r.flows:
+        lines.append("      no flow associated")
+    return lines
+
+
 def render_text(plan: Plan) -> str:
     """A plan as a reviewer reads it: each release with its flows, then the quota."""
     out: list[str] = [
@@ -243,17 +271,11 @@ def render_text(plan: Plan) -> str:
             f"Release ({len(plan.releases)}), irreversible: each enters a cooldown "
             "of up to 180 days:"
         )
-        for r in plan.releases:
-            desc = f"  {r.description}" if r.description else ""
-            kind = f"  [{r.number_type}]" if r.number_type else ""
-            out.append(f"  - {r.phone_number}{desc}{kind}  id {r.phone_number_id}")
-            for flow in r.flows:
-                lost = (
-                    "  <- loses its last number: DEACTIVATED" if flow in r.deactivated_flows else ""
-                )
-                out.append(f"      flow {_flow_name(flow)} ({flow}){lost}")
-            if not r.flows:
-                out.append("      no flow associated")
+        for heading, releases in _by_group(plan):
+            if heading:
+                out.append(f"  {heading}:")
+            for r in releases:
+                out.extend(_release_lines(r))
     else:
         out.append("Release: nothing.")
     if plan.keeps:
@@ -373,16 +395,20 @@ def render_markdown(plan: Plan) -> str:
     if plan.refusals:
         out.append("")
     if plan.releases:
+        several = len(plan.quota_groups) > 1
+        column = ("Account, region | ", "---|") if several else ("", "")
         out += [
-            "| Release | Description | Type | Flow | Loses its last number |",
-            "|---|---|---|---|---|",
+            f"| {column[0]}Release | Description | Type | Flow | Loses its last number |",
+            f"|{column[1]}---|---|---|---|---|",
         ]
         for r in plan.releases:
             flows = ", ".join(f"`{_flow_name(f)}`" for f in r.flows) or "-"
             lost = ", ".join(f"**yes: `{_flow_name(f)}` deactivated**" for f in r.deactivated_flows)
+            scope = (scope_of(r.target_arn) or "?").replace("/", ", ")
+            first = f"{scope} | " if several else ""
             out.append(
-                f"| `{r.phone_number}` | {_cell(r.description)} | {_cell(r.number_type)} "
-                f"| {flows} | {lost or 'no'} |"
+                f"| {first}`{r.phone_number}` | {_cell(r.description)} | "
+                f"{_cell(r.number_type)} | {flows} | {lost or 'no'} |"
             )
         out.append("")
     groups = [(f" of {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]

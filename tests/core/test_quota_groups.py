@@ -119,6 +119,9 @@ def test_every_view_shows_each_group_and_a_saved_plan_keeps_them() -> None:
     assert f"Quota of account {ACCOUNT}, us-east-1, 2 release(s) there" in text
     assert f"Quota of account {ACCOUNT}, us-west-2, 1 release(s) there" in text
     assert "before: 18 of 20 used" in text
+    east_at = text.index(f"  account {ACCOUNT}, us-east-1 (2):")
+    west_at = text.index(f"  account {ACCOUNT}, us-west-2 (1):")
+    assert east_at < text.index("+12065550150") < west_at < text.index("+15035550160")
     data = json.loads(render.render_json(plan))
     assert [(g["region"], g["quota"]["used"]) for g in data["quota_groups"]] == [
         ("us-east-1", 0),
@@ -128,6 +131,8 @@ def test_every_view_shows_each_group_and_a_saved_plan_keeps_them() -> None:
     markdown = render.render_markdown(plan)
     assert f"**Quota of {ACCOUNT}, us-east-1**" in markdown
     assert f"**Quota of {ACCOUNT}, us-west-2**" in markdown
+    assert "| Account, region | Release |" in markdown
+    assert f"| {ACCOUNT}, us-west-2 | `+15035550160` |" in markdown
     again = planfile.plan_from_dict(json.loads(render.render_json(plan)))
     assert again.quota_groups == plan.quota_groups
     assert render.plan_id(again) == render.plan_id(plan)
