@@ -597,22 +597,7 @@ class _SeedParser:
             ),
             entry=entry,
         )
-        phone_number = self._string(
-            item,
-            "phone_number",
-            entry=entry,
-            required=True,
-            hint='; quote it, e.g. "+12065550100", or YAML reads it as a number',
-        )
-        assert phone_number is not None
-        if not E164_PATTERN.fullmatch(phone_number):
-            self._fail(
-                f"phone_number {phone_number!r} is not in E.164 form (+, country code, "
-                "subscriber number, no spaces)",
-                entry=entry,
-                mapping=item,
-                key="phone_number",
-            )
+        phone_number, country = self._e164_and_country(item, entry)
 
         instance_id = self._string(item, "instance", entry=entry, required=True)
         assert instance_id is not None
@@ -638,23 +623,6 @@ class _SeedParser:
 
         number_type = self._enum(item, "type", PHONE_NUMBER_TYPES, "DID", entry=entry)
         status = self._enum(item, "status", PHONE_NUMBER_STATUSES, "CLAIMED", entry=entry)
-
-        country = self._string(item, "country", entry=entry)
-        if country is None:
-            country = country_of(phone_number)
-            if country is None:
-                self._fail(
-                    f"cannot derive the country of {phone_number}; give 'country' (ISO code)",
-                    entry=entry,
-                    mapping=item,
-                )
-        elif not COUNTRY_CODE_PATTERN.fullmatch(country):
-            self._fail(
-                f"country {country!r} is not an ISO 3166-1 alpha-2 code such as US",
-                entry=entry,
-                mapping=item,
-                key="country",
-            )
 
         status_message = self._string(item, "status_message", entry=entry)
         self._max_length(item, "status_message", status_message, MAX_STATUS_MESSAGE_LENGTH, entry)
