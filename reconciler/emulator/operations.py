@@ -416,20 +416,8 @@ def _claimed_summary(number: PhoneNumber) -> dict[str, Any]:
     status: dict[str, Any] = {"Status": number.status}
     if number.status_message is not None:
         status["Message"] = number.status_message
-    summary: dict[str, Any] = {
-        "PhoneNumberId": number.id,
-        "PhoneNumberArn": number.arn,
-        "PhoneNumber": number.phone_number,
-        "PhoneNumberCountryCode": number.country,
-        "PhoneNumberType": number.type,
-        "TargetArn": number.target_arn,
-        "InstanceId": number.instance_id,
-        "Tags": dict(number.tags),
-        "PhoneNumberStatus": status,
-    }
-    if number.description is not None:
-        summary["PhoneNumberDescription"] = number.description
-    return summary
+    # The list summary's members, plus tags and status.
+    return {**_list_summary(number), "Tags": dict(number.tags), "PhoneNumberStatus": status}
 
 
 def _paged(
