@@ -4,6 +4,8 @@ and a check of raw JSON against a botocore shape."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -12,6 +14,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from reconciler.emulator import EmulatorServer
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 B = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"
@@ -187,3 +191,14 @@ def seed_with(**extra: Any) -> dict[str, Any]:
         ],
         **extra,
     }
+
+
+def admin(server: EmulatorServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+    """A call to the emulator's admin endpoint (``/_emulator/...``): status and JSON body."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(server.url + path, data=data, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from werkzeug.test import EnvironBuilder
@@ -14,19 +12,9 @@ from werkzeug.wrappers import Request
 
 from reconciler.emulator import EmulatorServer
 
-from .support import START, WallClock, client, failure, ids_by_number, seed_with
+from .support import START, WallClock, admin, client, failure, ids_by_number, seed_with
 
 Factory = Callable[..., EmulatorServer]
-
-
-def call(server: EmulatorServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url + path, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_state_and_history_after_a_release(emulator_factory: Factory) -> None:
@@ -35,14 +23,14 @@ def test_state_and_history_after_a_release(emulator_factory: Factory) -> None:
     connect.release_phone_number(
         PhoneNumberId=ids_by_number(connect)["+12065550100"], ClientToken="tok"
     )
-    status, state = call(server, "GET", "/_emulator/state")
+    status, state = admin(server, "GET", "/_emulator/state")
     assert status == 200
     assert state["now"] == "2026-03-01T12:00:00Z"
     assert (state["phone_numbers"], state["by_status"]) == (4, {"CLAIMED": 3, "IN_PROGRESS": 1})
     assert state["quota"]["used"] == 1 and state["quota"]["limit"] == 20
     assert [c["phone_number"] for c in state["cooldowns"]] == ["+12065550100"]
     assert state["stats"]["calls"] == {"ListPhoneNumbersV2": 1, "ReleasePhoneNumber": 1}
-    status, history = call(server, "GET", "/_emulator/history")
+    status, history = admin(server, "GET", "/_emulator/history")
     assert status == 200
     (event,) = history["events"]
     assert {key: event[key] for key in ("action", "phone_number", "client_token", "at")} == {
@@ -60,30 +48,30 @@ def test_history_filters_by_origin(emulator_factory: Factory) -> None:
     server = emulator_factory(seed_with(history=prior), now=WallClock())
     connect = client()
     connect.release_phone_number(PhoneNumberId=ids_by_number(connect)["+12065550101"])
-    _, seeded = call(server, "GET", "/_emulator/history?origin=seed")
-    _, performed = call(server, "GET", "/_emulator/history?origin=emulator")
+    _, seeded = admin(server, "GET", "/_emulator/history?origin=seed")
+    _, performed = admin(server, "GET", "/_emulator/history?origin=emulator")
     assert [e["action"] for e in seeded["events"]] == ["claim"]
     assert [e["phone_number"] for e in performed["events"]] == ["+12065550101"]
-    assert call(server, "GET", "/_emulator/history?origin=mars")[0] == 400
+    assert admin(server, "GET", "/_emulator/history?origin=mars")[0] == 400
 
 
 def test_admin_requests_are_not_connect_calls(emulator_factory: Factory) -> None:
     server = emulator_factory(seed_with(), rate=1, burst=1)
     server.add_fault("error", rate=1.0)
     for _ in range(5):  # neither throttled nor faulted
-        assert call(server, "GET", "/_emulator/state")[0] == 200
+        assert admin(server, "GET", "/_emulator/state")[0] == 200
     assert server.stats()["total_calls"] == 0 and server.stats()["unknown"] == 0
     # A Connect-looking path under the prefix is still the admin surface.
-    status, body = call(server, "POST", "/_emulator/phone-number/list", {})
+    status, body = admin(server, "POST", "/_emulator/phone-number/list", {})
     assert status == 404 and "No emulator admin endpoint" in body["Message"]
     assert server.stats()["unknown"] == 0
 
 
 def test_faults_over_http(emulator_factory: Factory) -> None:
     server = emulator_factory(seed_with())
-    status, body = call(server, "POST", "/_emulator/faults", {"kind": "throttle", "count": 1})
+    status, body = admin(server, "POST", "/_emulator/faults", {"kind": "throttle", "count": 1})
     assert status == 200 and body["rules"] == [{"kind": "throttle", "count": 1, "remaining": 1}]
-    status, body = call(
+    status, body = admin(
         server,
         "POST",
         "/_emulator/faults",
@@ -91,43 +79,43 @@ def test_faults_over_http(emulator_factory: Factory) -> None:
     )
     assert status == 200 and len(body["rules"]) == 2 and body["seed"] == 3
     assert failure(client().list_phone_numbers_v2)[:2] == ("ThrottlingException", 429)
-    status, body = call(
+    status, body = admin(
         server,
         "POST",
         "/_emulator/faults",
         {"rules": [{"kind": "drop", "count": 2}], "replace": True},
     )
     assert [rule["kind"] for rule in body["rules"]] == ["drop"]
-    assert call(server, "GET", "/_emulator/faults")[1] == server.faults()
-    status, body = call(server, "DELETE", "/_emulator/faults")
+    assert admin(server, "GET", "/_emulator/faults")[1] == server.faults()
+    status, body = admin(server, "DELETE", "/_emulator/faults")
     assert (status, body["rules"]) == (200, [])
-    status, body = call(server, "POST", "/_emulator/faults", {"kind": "drop"})
+    status, body = admin(server, "POST", "/_emulator/faults", {"kind": "drop"})
     assert status == 400 and "exactly one of 'rate'" in body["Message"]
 
 
 def test_the_clock_over_http(emulator_factory: Factory) -> None:
     server = emulator_factory(seed_with(), now=WallClock())
-    assert call(server, "GET", "/_emulator/clock")[1] == {
+    assert admin(server, "GET", "/_emulator/clock")[1] == {
         "now": "2026-03-01T12:00:00Z",
         "offset_seconds": 0.0,
     }
-    status, body = call(server, "POST", "/_emulator/clock", {"advance_days": 2})
+    status, body = admin(server, "POST", "/_emulator/clock", {"advance_days": 2})
     assert (status, body["now"]) == (200, "2026-03-03T12:00:00Z")
-    _, body = call(server, "POST", "/_emulator/clock", {"advance_seconds": 60})
+    _, body = admin(server, "POST", "/_emulator/clock", {"advance_seconds": 60})
     assert body["now"] == "2026-03-03T12:01:00Z"
-    _, body = call(server, "POST", "/_emulator/clock", {"set": "2027-01-01T00:00:00+01:00"})
+    _, body = admin(server, "POST", "/_emulator/clock", {"set": "2027-01-01T00:00:00+01:00"})
     assert body["now"] == "2026-12-31T23:00:00Z"
     assert server.now() == START.replace(year=2026, month=12, day=31, hour=23)
     for bad in ({}, {"advance_days": 1, "set": "x"}, {"set": "2027-01-01"}, {"advance_days": "1"}):
-        status, body = call(server, "POST", "/_emulator/clock", bad)
+        status, body = admin(server, "POST", "/_emulator/clock", bad)
         assert status == 400, bad
 
 
 def test_stats_reset_over_http(emulator_factory: Factory) -> None:
     server = emulator_factory(seed_with())
     client().list_phone_numbers_v2()
-    assert call(server, "GET", "/_emulator/stats")[1]["total_calls"] == 1
-    status, body = call(server, "POST", "/_emulator/stats/reset")
+    assert admin(server, "GET", "/_emulator/stats")[1]["total_calls"] == 1
+    status, body = admin(server, "POST", "/_emulator/stats/reset")
     assert (status, body["total_calls"]) == (200, 0)
     assert server.stats()["calls"] == {}
 
@@ -145,7 +133,7 @@ def test_unknown_admin_paths_and_methods(
     emulator_factory: Factory, method: str, path: str, status: int
 ) -> None:
     server = emulator_factory(seed_with())
-    answered, body = call(server, method, path)
+    answered, body = admin(server, method, path)
     assert answered == status and body["Message"]
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,6 +23,7 @@ from .support import (
     START,
     A,
     WallClock,
+    admin,
     client,
     cloudtrail_client,
     conformance_problems,
@@ -410,16 +409,6 @@ def test_a_release_the_client_saw_fail_is_logged_as_done(services_factory: Facto
     (event,) = lookup_all(cloudtrail_client())[0]
     assert "errorCode" not in record_of(event)
     assert record_of(event)["requestParameters"]["phoneNumberId"] == number_id
-
-
-def admin(server: EmulatorServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url + path, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_events_aws_did_not_log_count_but_are_not_served(services_factory: Factory) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +15,7 @@ from reconciler.emulator import EmulatorServer, SeedError, load_seed
 
 from .support import (
     ACCOUNT,
+    admin,
     conformance_problems,
     failure,
     quotas_client,
@@ -94,16 +93,6 @@ def test_unknown_quotas_and_services(
     assert body.pop("__type") == code
     assert conformance_problems(MODEL.shape_for(code), body, code) == []
     assert body["Message"]
-
-
-def admin(server: EmulatorServer, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(server.url + path, data=data, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
 
 
 def test_access_denied_from_the_seed_and_the_admin_endpoint(services_factory: Factory) -> None:
