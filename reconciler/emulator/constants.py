@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from .services import SERVICES
+
 #: Shape ``PhoneNumberType``.
 PHONE_NUMBER_TYPES: Final = (
     "TOLL_FREE",
@@ -35,18 +37,9 @@ FLOW_ASSOCIATION_RESOURCE_TYPES: Final = (
 
 #: The operations the emulator serves (Connect's, then CloudTrail's and Service
 #: Quotas'): the ones whose rate limits and faults a seed or a server may
-#: configure. ``services.SERVICES`` groups them by service (a test checks both agree).
-RATE_LIMITED_OPERATIONS: Final = (
-    "ListPhoneNumbersV2",
-    "ListPhoneNumbers",
-    "DescribePhoneNumber",
-    "ListFlowAssociations",
-    "ReleasePhoneNumber",
-    "ClaimPhoneNumber",
-    "SearchAvailablePhoneNumbers",
-    "LookupEvents",
-    "GetServiceQuota",
-    "ListServiceQuotas",
+#: configure, as ``services.SERVICES`` lists them per service.
+RATE_LIMITED_OPERATIONS: Final = tuple(
+    operation for service in SERVICES for operation in service.operations
 )
 
 #: Shape ``PhoneNumber``: E.164, a plus and at most 15 digits.
