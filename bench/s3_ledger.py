@@ -23,7 +23,6 @@ import platform
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -35,30 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import hermetic_aws_env, log
 from reconciler.ledger import LedgerRecord
 from reconciler.ledger_s3 import S3Ledger
+from tests.s3_server import S3Server
 
 BUCKET = "bench"
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-def start_s3() -> str:
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-    from werkzeug.serving import WSGIRequestHandler, make_server
-
-    class Quiet(WSGIRequestHandler):
-        def log_request(self, *args: Any, **kwargs: Any) -> None:
-            pass
-
-    lock = threading.Lock()
-    app = DomainDispatcherApplication(create_backend_app)
-
-    def atomic(environ: Any, start_response: Any) -> list[bytes]:
-        # moto checks a condition, then writes; S3 does both at once.
-        with lock:
-            return list(app(environ, start_response))
-
-    server = make_server("127.0.0.1", 0, atomic, threaded=True, request_handler=Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def record(i: int, status: str = "done") -> LedgerRecord:
@@ -179,7 +158,7 @@ def main() -> None:
 
     import boto3
 
-    endpoint = start_s3()
+    endpoint = S3Server().url
     os.environ["AWS_ENDPOINT_URL_S3"] = endpoint
     client = boto3.client("s3")
     client.create_bucket(Bucket=BUCKET)
