@@ -106,33 +106,43 @@ class LedgerLockedError(ConnectNumbersError):
     """
 
     def __init__(
-        self, path: str, lock_path: str, holder: LockHolder | None, *, same_process: bool = False
+        self,
+        path: str,
+        lock_path: str,
+        holder: LockHolder | None,
+        *,
+        same_process: bool = False,
+        text: str | None = None,
     ) -> None:
         self.path = path
         self.lock_path = lock_path
         self.holder = holder
         self.same_process = same_process
-        if same_process:
-            assert holder is not None
-            thread = f", thread {holder.thread}" if holder.thread else ""
-            text = (
-                f"{path}: the ledger is locked by {holder.describe()} in this same process"
-                f"{thread}; one process runs one apply on a ledger at a time. "
-                "Wait for it to finish"
-            )
-        else:
-            who = (
-                holder.describe()
-                if holder is not None
-                else f"a process that has not written its name into {lock_path} yet"
-            )
-            text = (
-                f"{path}: the ledger is locked by another apply: {who}. "
-                "Wait for it to finish; if that process is gone, the lock frees itself "
-                "(the operating system releases it when the process exits), so just run "
-                f"again. Lock file: {lock_path}"
-            )
+        if text is None:  # a backend may word it itself (the S3 lease)
+            text = _locked_text(path, lock_path, holder, same_process)
         super().__init__(text)
+
+
+def _locked_text(path: str, lock_path: str, holder: LockHolder | None, same_process: bool) -> str:
+    if same_process:
+        assert holder is not None
+        thread = f", thread {holder.thread}" if holder.thread else ""
+        return (
+            f"{path}: the ledger is locked by {holder.describe()} in this same process"
+            f"{thread}; one process runs one apply on a ledger at a time. "
+            "Wait for it to finish"
+        )
+    who = (
+        holder.describe()
+        if holder is not None
+        else f"a process that has not written its name into {lock_path} yet"
+    )
+    return (
+        f"{path}: the ledger is locked by another apply: {who}. "
+        "Wait for it to finish; if that process is gone, the lock frees itself "
+        "(the operating system releases it when the process exits), so just run "
+        f"again. Lock file: {lock_path}"
+    )
 
 
 class LedgerWriteError(ConnectNumbersError):

@@ -91,10 +91,6 @@ class LeaseHeldError(LedgerLockedError):
     """Another apply holds the S3 ledger's lease: wait, or break a dead holder's lease."""
 
     def __init__(self, source: str, lease: Lease | None, now: datetime) -> None:
-        self.path = source
-        self.lock_path = f"{source}.lease"
-        self.holder = lease.holder if lease is not None else None
-        self.same_process = False
         self.lease = lease
         if lease is None:
             text = (
@@ -118,7 +114,8 @@ class LeaseHeldError(LedgerLockedError):
                 "running, then break the lease: connect-numbers ledger unlock "
                 f"{lease.lease_id} --ledger {source}"
             )
-        ConnectNumbersError.__init__(self, text)
+        holder = lease.holder if lease is not None else None
+        super().__init__(source, f"{source}.lease", holder, text=text)
 
 
 class LeaseLostError(LedgerWriteError):
