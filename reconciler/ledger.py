@@ -785,9 +785,11 @@ class FileLedger(JsonLinesLedger):
             with _APPEND_GUARD:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 try:
-                    if guard is not None:
+                    if guard is not None and not self._lock_held():
                         # Every appender takes this flock: the guard sees exactly
-                        # the history the record lands on.
+                        # the history the record lands on. Under this process's
+                        # apply lock nobody else can append (every writer takes
+                        # it), so the history is the one the caller checked.
                         text = _read_all(fd).decode("utf-8", "replace")
                         check_guard(guard, text.splitlines(keepends=True), self.path, what)
                     self._close_torn_tail(fd)
@@ -802,6 +804,10 @@ class FileLedger(JsonLinesLedger):
             ) from exc
         finally:
             os.close(fd)
+
+    def _lock_held(self) -> bool:
+        with _HELD_GUARD:
+            return os.path.realpath(self.lock_path) in _HELD
 
     def _open(self) -> int:
         """A read-write O_APPEND descriptor; creates the file (and says so) if missing."""

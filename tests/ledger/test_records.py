@@ -11,8 +11,10 @@ import pytest
 from reconciler.errors import InputError, LedgerFileError
 from reconciler.ledger import (
     FileLedger,
+    History,
     Ledger,
     LedgerRecord,
+    QuotaRaceError,
     UnsupportedLedgerError,
     format_time,
     open_ledger,
@@ -225,3 +227,20 @@ def test_open_ledger_refuses_what_it_cannot_store(spec: str, fragment: str) -> N
     with pytest.raises(UnsupportedLedgerError, match=fragment) as info:
         open_ledger(spec)
     assert isinstance(info.value, InputError)
+
+
+def test_a_guard_is_checked_on_the_file_unless_the_apply_lock_is_held(tmp_path: Path) -> None:
+    ledger = FileLedger(tmp_path / "h.jsonl", must_exist=False)
+    ledger.append(record("done"))
+    seen: list[int] = []
+
+    def full(history: History) -> str | None:
+        seen.append(len(history.events))
+        return "1 of 1 used"
+
+    with pytest.raises(QuotaRaceError, match="1 of 1 used"):
+        ledger.append(record("intent", number="+12065550198"), guard=full)
+    assert seen == [1] and len(ledger.records()) == 1
+    with ledger.lock("apply"):  # every writer takes this lock: nothing changed since the check
+        ledger.append(record("intent", number="+12065550198"), guard=full)
+    assert seen == [1] and len(ledger.records()) == 2
