@@ -11,19 +11,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.cli import main
+from .support import run
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = str(ROOT / "numbers.yaml")
 RELEASED = ["+12065550150", "+12065550151", "+12065550152", "+18005550199"]
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture

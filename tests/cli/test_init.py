@@ -7,17 +7,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.cli import main
 from reconciler.desired import load_desired
 
+from .support import run
+
 TARGET = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def test_init_then_plan_releases_nothing(

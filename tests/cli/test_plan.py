@@ -12,20 +12,12 @@ from typing import Any
 
 import pytest
 
-from reconciler.cli import main
+from .support import run
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = str(ROOT / "numbers.yaml")
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 FLOW = f"arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}/contact-flow/"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = info.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def busy_ledger(path: Path, count: int) -> Path:

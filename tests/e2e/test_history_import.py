@@ -12,18 +12,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.cli import main
+from tests.cli.support import run
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = str(ROOT / "numbers.yaml")
 TARGET = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return int(info.value.code or 0), out, err
 
 
 def aws() -> str:
