@@ -174,6 +174,9 @@ def main() -> None:
             "an empty one)"
         )
     pulumi.log.info(render.render_text(plan).rstrip("\n"))
+    for line in render.over_limit_lines(plan):
+        # Not refused (nothing is released there), but claiming is blocked: say so loudly.
+        pulumi.log.warn(line)
     register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger))
     pulumi.export("plan", plan_summary(plan))
     pulumi.export("quota", quota_summary(plan))

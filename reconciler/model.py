@@ -412,7 +412,14 @@ class QuotaReport:
 
     @property
     def allowed(self) -> bool:
-        return self.used + self.planned + self.reserve <= self.limit
+        """The quota allows the plan. A plan that releases nothing is never refused by it,
+        even when history alone is over the limit (DESIGN.md, "The rolling quota")."""
+        return self.planned == 0 or self.used + self.planned + self.reserve <= self.limit
+
+    @property
+    def over_limit(self) -> bool:
+        """History alone is over the limit: AWS blocks claims until ``claims_blocked_until``."""
+        return self.used > self.limit
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

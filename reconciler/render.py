@@ -28,6 +28,7 @@ __all__ = [
     "coverage_lines",
     "iso",
     "outcome_line",
+    "over_limit_lines",
     "plan_id",
     "plan_to_dict",
     "render_apply_json",
@@ -56,6 +57,7 @@ def _quota_dict(q: QuotaReport) -> dict[str, Any]:
         "limit_percent": q.limit_percent,
         "fits_now": q.fits_now,
         "allowed": q.allowed,
+        "over_limit": q.over_limit,
         "history_since": iso(q.history_since),
         "history_events": q.history_events,
         "next_frees_at": iso(q.next_frees_at),
@@ -189,9 +191,10 @@ def _quota_lines(q: QuotaReport, where: str | None = None) -> list[str]:
     lines = [
         f"Quota{of} (rolling {q.window_days}-day window; limit {q.limit} = "
         f"{q.limit_percent}% of {q.phone_numbers} phone numbers):",
-        f"  before: {q.used} of {q.limit} used{reserve}",
+        f"  before: {q.used} of {q.limit} used{reserve}"
+        + ("  <- over the limit" if q.over_limit else ""),
         f"  after:  {q.after} of {q.limit} used{reserve}"
-        + ("" if q.allowed else "  <- over the limit"),
+        + ("" if q.allowed and not q.over_limit else "  <- over the limit"),
     ]
     if q.history_since is not None:
         lines.append(f"  history: {q.history_events} event(s) since {_day(q.history_since)}")
@@ -200,11 +203,36 @@ def _quota_lines(q: QuotaReport, where: str | None = None) -> list[str]:
     lines.extend(coverage_lines(q))
     if q.next_frees_at is not None:
         lines.append(f"  next action frees on {_day(q.next_frees_at)}")
-    if q.claims_blocked_until is not None:
+    if q.over_limit and q.claims_blocked_until is not None:
+        lines.append(
+            f"  WARNING: the account is over its limit: claiming is blocked until "
+            f"{_day(q.claims_blocked_until)}"
+        )
+    elif q.claims_blocked_until is not None:
         lines.append(f"  claims are blocked now, until {_day(q.claims_blocked_until)}")
     elif q.allowed and q.planned and q.claims_blocked_after_plan_until is not None:
         lines.append(
             f"  after this plan, claims are blocked until {_day(q.claims_blocked_after_plan_until)}"
+        )
+    return lines
+
+
+def over_limit_lines(plan: Plan) -> list[str]:
+    """One sentence per account and region whose history alone is over the limit.
+
+    Such a plan is not refused when it releases nothing there (DESIGN.md, "The
+    rolling quota"), but the reviewer must learn that claiming is blocked, and until when.
+    """
+    several = len(plan.quota_groups) > 1
+    groups = [(f"account {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]
+    lines = []
+    for where, q in groups if several else [("the account", plan.quota)]:
+        if not q.over_limit or q.claims_blocked_until is None:
+            continue
+        lines.append(
+            f"Quota: {where} is over its limit ({q.used} of {q.limit} claim/release actions "
+            f"in the rolling {q.window_days}-day window); claiming is blocked until "
+            f"{_day(q.claims_blocked_until)}."
         )
     return lines
 
@@ -295,6 +323,7 @@ def render_text(plan: Plan) -> str:
         f"Plan: {len(plan.releases)} to release, {len(plan.keeps)} to keep, "
         f"{len(plan.missing)} missing, {len(plan.skipped)} skipped."
     )
+    out.extend(over_limit_lines(plan))
     if plan.refused:
         out.append("")
         out.append(f"REFUSED ({len(plan.refusals)} rule(s) broken); nothing will be released:")
@@ -371,7 +400,7 @@ def _quota_bar(q: QuotaReport, width: int = 20) -> str:
     used = min(width, round(width * q.used / limit))
     planned = min(width - used, round(width * q.planned / limit))
     free = width - used - planned
-    over = " over the limit" if not q.allowed else ""
+    over = " over the limit" if not q.allowed or q.over_limit else ""
     return f"`{'█' * used}{'▒' * planned}{'░' * free}`{over}"
 
 
@@ -392,7 +421,10 @@ def render_markdown(plan: Plan) -> str:
     out = [MARKDOWN_MARKER, f"### connect-numbers plan: {verdict(plan)}", ""]
     for refusal in plan.refusals:
         out.append(f"> **`{refusal.code.value}`**: {refusal.message}")
-    if plan.refusals:
+    over = over_limit_lines(plan)
+    for line in over:
+        out.append(f"> :warning: **Quota**: {line.removeprefix('Quota: ')}")
+    if plan.refusals or over:
         out.append("")
     if plan.releases:
         several = len(plan.quota_groups) > 1

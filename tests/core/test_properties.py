@@ -287,21 +287,23 @@ def test_keeps_releases_and_skipped_partition_the_managed_numbers(s: Scenario) -
 @PROPERTY
 @given(scenarios())
 def test_no_history_lets_the_releases_exceed_the_limit(s: Scenario) -> None:
-    """A plan that is not refused satisfies ``used(now) + r + reserve <= limit``; a plan that
-    breaks it carries a ``quota_exceeded`` refusal."""
+    """A plan that is not refused satisfies ``used(now) + r + reserve <= limit`` or releases
+    nothing; a plan of ``r >= 1`` that breaks it carries a ``quota_exceeded`` refusal. A plan
+    that releases nothing is never refused by the quota, and says when history alone is over."""
     plan = s.plan()
     quota = s.desired.quota
     used = used_at(s.history, quota, NOW)
     r = len(plan.releases)
-    fits = used + r + quota.reserve <= limit_of(quota)
+    fits = r == 0 or used + r + quota.reserve <= limit_of(quota)
     assert plan.quota.used == used
     assert plan.quota.limit == limit_of(quota)
     assert plan.quota.planned == r
-    if not plan.refused:
+    if not plan.refused and r:
         assert fits
         # Also sound under DESIGN.md's literal window, which never counts more.
         assert design_used_at(s.history, quota, NOW) + r + quota.reserve <= limit_of(quota)
     assert (RefusalCode.QUOTA_EXCEEDED in codes(plan)) == (not fits)
+    assert plan.quota.over_limit == (used > limit_of(quota))
 
 
 @PROPERTY
@@ -313,7 +315,7 @@ def test_the_refusals_are_exactly_the_broken_rules_in_a_stable_order(s: Scenario
     quota = s.desired.quota
     r = len(plan.releases)
     expected = []
-    if used_at(s.history, quota, NOW) + r + quota.reserve > limit_of(quota):
+    if r and used_at(s.history, quota, NOW) + r + quota.reserve > limit_of(quota):
         expected.append(RefusalCode.QUOTA_EXCEEDED)
     if not s.desired.numbers and managed(s) and not s.desired.allow_empty:
         expected.append(RefusalCode.EMPTY_DESIRED_STATE)
