@@ -69,12 +69,6 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_ERROR)
 
 
-def _load_history(path: str | None) -> ledger.History:
-    if path is None:
-        return ledger.History(events=())
-    return _history_of(ledger.open_ledger(path))
-
-
 def _history_of(store: ledger.Ledger) -> ledger.History:
     history = store.read()
     for warning in history.warnings:
@@ -186,8 +180,10 @@ def validate(files: tuple[str, ...]) -> None:
 )
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False),
-    help="Save the complete plan here, for `connect-numbers apply PLAN.json`.",
+    # Not click.Path(dir_okay=False): check_output says what every kind of path is.
+    type=str,
+    help="Save the complete plan here, for `connect-numbers apply PLAN.json`: a new or "
+    "existing regular file, never the ledger, the numbers file, a link or a device.",
 )
 @click.option(
     "--detailed-exitcode",
@@ -232,11 +228,14 @@ def plan(
     prints the plan. Nothing is changed.
     """
     state = _load_desired(numbers_file)
-    history = _load_history(ledger_path)
+    store = ledger.open_ledger(ledger_path) if ledger_path else None
+    inputs = _inputs(numbers_file, store)
+    if out is not None:
+        planfile.check_output(out, inputs)  # before any AWS call
+    history = _history_of(store) if store is not None else ledger.History(events=())
     if history_source == "cloudtrail":
         from .cli_history import trail_history
 
-        store = ledger.open_ledger(ledger_path) if ledger_path else None
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
     result = service.make_plan(
         state,
@@ -247,7 +246,7 @@ def plan(
         covered_since=history.tracking_since,
     )
     if out is not None:
-        planfile.write_plan(result, out)
+        planfile.write_plan(result, out, protected=inputs)
     if quiet and fmt == "text":
         text = render.render_text(result)
         _echo_text(text[text.index("Plan: ") :])  # the summary and any refusals
@@ -256,9 +255,50 @@ def plan(
     else:
         views = {"json": render.render_json, "markdown": render.render_markdown}
         click.echo(views[fmt](result), nl=False)
-    if out is not None and fmt == "text":
-        click.echo(f"\nSaved the plan to {out}. Apply exactly it with: connect-numbers apply {out}")
+    if out is not None:
+        # After text on stdout; on stderr when stdout is JSON or Markdown for a machine.
+        hint = _saved_hint(result, out, numbers_file, ledger_path, allow_mass_release)
+        click.echo(("\n" if fmt == "text" else "") + hint, err=fmt != "text")
     sys.exit(_exit_code(result, detailed_exitcode))
+
+
+def _inputs(numbers_file: str, store: ledger.Ledger | None) -> list[tuple[str, str]]:
+    """The files a plan is made from: `--out` must never overwrite one of them."""
+    files = [(numbers_file, "the numbers file")]
+    if isinstance(store, ledger.FileLedger):
+        files.append((store.path, "the ledger"))
+        files.append((store.lock_path, "the ledger's lock file"))
+        torn = getattr(store, "torn_path", None)
+        if torn:
+            files.append((torn, "the ledger's file of set-aside lines"))
+    return files
+
+
+def _saved_hint(
+    plan: Plan, out: str, numbers_file: str, ledger_path: str | None, allow_mass_release: bool
+) -> str:
+    """Where the plan went, and the exact command that applies it."""
+    import shlex
+
+    if plan.refused:
+        return (
+            f"Saved the refused plan to {out}, for the record: apply refuses it (exit 3). "
+            "Fix what it breaks, then plan again."
+        )
+    command = ["connect-numbers", "apply", out]
+    if numbers_file != "numbers.yaml":
+        command += ["--numbers", numbers_file]
+    command += ["--ledger", ledger_path or "HISTORY.jsonl"]
+    cap = plan.max_releases
+    if allow_mass_release and cap is not None and len(plan.releases) > cap:
+        command.append("--allow-mass-release")  # apply re-decides the rule: say it again
+    text = f"Saved the plan to {out}. Apply exactly it with:\n  {shlex.join(command)}"
+    if ledger_path is None:
+        text += (
+            "\n(apply records every release in a ledger: `touch HISTORY.jsonl` starts one; "
+            "plan with --ledger too, so the plan counts the same history)"
+        )
+    return text
 
 
 @cli.command()
