@@ -5,16 +5,21 @@ Order of work, under the ledger's exclusive lock (one apply at a time):
 1. refuse a refused plan; re-list the inventory and refuse a stale plan
    (``planner.staleness``), naming what changed;
 2. re-check the rolling quota for what is left against the ledger;
-3. for each pending release: re-check the quota for one more action, describe
-   the number (still claimed, same id, still not desired: ``planner.release_blocker``),
-   append an ``intent`` record, call ReleasePhoneNumber with the deterministic
-   client token, then append ``done`` (or ``failed``) before reporting it.
+3. for each pending release: stop there if ``should_stop`` says so (an
+   interrupt); describe the number; a number gone is settled from the ledger
+   (``planner.absence``: counted ``done`` if any intent started it); one no
+   longer to be released is ``skipped``; else re-check the quota for one more
+   action, append an ``intent`` record, call ReleasePhoneNumber with the
+   deterministic client token, then append its outcome before reporting it:
+   ``done``; or, after an error, what a describe shows (``planner.settle_failed_call``:
+   gone is ``done``, still claimed after a refusal is ``failed``, else ``unknown``).
 
-A crash between the intent and the outcome leaves an intent without a ``done``.
-The next run of the same plan retries that release with the same client token,
-which AWS treats as the same request, so a number is never released twice and
-a release that happened is recorded. Decisions are the core's; this module only
-sequences I/O.
+A crash between the intent and the outcome leaves an intent without an outcome;
+it counts against the quota until settled (``intents.py``). The next run of the
+same plan retries that release with the same client token, which AWS treats as
+the same request, so a number is never released twice; any later apply that
+finds the number gone records it ``done``, so a release that happened is never
+forgotten. Decisions are the core's; this module only sequences I/O.
 """
 
 from __future__ import annotations
@@ -27,8 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from . import planner, render
+from . import intents, planner, render
 from .errors import (
+    AwsError,
     ConnectNumbersError,
     NotFoundError,
     PermanentAwsError,
@@ -103,7 +109,11 @@ class Executor:
         on_outcome: Callable[[ReleaseOutcome], None] | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        should_stop: Callable[[], str | None] = lambda: None,
     ) -> None:
+        """``should_stop`` is asked before each release: a reason (say "interrupted by
+        SIGINT") stops the apply there, the call in flight having settled and been
+        recorded; the front door decides when (signals stay out of this module)."""
         self._connect = connect
         self._ledger = ledger
         self._clock = clock
@@ -111,6 +121,7 @@ class Executor:
         self._on_outcome = on_outcome or (lambda _: None)
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._should_stop = should_stop
 
     def apply(self, plan: Plan, desired: DesiredState) -> ApplyReport:
         """Apply ``plan``; ``desired`` is numbers.yaml as it is now (checked against the plan)."""
@@ -120,7 +131,7 @@ class Executor:
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
             records = self._records()
             done, attempted = planner.progress(records, plan_id)
-            self._check_fresh(plan, desired, done | attempted)
+            self._check_fresh(plan, desired, done | attempted | planner.expected_gone(records))
 
             read = self._ledger.read()
             history, covered = list(read.events), read.tracking_since
@@ -138,6 +149,12 @@ class Executor:
                     plan, pending, "the quota no longer allows it", (gate,), outcomes
                 )
             for index, release in enumerate(pending):
+                interrupted = self._should_stop()
+                if interrupted is not None:
+                    rest = [self._not_attempted(r, interrupted) for r in pending[index:]]
+                    return ApplyReport(
+                        plan_id=plan_id, outcomes=tuple(outcomes + rest), stopped=interrupted
+                    )
                 outcome, stop = self._release_one(
                     plan_id,
                     release,
@@ -202,26 +219,29 @@ class Executor:
         """Release one number; return its outcome and, if apply must stop, why."""
         token = planner.client_token(plan_id, release.phone_number_id)
         scope = scope_of(release.target_arn)
-        gate = planner.quota_gate(
-            history, desired, now=self._clock(), planned=1, covered_since=covered, scope=scope
-        )
-        if gate is not None:
-            stop = f"quota: {gate.message}"
-            return self._not_attempted(release, stop), stop
         region = Target(arn=release.target_arn).region
         try:
             current = self._call(
                 lambda: self._connect.lookup(release.phone_number_id, region=region)
             )
         except ConnectNumbersError as exc:
-            return self._failed(plan_id, release, token, exc, known=True)
+            # Nothing started in this run; an intent an earlier run of this plan left
+            # keeps counting (`unknown` settles nothing), any other outcome is `failed`.
+            status = intents.UNKNOWN if resumed else "failed"
+            return self._failed(plan_id, release, token, status, f"not released: {exc}")
+        if current is None:
+            return self._absent(plan_id, release, token), None
         blocker = planner.release_blocker(release, current, desired)
-        if blocker is not None and not (resumed and current is None):
+        if blocker is not None:
+            # Still claimed: positive evidence an earlier attempt did not happen.
             self._record(plan_id, release, token, "skipped", message=blocker)
             return self._emit(release, OutcomeStatus.SKIPPED, blocker, token=token), None
-
-        # An interrupted earlier attempt whose number is gone: retrying with the same
-        # token asks AWS whether that attempt was ours; NotFound means it was not.
+        gate = planner.quota_gate(
+            history, desired, now=self._clock(), planned=1, covered_since=covered, scope=scope
+        )
+        if gate is not None:
+            stop = f"quota: {gate.message}"
+            return self._not_attempted(release, stop), stop
         try:
             guard = self._quota_guard(desired, scope)
             self._record(plan_id, release, token, "intent", guard=guard)
@@ -230,27 +250,63 @@ class Executor:
             # headroom between our check and our write: nothing was started.
             stop = f"quota: {exc}"
             return self._not_attempted(release, stop), stop
+        note = "released (confirmed an interrupted earlier attempt)" if resumed else "released"
+        confirmed: str | None = None
         try:
             self._call(
                 lambda: self._connect.release(
                     release.phone_number_id, region=region, client_token=token
                 )
             )
-        except NotFoundError:
-            reason = "no longer claimed (released by someone else)"
-            self._record(plan_id, release, token, "skipped", message=reason)
-            return self._emit(release, OutcomeStatus.SKIPPED, reason, token=token), None
         except ConnectNumbersError as exc:
-            return self._failed(plan_id, release, token, exc, known=False)
+            status, note = self._settle_failed_call(release, region, exc)
+            if status != intents.DONE:
+                return self._failed(plan_id, release, token, status, note)
+            confirmed = note
         at = self._clock()
-        self._record(plan_id, release, token, "done", at=at)
+        self._record(plan_id, release, token, intents.DONE, at=at, message=confirmed)
         history.append(
             HistoryEvent(
                 action=Action.RELEASE, phone_number=release.phone_number, at=at, scope=scope
             )
         )
-        note = "released (confirmed an interrupted earlier attempt)" if resumed else "released"
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
+
+    def _absent(self, plan_id: str, release: Release, token: str) -> ReleaseOutcome:
+        """A planned number found no longer claimed: counted if any intent started it."""
+        verdict, note = planner.absence(self._ledger.records(), release.phone_number_id)
+        if verdict is planner.Absence.RECORDED:
+            return self._emit(release, OutcomeStatus.ALREADY_DONE, note, token=token)
+        if verdict is planner.Absence.GONE:
+            self._record(plan_id, release, token, "skipped", message=note)
+            return self._emit(release, OutcomeStatus.SKIPPED, note, token=token)
+        # The unsettled intent already counts in this run's history: no second event.
+        at = self._clock()
+        self._record(plan_id, release, token, intents.DONE, at=at, message=note)
+        return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token)
+
+    def _settle_failed_call(
+        self, release: Release, region: str, exc: ConnectNumbersError
+    ) -> tuple[str, str]:
+        """After a failed ReleasePhoneNumber, describe the number to learn what happened."""
+        code = exc.code if isinstance(exc, AwsError) and exc.code else type(exc).__name__
+        current: LiveNumber | None = None
+        described = True
+        if not isinstance(exc, NotFoundError):  # NotFound: AWS itself says it is gone
+            try:
+                current = self._call(
+                    lambda: self._connect.lookup(release.phone_number_id, region=region)
+                )
+            except ConnectNumbersError:
+                described = False
+        return planner.settle_failed_call(
+            current,
+            release,
+            described=described,
+            before_effect=isinstance(exc, PermanentAwsError),
+            code=code,
+            error=str(exc),
+        )
 
     def _call(self, operation: Callable[[], _T]) -> _T:
         """Run ``operation``, retrying transient errors with backoff."""
@@ -264,16 +320,8 @@ class Executor:
         raise AssertionError("unreachable")
 
     def _failed(
-        self, plan_id: str, release: Release, token: str, exc: ConnectNumbersError, *, known: bool
+        self, plan_id: str, release: Release, token: str, status: str, message: str
     ) -> tuple[ReleaseOutcome, str]:
-        if known or isinstance(exc, PermanentAwsError):
-            message = f"not released: {exc}"
-        else:
-            message = (
-                f"outcome unknown: {exc}. Run apply again: the same client token makes the "
-                "retry safe, and a release that happened will be recorded"
-            )
-        status = "failed" if known or isinstance(exc, PermanentAwsError) else "unknown"
         self._record(plan_id, release, token, status, message=message)
         return self._emit(release, OutcomeStatus.FAILED, message, token=token), (
             f"{release.phone_number}: {message}"

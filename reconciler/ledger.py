@@ -12,12 +12,14 @@ plus ``error`` and ``message`` when set, plus any ``extra`` keys. ``at`` is UTC
 with a ``Z`` (microseconds only when not zero). Hand-written history may carry
 just ``action``, ``phone_number`` and ``at``.
 
-Only completed actions count against the rolling quota: a line whose ``status``
+Completed actions count against the rolling quota: a line whose ``status``
 is ``done``, or that has no ``status`` at all (hand-written history). An
-``intent`` or a ``failed`` line is not counted; the executor reads them through
-``Ledger.records()`` to resume after a crash. Every other bad line is an error
-naming the file and the line: an undercounted history would let a plan breach
-the quota, so nothing is silently dropped.
+``intent`` also counts until a later record settles it (``intents.py``: a
+``done`` on its number, or a ``failed``/``skipped`` answering that very call),
+with a warning: a release once started is never forgotten. The executor reads
+the raw records through ``Ledger.records()`` to resume after a crash. Every
+other bad line is an error naming the file and the line: an undercounted
+history would let a plan breach the quota, so nothing is silently dropped.
 
 Crashes
 -------
@@ -60,6 +62,7 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
+from . import intents
 from .errors import ConnectNumbersError, InputError, LedgerFileError
 from .model import E164_PATTERN, Action, HistoryEvent, scope_of
 
@@ -538,20 +541,8 @@ def parse_history(lines: Iterable[str], source: str) -> History:
     events: list[HistoryEvent] = []
     warnings: list[str] = []
     since: list[datetime] = []
-    # Intents whose outcome was never recorded (a crash, a lost answer): the
-    # action may have happened, so it counts until a later record settles it.
-    pending: dict[int, dict[str, Any]] = {}
-    for number, record in _scan(list(lines), source, warnings):
-        status, token, pid = (record.get(k) for k in ("status", "client_token", "phone_number_id"))
-        if status == RecordStatus.INTENT and (token or pid):
-            pending[number] = record
-        elif status in _SETTLING:
-            for line, intent in list(pending.items()):
-                same_call = token and intent.get("client_token") == token
-                # A number is released once: its done (or skipped) settles any intent on it.
-                same_number = status != "failed" and pid and intent.get("phone_number_id") == pid
-                if same_call or same_number:
-                    del pending[line]
+    scanned = list(_scan(list(lines), source, warnings))
+    for number, record in scanned:
         if record.get("status") == COVERAGE:
             try:
                 since.append(parse_time(record.get("since")))
@@ -563,7 +554,10 @@ def parse_history(lines: Iterable[str], source: str) -> History:
             raise LedgerFileError(source, error, line=number)
         if event is not None:
             events.append(event)
-    for number, record in sorted(pending.items()):
+    # Intents no record settles (a crash, a lost answer): the action may have
+    # happened, so it counts until a later record settles it (intents.py).
+    pending = [scanned[i] for i in intents.unsettled([record for _, record in scanned])]
+    for number, record in pending:
         event, error = _event({**record, "status": RecordStatus.DONE.value})
         if event is None or error is not None:
             continue
@@ -583,9 +577,6 @@ def parse_history(lines: Iterable[str], source: str) -> History:
 
 
 COVERAGE = "coverage"
-# Records that settle an earlier intent: it happened (done), was not attempted
-# after all (skipped), or AWS refused it (failed). `unknown` settles nothing.
-_SETTLING = frozenset({"done", "skipped", "failed"})
 
 
 def _missing(source: str) -> LedgerFileError:

@@ -19,8 +19,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from . import quota
+from . import intents, quota
 from .model import (
     DesiredState,
     HistoryEvent,
@@ -43,7 +44,10 @@ from .model import (
 )
 
 __all__ = [
+    "Absence",
+    "absence",
     "client_token",
+    "expected_gone",
     "in_scope",
     "managed_numbers",
     "plan",
@@ -53,6 +57,7 @@ __all__ = [
     "release_blocker",
     "release_candidates",
     "releases_gate",
+    "settle_failed_call",
     "staleness",
     "trail_imports",
 ]
@@ -300,6 +305,86 @@ def progress(
     done = frozenset(str(r.get("phone_number_id")) for r in mine if r.get("status") == "done")
     attempted = frozenset(str(r.get("phone_number_id")) for r in mine) - done
     return done, attempted
+
+
+def expected_gone(records: Sequence[Mapping[str, object]]) -> frozenset[str]:
+    """The number ids whose release the ledger records (``done``) or still counts (an
+    unsettled intent, of any plan): such a number missing from the inventory is
+    expected, not a sign that a plan went stale."""
+    released = {
+        str(r.get("phone_number_id"))
+        for r in records
+        if r.get("action") == "release" and r.get("status") == intents.DONE
+    }
+    started = {str(records[i].get("phone_number_id")) for i in intents.unsettled(records)}
+    return frozenset(released | started)
+
+
+class Absence(StrEnum):
+    """What a planned release whose number is no longer claimed means (the ledger says)."""
+
+    RECORDED = "recorded"  # a `done` record already counts its release: write nothing
+    CONFIRMED = "confirmed"  # an intent no record settles: it happened; record `done`
+    GONE = "gone"  # no trace of it: released or moved by someone else; skip it
+
+
+def absence(records: Sequence[Mapping[str, object]], phone_number_id: str) -> tuple[Absence, str]:
+    """Judge a number found gone just before its release, from the ledger's records.
+
+    When in doubt, count (DESIGN.md, "The rolling quota"): a number found gone
+    after an intent that no record settles, whatever plan or killed apply wrote
+    it, was released by that intent's call, so it is recorded ``done`` (never
+    ``skipped``, which would forget a release the account counts).
+    """
+    for record in records:
+        if (
+            record.get("phone_number_id") == phone_number_id
+            and record.get("action") == "release"
+            and record.get("status") == intents.DONE
+        ):
+            return Absence.RECORDED, (
+                f"released and recorded earlier (plan {record.get('plan_id') or 'unknown'})"
+            )
+    for index in intents.unsettled(records):
+        intent = records[index]
+        if intent.get("phone_number_id") == phone_number_id:
+            return Absence.CONFIRMED, (
+                "confirmed: number no longer claimed after an interrupted release "
+                f"(intent of plan {intent.get('plan_id') or 'unknown'} at {intent.get('at')})"
+            )
+    return Absence.GONE, "no longer claimed (released or moved by someone else)"
+
+
+def settle_failed_call(
+    current: LiveNumber | None,
+    release: Release,
+    *,
+    described: bool,
+    before_effect: bool,
+    code: str,
+    error: str,
+) -> tuple[str, str]:
+    """The record status and note of a release whose ReleasePhoneNumber call failed.
+
+    ``current`` is the number as described after the failure (None: gone;
+    ``described`` False: the describe failed too). Only positive evidence may
+    stop an intent from counting: an error AWS raises before any effect
+    (``before_effect``: a 4xx refusal, not a throttle, 5xx or lost connection)
+    *and* the number still claimed afterwards (``failed``). A number gone, or
+    ResourceNotFoundException from the release itself, is a release that
+    happened (``done``). Anything else is ``unknown`` and keeps counting.
+    """
+    if described and current is None:
+        return intents.DONE, (
+            f"confirmed: number no longer claimed after ReleasePhoneNumber answered {code}"
+        )
+    still_claimed = current is not None and current.phone_number == release.phone_number
+    if described and before_effect and still_claimed:
+        return "failed", f"not released: {error}"
+    return intents.UNKNOWN, (
+        f"outcome unknown: {error}. Run apply again: the same client token makes the "
+        "retry safe, and a release that happened will be recorded"
+    )
 
 
 def staleness(

@@ -11,11 +11,19 @@ from pathlib import Path
 import pytest
 
 from reconciler import planner, render
-from reconciler.errors import AccessDeniedError, TransientAwsError
+from reconciler.errors import AccessDeniedError, NotFoundError, TransientAwsError
 from reconciler.executor import Executor, RetryPolicy, StalePlanError
 from reconciler.inventory import FakeInventory
 from reconciler.ledger import FileLedger, LedgerLockedError, LedgerRecord
-from reconciler.model import Action, NumberStatus, OutcomeStatus, Plan, Policy, RefusalCode
+from reconciler.model import (
+    Action,
+    NumberStatus,
+    OutcomeStatus,
+    Plan,
+    Policy,
+    RefusalCode,
+    Release,
+)
 from reconciler.service import make_plan
 
 from ..core.builders import NOW, desired, events, flow, live
@@ -179,10 +187,19 @@ def test_resume_confirms_an_interrupted_release_without_releasing_twice(tmp_path
     interrupt_first_release(plan, plan_id, store, connect)
     report = executor.apply(plan, desired(KEEP))
     assert report.ok
-    assert report.outcomes[0].message == "released (confirmed an interrupted earlier attempt)"
+    first = report.outcomes[0]
+    # The number is gone after an intent no record settles: that intent's call
+    # released it. Recorded done (counted), without calling AWS again.
+    assert first.status is OutcomeStatus.RELEASED
+    assert first.message.startswith(
+        "confirmed: number no longer claimed after an interrupted release "
+        f"(intent of plan {plan_id}"
+    )
     assert len(connect.released) == 3  # three numbers, each released once
     done = [r for r in store.records() if r["status"] == "done"]
     assert sorted(r["phone_number"] for r in done) == list(DROP)
+    assert done[0]["message"] == first.message
+    assert len(store.read().events) == 3 and store.read().warnings == ()
 
 
 def test_rerun_after_partial_apply_skips_what_is_done(tmp_path: Path) -> None:
@@ -327,3 +344,152 @@ def test_an_interrupted_release_counts_until_it_is_settled(tmp_path: Path) -> No
     executor.apply(plan, desired(KEEP))  # the same plan settles it: done, counted once
     history = store.read()
     assert len(history.events) == 3 and history.warnings == ()
+
+
+def killed_intent(store: FileLedger, release: Release, plan_id: str) -> str:
+    """What an apply killed with its ReleasePhoneNumber in flight leaves: an intent."""
+    token = planner.client_token(plan_id, release.phone_number_id)
+    store.append(
+        LedgerRecord(
+            action="release",
+            phone_number=release.phone_number,
+            at=NOW,
+            status="intent",
+            phone_number_id=release.phone_number_id,
+            target_arn=release.target_arn,
+            plan_id=plan_id,
+            client_token=token,
+        )
+    )
+    return token
+
+
+def test_a_number_gone_after_another_applys_intent_is_counted_done_never_skipped(
+    tmp_path: Path,
+) -> None:
+    """An apply of another plan was killed with its release in flight; the release
+    landed after it died. A second plan that still lists the number finds it gone:
+    that is the killed call's release, recorded done once, never `skipped`."""
+    connect = fake()
+    plan = plan_for(connect)
+    executor, store = make(tmp_path, connect)
+    first = plan.releases[0]
+    token = killed_intent(store, first, "plan-killed")
+    connect.release(first.phone_number_id, region="us-east-1", client_token=token)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok and report.count(OutcomeStatus.RELEASED) == 3
+    assert report.outcomes[0].message.startswith(
+        "confirmed: number no longer claimed after an interrupted release (intent of plan "
+        "plan-killed"
+    )
+    assert "skipped" not in {status for _, status in statuses(store)}
+    history = store.read()
+    assert len(history.events) == len(connect.released) == 3 and history.warnings == ()
+    # The killed plan run again: already recorded, nothing written, nothing counted twice.
+
+
+def test_not_found_from_the_release_itself_is_counted_done(tmp_path: Path) -> None:
+    """ReleasePhoneNumber took effect but answered ResourceNotFoundException."""
+    connect = fake()
+    plan = plan_for(connect)
+    real_release = connect.release
+
+    def released_then_not_found(phone_number_id: str, *, region: str, client_token: str) -> None:
+        real_release(phone_number_id, region=region, client_token=client_token)
+        raise NotFoundError("ReleasePhoneNumber failed", code="ResourceNotFoundException")
+
+    connect.release = released_then_not_found  # type: ignore[method-assign]
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok and report.count(OutcomeStatus.RELEASED) == 3
+    assert report.count(OutcomeStatus.SKIPPED) == 0
+    assert report.outcomes[0].message == (
+        "confirmed: number no longer claimed after ReleasePhoneNumber answered "
+        "ResourceNotFoundException"
+    )
+    assert statuses(store) == [(n, s) for n in DROP for s in ("intent", "done")]
+    assert len(store.read().events) == 3
+
+
+def test_a_refusal_answered_after_the_release_happened_is_counted_done(tmp_path: Path) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    real_release = connect.release
+
+    def released_then_denied(phone_number_id: str, *, region: str, client_token: str) -> None:
+        real_release(phone_number_id, region=region, client_token=client_token)
+        raise AccessDeniedError("ReleasePhoneNumber failed", code="AccessDeniedException")
+
+    connect.release = released_then_denied  # type: ignore[method-assign]
+    executor, store = make(tmp_path, connect)
+    report = executor.apply(plan, desired(KEEP))
+    assert report.ok and report.count(OutcomeStatus.RELEASED) == 3
+    assert "answered AccessDeniedException" in report.outcomes[0].message
+    assert len(store.read().events) == 3
+
+
+def test_a_refused_retry_never_cancels_an_attempt_that_may_still_land(tmp_path: Path) -> None:
+    """Killed with the release in flight, the same plan run again and refused (number
+    still claimed): the refusal settles the second attempt only; the first keeps
+    counting until a later run sees what happened."""
+    connect = fake()
+    plan = plan_for(connect)
+    plan_id = render.plan_id(plan)
+    executor, store = make(tmp_path, connect)
+    killed_intent(store, plan.releases[0], plan_id)
+
+    def denied(phone_number_id: str, *, region: str, client_token: str) -> None:
+        raise AccessDeniedError("ReleasePhoneNumber failed", code="AccessDeniedException")
+
+    real_release = connect.release
+    connect.release = denied  # type: ignore[method-assign]
+    report = executor.apply(plan, desired(KEEP))
+    assert report.outcomes[0].status is OutcomeStatus.FAILED
+    assert (DROP[0], "failed") in statuses(store)
+    history = store.read()
+    assert len(history.events) == 1 and "outcome is not recorded" in history.warnings[0]
+    connect.release = real_release  # type: ignore[method-assign]
+    assert executor.apply(plan, desired(KEEP)).ok
+    assert len(store.read().events) == 3 and store.read().warnings == ()
+
+
+def test_a_failed_describe_on_a_resumed_release_keeps_its_intent_counting(
+    tmp_path: Path,
+) -> None:
+    connect = fake()
+    plan = plan_for(connect)
+    executor, store = make(tmp_path, connect)
+    killed_intent(store, plan.releases[0], render.plan_id(plan))
+
+    def denied(phone_number_id: str, *, region: str) -> None:
+        raise AccessDeniedError("DescribePhoneNumber failed", code="AccessDeniedException")
+
+    connect.lookup = denied  # type: ignore[method-assign,assignment]
+    report = executor.apply(plan, desired(KEEP))
+    assert report.outcomes[0].status is OutcomeStatus.FAILED
+    assert (DROP[0], "unknown") in statuses(store)
+    assert len(store.read().events) == 1  # still counted
+
+
+def test_a_stop_request_ends_apply_before_the_next_release(tmp_path: Path) -> None:
+    """The front door's stop flag (an interrupt) is asked before each release: the
+    release in flight settles and is recorded; the rest are not attempted."""
+    connect = fake()
+    plan = plan_for(connect)
+    seen: list[OutcomeStatus] = []
+    executor, store = make(
+        tmp_path,
+        connect,
+        on_outcome=lambda o: seen.append(o.status),
+        should_stop=lambda: "interrupted by SIGINT" if seen else None,
+    )
+    report = executor.apply(plan, desired(KEEP))
+    assert report.stopped == "interrupted by SIGINT" and not report.ok
+    assert [o.status for o in report.outcomes] == [
+        OutcomeStatus.RELEASED,
+        OutcomeStatus.NOT_ATTEMPTED,
+        OutcomeStatus.NOT_ATTEMPTED,
+    ]
+    assert report.outcomes[1].message == "not attempted: interrupted by SIGINT"
+    assert statuses(store) == [(DROP[0], "intent"), (DROP[0], "done")]
+    assert len(connect.numbers) == 3

@@ -31,7 +31,7 @@ records = st.builds(
     action=st.sampled_from(Action),
     phone_number=st.from_regex(E164_PATTERN, fullmatch=True),
     at=st.datetimes(timezones=st.just(UTC)),
-    status=st.sampled_from(["intent", "done", "failed", "skipped"])
+    status=st.sampled_from(["intent", "done", "failed", "skipped", "unknown"])
     | st.text(min_size=1).filter(lambda s: s != "repair"),
     phone_number_id=optional_text,
     target_arn=optional_text,
@@ -43,18 +43,38 @@ records = st.builds(
 )
 
 
-def _settles(later: LedgerRecord, intent: LedgerRecord) -> bool:
-    """A later done, skipped or failed record of the same call (client token), or a
-    later done or skipped record of the same number id, settles an intent."""
-    if later.status not in ("done", "skipped", "failed"):
-        return False
-    same_call = bool(later.client_token) and later.client_token == intent.client_token
-    same_number = (
-        later.status != "failed"
-        and bool(later.phone_number_id)
-        and later.phone_number_id == intent.phone_number_id
-    )
-    return same_call or same_number
+def _answer(written: list[LedgerRecord], i: int) -> LedgerRecord | None:
+    """The outcome that answers the intent ``written[i]``: records of one client token
+    pair up like brackets (an intent opens, an outcome closes the latest open one)."""
+    token = written[i].client_token
+    depth = 0
+    for later in written[i + 1 :]:
+        if not token or later.client_token != token:
+            continue
+        if later.status == "intent":
+            depth += 1
+        elif later.status in ("done", "failed", "skipped", "unknown"):
+            if depth == 0:
+                return later
+            depth -= 1
+    return None
+
+
+def _settled(written: list[LedgerRecord], i: int) -> bool:
+    """An intent is settled by a later done of its call or of its number (any plan), or
+    by the failed or skipped outcome that answers this very call; nothing else."""
+    intent = written[i]
+    for later in written[i + 1 :]:
+        same_call = bool(later.client_token) and later.client_token == intent.client_token
+        same_number = (
+            bool(later.phone_number_id)
+            and later.phone_number_id == intent.phone_number_id
+            and later.action == intent.action
+        )
+        if later.status == "done" and (same_call or same_number):
+            return True
+    answer = _answer(written, i)
+    return answer is not None and answer.status in ("failed", "skipped")
 
 
 def _done(written: list[LedgerRecord]) -> tuple[HistoryEvent, ...]:
@@ -70,7 +90,7 @@ def _done(written: list[LedgerRecord]) -> tuple[HistoryEvent, ...]:
         for i, r in enumerate(written)
         if r.status == "intent"
         and (r.client_token or r.phone_number_id)
-        and not any(_settles(later, r) for later in written[i + 1 :])
+        and not _settled(written, i)
     ]
     return tuple(done + unsettled)
 
