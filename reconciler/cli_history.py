@@ -34,6 +34,18 @@ def _regions(numbers_file: str, region: str | None) -> list[str]:
     return sorted({t.region for t in desired.load_desired(numbers_file).targets})
 
 
+def _open_started(spec: str) -> ledger.Ledger:
+    """The ledger ``spec`` names, read once as plan and apply read it.
+
+    A missing ledger is an error naming the command that starts one (adding to
+    a mistyped path would start a second history the plans never count), and
+    so is a line the product cannot read.
+    """
+    store = ledger.open_ledger(spec)
+    store.read()
+    return store
+
+
 def _read_trail(regions: list[str], now: datetime) -> list[TrailEvent]:
     from .cloudtrail import read_trail  # boto3 only when asked for
 
@@ -60,7 +72,12 @@ def trail_history(
 
 
 @ledger_group.command("import-cloudtrail")
-@click.option("--ledger", "ledger_spec", required=True, help="The ledger to add the events to.")
+@click.option(
+    "--ledger",
+    "ledger_spec",
+    required=True,
+    help="The ledger to add the events to; it must exist (start one empty).",
+)
 @click.option(
     "--numbers",
     "numbers_file",
@@ -85,7 +102,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
     """
     from .cloudtrail import RETENTION
 
-    store = ledger.open_ledger(ledger_spec)
+    store = _open_started(ledger_spec)
     now = _now()
     trail = _read_trail(_regions(numbers_file, region), now)
     with store.lock(ledger.default_owner("import-cloudtrail")):
@@ -131,7 +148,12 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
     help="When it happened, ISO 8601 with a timezone (2026-06-01T12:00:00Z).",
 )
 @click.option("--note", default="", help="Why this is recorded by hand (who, ticket).")
-@click.option("--ledger", "ledger_spec", required=True, help="The ledger to add it to.")
+@click.option(
+    "--ledger",
+    "ledger_spec",
+    required=True,
+    help="The ledger to add it to; it must exist (start one empty).",
+)
 def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> None:
     """Record a claim or release that AWS did not log (a console action).
 
@@ -153,7 +175,7 @@ def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> 
     if at > _now():
         click.echo(f"error: --at {at_text}: in the future; record what happened", err=True)
         sys.exit(1)
-    store = ledger.open_ledger(ledger_spec)
+    store = _open_started(ledger_spec)
     with store.lock(ledger.default_owner("ledger add")):
         store.append(
             LedgerRecord(

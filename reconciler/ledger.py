@@ -26,12 +26,13 @@ Crashes
 A record is one ``os.write`` of the whole line on a descriptor opened with
 ``O_APPEND``, then ``os.fsync``: ``append`` returns only once the line is on
 disk, and concurrent appenders never interleave inside a line. A crash mid-write
-can still leave a torn last line with no newline. Reading reports it as a
-warning. The next append first closes it with a newline and a ``repair`` record
-(``{"status": "repair", "repair": "torn_line", "line": N, ...}``), so the new
-record never glues onto the fragment; from then on the reader reports the
-fragment (a bad line directly followed by a repair record) as a warning on
-every read, until someone removes both lines.
+can still leave the last line cut short, with no newline. Reading reports it as
+a warning, and only when it is the start of a line this product writes
+(``ledger_format.is_cut_record``); any other line the product cannot read
+is an error. The next append moves the cut line to the sidecar ``PATH.torn``
+(appended there, never deleted), so the new record never glues onto it.
+A release cut short loses nothing: its ``intent`` was written whole before the
+release started, and counts until a later record settles it.
 
 Two applies at once
 -------------------
@@ -45,25 +46,36 @@ headroom. Keep the ledger on a local disk (or NFS with working locks).
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import getpass
 import json
 import logging
 import os
+import shlex
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from . import intents
 from .errors import ConnectNumbersError, InputError, LedgerFileError
+from .ledger_format import (
+    OPTIONAL_TEXT,
+    RECORD_KEYS,
+    REPAIR,
+    RecordStatus,
+    format_time,
+    is_cut_record,
+    parse_time,
+    record_problem,
+)
 from .model import E164_PATTERN, Action, HistoryEvent, scope_of
 
 __all__ = [
@@ -90,8 +102,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-# The status of the record a later append writes to close a torn last line.
-_REPAIR = "repair"
 
 # How long a lock attempt waits for a holder that has just taken the lock to
 # write its name (or for one that is releasing it to finish) before giving up.
@@ -187,45 +197,14 @@ def check_guard(guard: Guard, lines: list[str], source: str, what: str) -> None:
 # -- values ------------------------------------------------------------------------
 
 
-class RecordStatus(StrEnum):
-    """The statuses the product writes. Only ``done`` counts; any other string is allowed."""
-
-    INTENT = "intent"
-    DONE = "done"
-    FAILED = "failed"
-
-
-# The keys a record writes itself; ``extra`` may not reuse them.
-_RECORD_KEYS = (
-    "action",
-    "phone_number",
-    "at",
-    "status",
-    "phone_number_id",
-    "target_arn",
-    "plan_id",
-    "client_token",
-    "error",
-    "message",
-)
-_OPTIONAL_TEXT = ("phone_number_id", "target_arn", "plan_id", "client_token", "error", "message")
-
-
-def format_time(moment: datetime) -> str:
-    """ISO 8601 UTC with a ``Z``; microseconds only when not zero. Raises ValueError."""
-    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
-        raise ValueError(f"expected a timezone-aware UTC datetime, got {moment!r}")
-    # isoformat, not strftime: strftime does not pad years before 1000 on glibc.
-    return moment.replace(tzinfo=None).isoformat() + "Z"
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LedgerRecord:
     """One line of the ledger: a claim or release and how far it got.
 
-    ``status`` is ``intent`` (written before the API call), ``done`` (after it
-    succeeded; the only status counted against the quota), ``failed`` (with
-    ``error``), or any other string, which is kept and never counted.
+    ``status`` is one of ``RecordStatus``: ``intent`` (written before the API
+    call), ``done`` (after it succeeded), ``failed`` (with ``error``),
+    ``skipped`` or ``unknown``. Any other value is refused here, as the reader
+    refuses it: what the product writes, it can read back.
     ``action`` may be given as ``"claim"``/``"release"``; it is stored as an
     ``Action``. ``extra`` holds more JSON keys; it is copied and frozen.
     """
@@ -261,13 +240,16 @@ class LedgerRecord:
         object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
         if not isinstance(self.status, str) or not self.status:
             raise ValueError(f"status {self.status!r}: expected a non-empty string")
-        if self.status == _REPAIR:
-            raise ValueError(f"status {_REPAIR!r} is reserved for torn-line repair records")
-        for name in _OPTIONAL_TEXT:
+        if self.status == REPAIR:
+            raise ValueError(f"status {REPAIR!r} is reserved for torn-line repair records")
+        if self.status not in set(RecordStatus):
+            known = ", ".join(RecordStatus)
+            raise ValueError(f"status {self.status!r}: expected one of {known}")
+        for name in OPTIONAL_TEXT:
             value = getattr(self, name)
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"{name} {value!r}: expected a string or None")
-        clash = sorted(k for k in self.extra if not isinstance(k, str) or k in _RECORD_KEYS)
+        clash = sorted(k for k in self.extra if not isinstance(k, str) or k in RECORD_KEYS)
         if clash:
             raise ValueError(f"extra keys {clash!r} are not strings or clash with record keys")
         try:
@@ -277,6 +259,9 @@ class LedgerRecord:
         except (TypeError, ValueError) as exc:
             raise ValueError(f"extra is not JSON: {exc}") from None
         object.__setattr__(self, "extra", MappingProxyType(copied))
+        problem = record_problem(self.to_dict())  # the reader's own check: it reads back
+        if problem is not None:
+            raise ValueError(problem)
 
     @property
     def counted(self) -> bool:
@@ -318,13 +303,13 @@ class LedgerRecord:
         except ValueError as exc:
             raise ValueError(f"at {record.get('at')!r}: {exc}") from None
         status = record.get("status", RecordStatus.DONE.value)
-        fields: dict[str, Any] = {name: record.get(name) for name in _OPTIONAL_TEXT}
+        fields: dict[str, Any] = {name: record.get(name) for name in OPTIONAL_TEXT}
         return cls(
             action=str(record.get("action")),
             phone_number=record.get("phone_number"),  # validated by __post_init__
             at=at,
             status=status,
-            extra={k: v for k, v in record.items() if k not in _RECORD_KEYS},
+            extra={k: v for k, v in record.items() if k not in RECORD_KEYS},
             **fields,
         )
 
@@ -452,28 +437,48 @@ class Ledger(Protocol):
 # -- reading -------------------------------------------------------------------------
 
 
-def parse_time(text: object) -> datetime:
-    """ISO 8601 with a timezone (``Z`` or an offset), as UTC. Raises ValueError."""
-    if not isinstance(text, str):
-        raise ValueError("expected an ISO 8601 string")
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError("the time has no timezone; write it in UTC like 2026-06-01T12:00:00Z")
-    return moment.astimezone(UTC)
-
-
 def _is_repair(line: str) -> bool:
     try:
         record = json.loads(line)
     except json.JSONDecodeError:
         return False
-    return isinstance(record, dict) and record.get("status") == _REPAIR
+    return isinstance(record, dict) and record.get("status") == REPAIR
+
+
+def _cut_warning(text: list[str], index: int, source: str) -> str | None:
+    """The warning for line ``index`` if it is a record cut short by a crash, else None.
+
+    Only the last line (no newline), or a line an earlier version closed with a
+    repair record, and only if it starts a line this product writes: anything
+    else may be a record someone meant to be counted, so it is an error.
+    """
+    line, number = text[index], index + 1
+    if number == len(text) and not line.endswith("\n"):
+        if is_cut_record(line):
+            return (
+                f"{source}:{number}: the last line is a record cut short (no newline), as a "
+                "crash mid-append leaves; it never completed and is not counted (a release's "
+                "intent is written whole before the release starts, and that intent counts). "
+                f"The next append of this tool sets it aside (a file ledger: into {source}.torn)"
+            )
+        return None
+    if index + 1 < len(text) and _is_repair(text[index + 1]) and is_cut_record(line.rstrip("\n")):
+        return (
+            f"{source}:{number}: a record cut short by a crash, closed by the repair record on "
+            f"line {number + 1}; it never completed and is not counted. Check whether the action "
+            "it recorded happened, then remove both lines"
+        )
+    return None
 
 
 def _scan(
     text: list[str], source: str, warnings: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Each JSON object line with its number; torn lines become warnings, others errors."""
+    """Each record with its line number, checked strictly; a cut line is a warning.
+
+    Every other line the product cannot read is an error naming the file and the
+    line: a record left uncounted would let a plan breach the quota.
+    """
     for index, line in enumerate(text):
         number = index + 1
         if not line.strip():
@@ -481,23 +486,26 @@ def _scan(
         try:
             record = json.loads(line)
         except json.JSONDecodeError as exc:
-            if number == len(text) and not line.endswith("\n"):
-                warnings.append(
-                    f"{source}:{number}: ignored a torn last line (no newline, not valid JSON: "
-                    f"{exc.msg}), as a crash mid-write leaves; check it and remove it"
-                )
-                continue
-            if index + 1 < len(text) and _is_repair(text[index + 1]):
-                warnings.append(
-                    f"{source}:{number}: ignored a torn line (not valid JSON: {exc.msg}) that "
-                    f"a crash mid-write left and a later append closed (repair record on line "
-                    f"{number + 1}); check whether the action it recorded happened, then "
-                    "remove both lines"
-                )
-                continue
-            raise LedgerFileError(source, f"not valid JSON ({exc.msg})", line=number) from exc
+            warning = _cut_warning(text, index, source)
+            if warning is None:
+                raise LedgerFileError(
+                    source,
+                    f"not valid JSON ({exc.msg}, column {exc.colno}) and not a record this tool "
+                    "writes cut short by a crash; correct the line, then run again",
+                    line=number,
+                ) from exc
+            warnings.append(warning)
+            continue
         if not isinstance(record, dict):
             raise LedgerFileError(source, "expected a JSON object", line=number)
+        problem = record_problem(record)
+        if problem is not None:
+            raise LedgerFileError(
+                source,
+                f"{problem}. Nothing is counted from a line this tool cannot read; correct "
+                "the line, then run again",
+                line=number,
+            )
         yield number, record
 
 
@@ -580,10 +588,14 @@ COVERAGE = "coverage"
 
 
 def _missing(source: str) -> LedgerFileError:
+    folder = os.path.dirname(os.path.abspath(source))
+    start = f"touch {shlex.quote(source)}"
+    if not os.path.isdir(folder):
+        start = f"mkdir -p {shlex.quote(folder)} && {start}"
     return LedgerFileError(
         source,
         "does not exist; a missing history would undercount the quota. "
-        f"To start a new history, create it empty (touch {source})",
+        f"To start a new history, create it empty: {start}",
     )
 
 
@@ -621,6 +633,34 @@ def read_history(path: str | os.PathLike[str]) -> History:
     """Read a JSON Lines ledger file. A missing file is an error, not an empty history."""
     source = os.fspath(path)
     return parse_history(_read_lines(source), source)
+
+
+def cut_tail(data: bytes, source: str, what: str) -> tuple[int, int] | None:
+    """Where the record cut short at the end of ``data`` starts, and its line number.
+
+    None when ``data`` ends with a complete record that only lacks its newline.
+    Raises LedgerFileError, saying ``what`` is not recorded, when the last line
+    is neither complete nor the start of a line this product writes. Call it
+    only when ``data`` does not end with a newline.
+    """
+    start = data.rfind(b"\n") + 1
+    number = data.count(b"\n") + 1
+    fragment = data[start:]
+    try:
+        record = json.loads(fragment)
+    except ValueError:  # not JSON, or not UTF-8
+        if fragment.isascii() and is_cut_record(fragment.decode("ascii")):
+            return start, number
+        problem: str | None = (
+            "the last line is neither a complete record nor one this tool writes cut short"
+        )
+    else:
+        problem = record_problem(record) if isinstance(record, dict) else "not a JSON object"
+        if problem is None:
+            return None
+    raise LedgerFileError(
+        source, f"{problem}; {what} is NOT recorded. Correct the line, then run again", line=number
+    )
 
 
 # -- the JSON Lines backend ------------------------------------------------------------
@@ -721,8 +761,8 @@ class FileLedger(JsonLinesLedger):
     the file (an apply starts a new history), fsync its directory, and say so in
     ``notices``.
 
-    Holds no open file between calls; ``clock`` stamps lock files and repair
-    records (tests pass a fixed one).
+    Holds no open file between calls; ``clock`` stamps lock files and the lines
+    set aside into ``PATH.torn`` (tests pass a fixed one).
     """
 
     def __init__(
@@ -734,6 +774,7 @@ class FileLedger(JsonLinesLedger):
     ) -> None:
         self.path = os.fspath(path)
         self.lock_path = self.path + ".lock"
+        self.torn_path = self.path + ".torn"
         self.must_exist = must_exist
         self._clock = clock
         self._notices: list[str] = []
@@ -747,7 +788,7 @@ class FileLedger(JsonLinesLedger):
 
     @property
     def notices(self) -> tuple[str, ...]:
-        """What writing did besides appending (created the file, closed a torn line)."""
+        """What writing did besides appending (created the file, set a cut line aside)."""
         return tuple(self._notices)
 
     def exists(self) -> bool:
@@ -783,8 +824,8 @@ class FileLedger(JsonLinesLedger):
                         # it), so the history is the one the caller checked.
                         text = _read_all(fd).decode("utf-8", "replace")
                         check_guard(guard, text.splitlines(keepends=True), self.path, what)
-                    self._close_torn_tail(fd)
-                    self._write(fd, line, what)
+                    closing = self._settle_tail(fd, what)
+                    self._write(fd, closing + line, what)
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)
             os.fsync(fd)
@@ -843,7 +884,7 @@ class FileLedger(JsonLinesLedger):
         # One write of the whole line: with O_APPEND the kernel places it at the
         # end atomically, so concurrent appenders never interleave. Writing the
         # rest of a short write would land after someone else's line, so a short
-        # write is an error; the next append closes the torn line it leaves.
+        # write is an error; the next append sets aside the cut line it leaves.
         written = os.write(fd, data)
         if written != len(data):
             raise LedgerWriteError(
@@ -851,40 +892,56 @@ class FileLedger(JsonLinesLedger):
                 "recorded. Stop, fix the disk (is it full?), then run again"
             )
 
-    def _close_torn_tail(self, fd: int) -> None:
+    def _settle_tail(self, fd: int, what: str) -> bytes:
+        """Make room for an append after the last line; returns what to write first.
+
+        A complete last line without its newline (cut just before it, or saved so
+        by an editor) gets one, in the same write as the record. A record cut
+        short by a crash is moved to ``PATH.torn`` (appended there, never
+        deleted) and cut off the ledger. Anything else is refused: it may be a
+        record someone meant to be counted.
+        """
         size = os.fstat(fd).st_size
         if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-            return
+            return b""
         # Rare (after a crash mid-write): read it all to name the line.
         data = _read_all(fd)
-        start = data.rfind(b"\n") + 1
-        line = data.count(b"\n") + 1
+        cut = cut_tail(data, self.path, what)
+        if cut is None:
+            return b"\n"  # a complete record that only lacks its newline
+        start, number = cut
         fragment = data[start:]
-        if not fragment:
-            return  # it ended with a newline after all
-        try:
-            json.loads(fragment)
-            complete = True
-        except ValueError:
-            complete = False
-        state = "is complete and kept" if complete else "is ignored from now on"
-        repair = {
-            "status": _REPAIR,
-            "repair": "torn_line",
-            "line": line,
-            "bytes": len(fragment),
-            "at": format_time(self._clock()),
-            "message": f"line {line} had no newline (a crash mid-write); this record closes it",
-        }
-        payload = b"\n" + json.dumps(repair, ensure_ascii=True).encode("ascii") + b"\n"
-        self._write(fd, payload, "a repair record")
+        text = fragment.decode("ascii")
+        self._set_aside(number, text)
+        os.ftruncate(fd, start)
         notice = (
-            f"{self.path}:{line}: the last line had no newline ({len(fragment)} bytes, as a "
-            f"crash mid-write leaves) and {state}; closed it with a newline and a repair "
-            f"record on line {line + 1} before appending"
+            f"{self.path}:{number}: the last line was a record cut short ({len(fragment)} bytes, "
+            f"as a crash mid-append leaves; never counted); moved it to {self.torn_path} "
+            "before appending"
         )
         self._notices.append(notice)
         _log.warning("%s", notice)
+        return b""
+
+    def _set_aside(self, number: int, fragment: str) -> None:
+        """Append a cut line to ``PATH.torn``, durably, before it leaves the ledger."""
+        entry = {
+            "ledger": self.path,
+            "line": number,
+            "moved_at": format_time(self._clock()),
+            "text": fragment,
+            "why": "a record cut short by a crash mid-append (no newline); never counted",
+        }
+        data = (json.dumps(entry, ensure_ascii=True) + "\n").encode("ascii")
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        fd = os.open(self.torn_path, flags, 0o666)
+        try:
+            if os.write(fd, data) != len(data):
+                raise OSError(errno.ENOSPC, f"short write to {self.torn_path}")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _fsync_directory(self.torn_path)
 
     # locking
 

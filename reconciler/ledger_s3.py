@@ -57,6 +57,7 @@ from .ledger import (
     LockHolder,
     UnsupportedLedgerError,
     check_guard,
+    cut_tail,
     format_time,
     parse_time,
 )
@@ -379,7 +380,18 @@ class S3Ledger(JsonLinesLedger):
                     # wins, the record went in on top of the history that allowed it.
                     check_guard(guard, _text_lines(body, self.source), self.source, what)
                 if body and not body.endswith(b"\n"):
-                    body += b"\n"
+                    cut = cut_tail(body, self.source, what)
+                    if cut is not None:
+                        # S3 replaces whole objects: no crash of this tool cuts a
+                        # line short, so someone wrote it; never drop it silently.
+                        raise LedgerFileError(
+                            self.source,
+                            "the last line is a record cut short; S3 writes whole objects, so "
+                            f"it was written so by hand or by another tool; {what} is NOT "
+                            "recorded. Complete or remove the line, then run again",
+                            line=cut[1],
+                        )
+                    body += b"\n"  # a complete record that only lacks its newline
                 new_body = body + line
                 new_etag = self._put(self.key, new_body, etag=etag)
                 if new_etag is not None:

@@ -75,7 +75,7 @@ def test_a_torn_last_line_is_reported_not_dropped_silently(tmp_path: Path) -> No
     history = read_history(path)
     assert len(history.events) == 1
     assert len(history.warnings) == 1
-    assert f"{path}:2: ignored a torn last line" in history.warnings[0]
+    assert f"{path}:2: the last line is a record cut short" in history.warnings[0]
 
 
 def test_a_torn_line_in_the_middle_is_an_error() -> None:

@@ -107,69 +107,80 @@ def test_a_failed_fsync_is_an_error_not_a_recorded_action(
         FileLedger(path).append(record())
 
 
-def test_a_short_write_is_an_error_and_the_next_append_closes_the_torn_line(
+def _set_aside(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in Path(f"{path}.torn").read_text().splitlines()]
+
+
+def test_a_short_write_is_an_error_and_the_next_append_sets_the_cut_line_aside(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "h.jsonl"
     path.write_text(GOOD)
-    ledger = FileLedger(path)
+    ledger = FileLedger(path, clock=lambda: T0)
     real = os.write
+    cut = record("done", number="+12065550111").to_line()[:40]
     with monkeypatch.context() as patch:
         patch.setattr(os, "write", lambda fd, data: real(fd, data[:40]))  # a full disk
         with pytest.raises(LedgerWriteError, match=r"wrote only 40 of .* it is NOT recorded"):
             ledger.append(record("done", number="+12065550111"))
+    assert (
+        FileLedger(path).read().warnings[0].startswith(f"{path}:2: the last line is a record cut")
+    )
     ledger.append(record("done", number="+12065550122"))
     history = ledger.read()
     assert [e.phone_number for e in history.events] == ["+12065550100", "+12065550122"]
-    assert len(history.warnings) == 1
-    assert f"{path}:2: ignored a torn line" in history.warnings[0]
-    assert "repair record on line 3" in history.warnings[0]
+    assert history.warnings == ()
+    assert path.read_bytes() == GOOD.encode() + record("done", number="+12065550122").to_line()
+    assert [entry["text"] for entry in _set_aside(path)] == [cut.decode()]
 
 
-def test_a_torn_last_line_is_a_warning(tmp_path: Path) -> None:
+def test_a_cut_last_line_is_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "h.jsonl"
     path.write_bytes(GOOD.encode() + record().to_line()[:30])
     history = FileLedger(path).read()
     assert len(history.events) == 1
     assert history.warnings == (
-        f"{path}:2: ignored a torn last line (no newline, not valid JSON: Unterminated string "
-        "starting at), as a crash mid-write leaves; check it and remove it",
+        f"{path}:2: the last line is a record cut short (no newline), as a crash mid-append "
+        "leaves; it never completed and is not counted (a release's intent is written whole "
+        "before the release starts, and that intent counts). The next append of this tool "
+        f"sets it aside (a file ledger: into {path}.torn)",
     )
 
 
-def test_an_append_after_a_torn_line_starts_on_a_new_line(tmp_path: Path) -> None:
+def test_an_append_moves_a_cut_line_to_the_torn_file_and_never_deletes_it(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "h.jsonl"
-    torn = record("done", number="+12065550111").to_line()[:50]
-    path.write_bytes(GOOD.encode() + torn)
+    cut = record("done", number="+12065550111").to_line()[:50]
+    path.write_bytes(GOOD.encode() + cut)
     ledger = FileLedger(path, clock=lambda: T0)
     ledger.append(record("intent"))
     ledger.append(record("done"))
 
-    lines = path.read_bytes().split(b"\n")
-    assert lines[0] + b"\n" == GOOD.encode()
-    assert lines[1] == torn  # left as it was, never glued to
-    repair = json.loads(lines[2])
-    assert repair == {
-        "status": "repair",
-        "repair": "torn_line",
-        "line": 2,
-        "bytes": 50,
-        "at": "2026-06-01T12:00:00Z",
-        "message": "line 2 had no newline (a crash mid-write); this record closes it",
-    }
-    assert lines[3] + b"\n" == record("intent").to_line()
-    assert lines[4] + b"\n" == record("done").to_line()
-    assert lines[5] == b""
-
+    assert path.read_bytes() == GOOD.encode() + record("intent").to_line() + record().to_line()
+    assert _set_aside(path) == [
+        {
+            "ledger": str(path),
+            "line": 2,
+            "moved_at": "2026-06-01T12:00:00Z",
+            "text": cut.decode(),
+            "why": "a record cut short by a crash mid-append (no newline); never counted",
+        }
+    ]
     assert ledger.notices == (
-        f"{path}:2: the last line had no newline (50 bytes, as a crash mid-write leaves) and is "
-        "ignored from now on; closed it with a newline and a repair record on line 3 before "
-        "appending",
+        f"{path}:2: the last line was a record cut short (50 bytes, as a crash mid-append "
+        f"leaves; never counted); moved it to {path}.torn before appending",
     )
-    history = ledger.read()  # a torn line followed by its repair record is a warning, forever
+    history = ledger.read()
     assert [e.phone_number for e in history.events] == ["+12065550100", "+12065550199"]
-    assert len(history.warnings) == 1 and "later append closed" in history.warnings[0]
-    assert [r.get("status") for r in ledger.records()] == [None, "repair", "intent", "done"]
+    assert history.warnings == ()
+
+    # A second crash: its line joins the first in the torn file, which only grows.
+    with open(path, "ab") as handle:
+        handle.write(b'{"action": "claim", "phone_nu')
+    ledger.append(record("done", number="+12065550133"))
+    assert [e["text"] for e in _set_aside(path)] == [cut.decode(), '{"action": "claim", "phone_nu']
+    assert [r.get("status") for r in ledger.records()] == [None, "intent", "done", "done"]
 
 
 def test_a_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
@@ -179,7 +190,46 @@ def test_a_complete_last_line_without_newline_is_kept(tmp_path: Path) -> None:
     ledger.append(record())
     history = ledger.read()
     assert len(history.events) == 2 and history.warnings == ()
-    assert "is complete and kept" in ledger.notices[0]
+    assert path.read_bytes() == GOOD.encode() + record().to_line()
+    assert not Path(f"{path}.torn").exists()
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        GOOD.rstrip("\n") + ",",  # a hand-written line with a trailing comma
+        '{"action":"release","phone_number":"+12065550100"',  # not the product's layout
+        '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z", '
+        '"status": "Do',  # no status this tool writes starts so
+        '{"status": "done"',  # an action record starts with its action
+    ],
+)
+def test_a_last_line_that_is_not_a_cut_record_is_an_error_and_blocks_appends(
+    tmp_path: Path, last: str
+) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(GOOD + last)
+    ledger = FileLedger(path)
+    with pytest.raises(LedgerFileError, match=rf"^{path}:2: not valid JSON .* correct the line"):
+        ledger.read()
+    with pytest.raises(LedgerFileError, match=rf"^{path}:2: .* is NOT recorded. Correct the line"):
+        ledger.append(record())
+    assert path.read_text() == GOOD + last  # untouched: nothing appended, nothing moved
+    assert not Path(f"{path}.torn").exists()
+
+
+def test_a_cut_line_closed_by_an_earlier_versions_repair_record_is_a_warning() -> None:
+    repair = (
+        '{"status": "repair", "repair": "torn_line", "line": 2, "at": "2026-06-01T12:00:00Z"}\n'
+    )
+    cut = record().to_line()[:60].decode() + "\n"
+    history = parse_history([GOOD, cut, repair, GOOD], "l")
+    assert len(history.events) == 2
+    assert history.warnings[0].startswith(
+        "l:2: a record cut short by a crash, closed by the repair"
+    )
+    with pytest.raises(LedgerFileError, match="l:2: not valid JSON"):
+        parse_history([GOOD, GOOD.rstrip("\n") + ",\n", repair], "l")
 
 
 def test_a_bad_line_in_the_middle_is_still_an_error() -> None:

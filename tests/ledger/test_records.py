@@ -134,7 +134,7 @@ def test_only_done_is_counted(tmp_path: Path) -> None:
         '{"action": "claim", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"}\n'
     )
     ledger = FileLedger(path)
-    for status in ("intent", "failed", "skipped", "weird", "DONE", "done"):
+    for status in ("failed", "skipped", "done"):
         ledger.append(record(status, number="+12065550199"))
     assert ledger.read().events == (
         HistoryEvent(action=Action.CLAIM, phone_number="+12065550100", at=T0 - timedelta(days=31)),
@@ -146,7 +146,69 @@ def test_only_done_is_counted(tmp_path: Path) -> None:
             scope="111122223333/us-east-1",
         ),
     )
-    assert len(ledger.records()) == 7
+    assert len(ledger.records()) == 4
+
+
+HAND = '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"'
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        (HAND + ', "status": "Done"}', "status 'Done': not a status this tool knows"),
+        (HAND + ', "status": "DONE"}', "status 'DONE': not a status this tool knows"),
+        (HAND + ', "status": "released"}', "status 'released': not a status this tool knows"),
+        (HAND + ', "status": 1}', "status 1: not a status this tool knows"),
+        (HAND + ', "status": null}', "status None: not a status this tool knows"),
+        (HAND + ', "status": "repaired"}', "status 'repaired'"),
+        (HAND.replace('"release"', '"Release"') + "}", "action 'Release': expected"),
+        (HAND.replace('"release"', "1") + "}", "action 1: expected 'claim' or 'release'"),
+        (
+            HAND.replace("2026-05-01T12:00:00Z", "9999-12-31T23:59:59Z") + "}",
+            "at '9999-12-31T23:59:59Z': 9999-12-31T23:59:59Z is out of range; expected a time "
+            "between 2000-01-01 and 2999-12-31",
+        ),
+        (
+            HAND.replace("2026-05-01T12:00:00Z", "0001-01-01T00:00:00+01:00") + "}",
+            "out of range; expected a time between 2000-01-01 and 2999-12-31",
+        ),
+        (HAND.replace("2026-05-01T12:00:00Z", "1926-05-01T12:00:00Z") + "}", "out of range"),
+        (HAND + ', "plan_id": 7}', "plan_id 7: expected a string or null"),
+        (HAND + ', "scope": "us-east-1"}', "scope 'us-east-1': expected ACCOUNT/REGION"),
+        (
+            '{"status": "coverage", "since": "soon", "source": "x", "at": "2026-05-01T12:00:00Z"}',
+            "since 'soon'",
+        ),
+    ],
+)
+def test_a_value_the_product_does_not_know_is_an_error_naming_file_and_line(
+    tmp_path: Path, line: str, fragment: str
+) -> None:
+    path = tmp_path / "h.jsonl"
+    path.write_text(HAND + "}\n" + line + "\n" + HAND + "}\n")
+    ledger = FileLedger(path)
+    for call in (ledger.read, ledger.records):
+        with pytest.raises(LedgerFileError) as info:
+            call()
+        assert str(info.value).startswith(f"{path}:2: ")
+        assert fragment in str(info.value)
+        assert str(info.value).endswith(
+            "Nothing is counted from a line this tool cannot read; correct the line, then run again"
+        )
+
+
+def test_the_product_writes_only_what_it_reads_back() -> None:
+    with pytest.raises(ValueError, match="status 'Done': expected one of intent, done"):
+        record("Done")
+    with pytest.raises(ValueError, match="out of range"):
+        LedgerRecord(
+            action="release",
+            phone_number="+12065550100",
+            at=datetime.max.replace(tzinfo=UTC),
+            status="done",
+        )
+    with pytest.raises(ValueError, match="scope 5"):
+        record(extra={"scope": 5})
 
 
 def test_intent_then_done(tmp_path: Path) -> None:

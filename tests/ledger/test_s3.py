@@ -113,6 +113,50 @@ def test_must_exist_false_reads_a_missing_object_as_a_new_history(s3: Any) -> No
     assert "does not exist yet" in history.warnings[0]
 
 
+HAND = '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"'
+
+
+def put(s3: Any, text: str) -> None:
+    s3.client().put_object(Bucket="ledgers", Key="team/history.jsonl", Body=text.encode())
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        (HAND + ', "status": "Done"}', "status 'Done': not a status this tool knows"),
+        (HAND + ', "status": 1}', "status 1: not a status this tool knows"),
+        (HAND.replace("2026", "9999") + "}", "out of range"),
+        (HAND + "},", "not valid JSON"),
+    ],
+)
+def test_an_s3_ledger_is_read_as_strictly_as_a_file(s3: Any, line: str, fragment: str) -> None:
+    put(s3, HAND + "}\n" + line + "\n")
+    for call in (make().read, make().records):
+        with pytest.raises(LedgerFileError, match=rf"^{URL}:2: .*{fragment}"):
+            call()
+
+
+def test_a_cut_last_line_in_s3_is_a_warning_and_appends_are_refused_until_fixed(
+    s3: Any,
+) -> None:
+    cut = record("done", number="+12065550111").to_line().decode()[:50]
+    put(s3, HAND + "}\n" + cut)
+    history = make().read()
+    assert len(history.events) == 1 and "the last line is a record cut short" in history.warnings[0]
+    with pytest.raises(
+        LedgerFileError, match=rf"^{URL}:2: the last line is a record cut short; S3"
+    ):
+        make().append(record("done"))
+    text = s3.client().get_object(Bucket="ledgers", Key="team/history.jsonl")["Body"].read()
+    assert text.decode() == HAND + "}\n" + cut  # nothing dropped, nothing appended
+
+
+def test_a_complete_last_line_without_newline_in_s3_gets_one(s3: Any) -> None:
+    put(s3, HAND + "}")
+    make().append(record("done"))
+    assert len(make().read().events) == 2 and len(body(s3)) == 2
+
+
 # -- appending ---------------------------------------------------------------------
 
 

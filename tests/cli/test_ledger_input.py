@@ -1,0 +1,161 @@
+"""A ledger the product cannot read is refused through the real CLI, never dropped silently.
+
+Each case runs the installed command line against the emulator and checks the
+exit code, the one-line message (file:line and the next step) and that nothing
+was read from or sent to AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.cli.support import run
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBERS = str(ROOT / "numbers.yaml")
+HAND = '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"'
+CUT = (
+    '{"action": "release", "phone_number": "+12065550111", "at": "2026-06-01T12:00:00Z", '
+    '"status": "done", "phone_number_id": "pn-1", "target_'
+)
+
+
+def one_error(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("line", "fragment"),
+    [
+        (HAND + ', "status": "Done"}', "status 'Done': not a status this tool knows"),
+        (HAND + ', "status": "DONE"}', "status 'DONE': not a status this tool knows"),
+        (HAND + ', "status": "released"}', "status 'released': not a status this tool knows"),
+        (HAND + ', "status": 1}', "status 1: not a status this tool knows"),
+        (
+            HAND.replace("2026-05-01T12:00:00Z", "9999-12-31T23:59:59Z") + "}",
+            "9999-12-31T23:59:59Z is out of range; expected a time between 2000-01-01 and "
+            "2999-12-31",
+        ),
+        (HAND + "},", "not valid JSON"),  # hand-written, with a trailing comma, as the last line
+    ],
+)
+@pytest.mark.parametrize("command", ["plan", "apply", "ledger add"])
+def test_a_line_the_product_does_not_know_is_an_error_naming_file_and_line(
+    emulator: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    line: str,
+    fragment: str,
+    command: str,
+) -> None:
+    ledger = tmp_path / "history.jsonl"
+    text = HAND + "}\n" + line + ("" if line.endswith(",") else "\n")
+    ledger.write_text(text)
+    argv = {
+        "plan": ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)],
+        "apply": ["apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"],
+        "ledger add": [
+            "ledger",
+            "add",
+            "release",
+            "+12065550150",
+            "--at",
+            "2026-06-01T00:00:00Z",
+            "--ledger",
+            str(ledger),
+        ],
+    }[command]
+    code, _out, err = run(capsys, *argv)
+    assert code == 1
+    message = one_error(err)
+    assert message.startswith(f"error: {ledger}:2: ") and fragment in message
+    assert "correct the line, then run again" in message
+    assert ledger.read_text() == text  # nothing appended
+    assert emulator.stats()["total_calls"] == 0
+
+
+def test_a_cut_last_line_is_a_warning_then_set_aside_by_the_next_append(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ledger = tmp_path / "history.jsonl"
+    ledger.write_text(HAND + "}\n" + CUT)
+    code, out, err = run(
+        capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--format", "json"
+    )
+    assert code == 0 and "Traceback" not in err
+    assert f"warning: {ledger}:2: the last line is a record cut short" in err
+    assert json.loads(out)["quota"]["history_events"] == 1  # the cut line is not counted
+
+    code, out, err = run(
+        capsys,
+        "ledger",
+        "add",
+        "claim",
+        "+12065550150",
+        "--at",
+        "2026-06-01T00:00:00Z",
+        "--ledger",
+        str(ledger),
+    )
+    assert code == 0, err
+    assert [json.loads(x)["text"] for x in Path(f"{ledger}.torn").read_text().splitlines()] == [CUT]
+    assert ledger.read_text().startswith(HAND + "}\n" + '{"action": "claim"')
+    code, out, err = run(
+        capsys, "plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--format", "json"
+    )
+    assert code == 0 and "warning" not in err
+    assert json.loads(out)["quota"]["history_events"] == 2
+
+
+@pytest.mark.parametrize("command", ["ledger add", "import-cloudtrail", "plan", "apply"])
+@pytest.mark.parametrize("folder", ["here", "missing/dir with space"])
+def test_a_missing_ledger_is_an_error_whose_suggested_command_works(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, folder: str
+) -> None:
+    ledger = tmp_path / folder / "h.jsonl"
+    if folder == "here":
+        ledger = tmp_path / "h.jsonl"
+    argv = {
+        "ledger add": [
+            "ledger",
+            "add",
+            "release",
+            "+12065550150",
+            "--at",
+            "2026-06-01T00:00:00Z",
+            "--ledger",
+            str(ledger),
+        ],
+        "import-cloudtrail": [
+            "ledger",
+            "import-cloudtrail",
+            "--ledger",
+            str(ledger),
+            "--numbers",
+            NUMBERS,
+        ],
+        "plan": ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)],
+        "apply": ["apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"],
+    }[command]
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    message = one_error(err)
+    assert "does not exist; a missing history would undercount the quota" in message
+    assert not ledger.exists() and not ledger.parent.joinpath("h.jsonl.lock").exists()
+    assert emulator.stats()["total_calls"] == 0
+    fix = message.split("create it empty: ", 1)[1]
+    assert ("mkdir -p" in fix) == (folder != "here")
+    subprocess.run(fix, shell=True, check=True, cwd=tmp_path)  # the suggested fix works
+    assert ledger.read_text() == ""
+    code, _, err = run(capsys, *argv)
+    assert "does not exist" not in err
+    if command != "apply":  # apply goes on to release: other tests cover that
+        assert code == 0, err
