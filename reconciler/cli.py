@@ -39,6 +39,7 @@ _STYLES = (
     ("Plan: ", {"bold": True}),
     ("Apply complete", {"fg": "green", "bold": True}),
     ("Apply stopped", {"fg": "red", "bold": True}),
+    ("Apply refused", {"fg": "red", "bold": True}),
 )
 
 
@@ -194,7 +195,8 @@ def validate(files: tuple[str, ...]) -> None:
 @click.option(
     "--allow-mass-release",
     is_flag=True,
-    help="Allow more releases than safety.max_releases for this run.",
+    help="Allow more releases than safety.max_releases for this run; "
+    "`apply PLAN.json` needs it too (two explicit acts).",
 )
 @click.option(
     "--rate",
@@ -421,7 +423,8 @@ class _Progress:
 @click.option(
     "--allow-mass-release",
     is_flag=True,
-    help="Allow more releases than safety.max_releases (when planning here).",
+    help="Allow more releases than safety.max_releases. A saved plan made with "
+    "`plan --allow-mass-release` needs it here too: apply decides every rule again.",
 )
 @click.option(
     "--format",
@@ -458,21 +461,20 @@ def apply(
 ) -> None:
     """Release what a reviewed plan says, recording each release.
 
-    With PLAN_FILE (from `plan --out`), applies exactly that plan, and refuses it
-    if the live inventory or the numbers file changed since. Without it, plans
-    now, shows the plan and asks for `yes` (or --auto-approve).
+    With PLAN_FILE (from `plan --out`), applies that reviewed plan: it is refused
+    if it was refused, or if the live inventory or the numbers file changed
+    since; every rule is decided again now (quota, empty file, mass release) and
+    only numbers that both the saved plan and a fresh plan release are released.
+    Without it, plans now, shows the plan and asks for `yes` (or --auto-approve).
     """
     from .executor import Executor
 
     store = ledger.open_ledger(ledger_path)
     history = _history_of(store)  # a missing ledger is an error: it would undercount
     connect = _reader(rate, burst)
-    if plan_file is not None:
-        saved = planfile.load_plan(plan_file)
-        state = _load_desired(numbers_file or saved.numbers_file)
-    else:
-        state = _load_desired(numbers_file or "numbers.yaml")
-        saved = service.make_plan(
+
+    def plan_now(state: DesiredState) -> Plan:
+        return service.make_plan(
             state,
             connect,
             history.events,
@@ -480,6 +482,19 @@ def apply(
             now=_now(),
             covered_since=history.tracking_since,
         )
+
+    fresh: Plan | None = None
+    if plan_file is not None:
+        saved = planfile.load_plan(plan_file)
+        state = _load_desired(numbers_file or saved.numbers_file)
+        if not saved.refused:  # a refused plan is refused with no AWS call
+            # A saved plan is a record, not an authority (its id is an unkeyed digest
+            # anyone can recompute): every rule is decided again on the world as it is,
+            # with this run's flags, and only what both plans release is released.
+            fresh = plan_now(state)
+    else:
+        state = _load_desired(numbers_file or "numbers.yaml")
+        saved = plan_now(state)
         if not quiet:
             _echo_text(render.render_text(saved), err=fmt == "json")
         if saved.refused:
@@ -500,7 +515,7 @@ def apply(
         connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=progress
     )
     try:
-        report = executor.apply(saved, state)
+        report = executor.apply(saved, state, fresh=fresh)
     finally:
         progress.finish()
     if fmt == "json":

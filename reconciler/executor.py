@@ -53,6 +53,7 @@ from .model import (
     Refusal,
     Release,
     ReleaseOutcome,
+    Skipped,
     Target,
     scope_of,
 )
@@ -123,31 +124,39 @@ class Executor:
         self._sleep = sleep
         self._should_stop = should_stop
 
-    def apply(self, plan: Plan, desired: DesiredState) -> ApplyReport:
-        """Apply ``plan``; ``desired`` is numbers.yaml as it is now (checked against the plan)."""
+    def apply(self, plan: Plan, desired: DesiredState, *, fresh: Plan | None = None) -> ApplyReport:
+        """Apply ``plan``; ``desired`` is numbers.yaml as it is now (checked against the plan).
+
+        ``fresh``: a plan made now from the numbers file, inventory and history (apply of
+        a saved plan). Its refusals stop the apply too, and only what both plans release
+        is released (``planner.confirm``): no edit of a plan file releases more or skips
+        a rule.
+        """
         plan_id = render.plan_id(plan)
-        if plan.refused:
-            return self._stopped(plan, plan.releases, "the plan is refused", plan.refusals)
+        refusals = planner.confirm(plan, fresh).refusals
+        if refusals:
+            return self._stopped(plan_id, "the plan is refused", refusals)
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
             records = self._records()
             done, attempted = planner.progress(records, plan_id)
-            self._check_fresh(plan, desired, done | attempted | planner.expected_gone(records))
+            settled = done | attempted | planner.expected_gone(records)
+            self._check_fresh(plan, desired, settled)
+            confirmed = planner.confirm(plan, fresh, settled)
 
             read = self._ledger.read()
             history, covered = list(read.events), read.tracking_since
             outcomes: list[ReleaseOutcome] = [
                 self._emit(r, OutcomeStatus.ALREADY_DONE, "released by an earlier run of this plan")
-                for r in plan.releases
+                for r in confirmed.releases
                 if r.phone_number_id in done
             ]
-            pending = [r for r in plan.releases if r.phone_number_id not in done]
+            outcomes += [self._emit(d, OutcomeStatus.SKIPPED, d.reason) for d in confirmed.dropped]
+            pending = [r for r in confirmed.releases if r.phone_number_id not in done]
             gate = planner.releases_gate(
                 history, desired, now=self._clock(), releases=pending, covered_since=covered
             )
             if gate is not None:
-                return self._stopped(
-                    plan, pending, "the quota no longer allows it", (gate,), outcomes
-                )
+                return self._stopped(plan_id, "the quota no longer allows it", (gate,), outcomes)
             for index, release in enumerate(pending):
                 interrupted = self._should_stop()
                 if interrupted is not None:
@@ -373,7 +382,7 @@ class Executor:
 
     def _emit(
         self,
-        release: Release,
+        release: Release | Skipped,
         status: OutcomeStatus,
         message: str,
         *,
@@ -396,16 +405,13 @@ class Executor:
 
     def _stopped(
         self,
-        plan: Plan,
-        releases: Iterable[Release],
+        plan_id: str,
         why: str,
         refusals: tuple[Refusal, ...],
         done: list[ReleaseOutcome] | None = None,
     ) -> ApplyReport:
-        rest = [self._not_attempted(r, why) for r in releases]
+        """Refused: nothing is attempted, and the refusals say why in one block (no
+        line per number: a refused plan of 63 releases is not 63 lines of the same)."""
         return ApplyReport(
-            plan_id=render.plan_id(plan),
-            outcomes=tuple((done or []) + rest),
-            stopped=why,
-            refusals=refusals,
+            plan_id=plan_id, outcomes=tuple(done or ()), stopped=why, refusals=refusals
         )

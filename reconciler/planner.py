@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -45,8 +45,10 @@ from .model import (
 
 __all__ = [
     "Absence",
+    "Confirmation",
     "absence",
     "client_token",
+    "confirm",
     "expected_gone",
     "in_scope",
     "managed_numbers",
@@ -279,7 +281,9 @@ def _refusals(
                 code=RefusalCode.MASS_RELEASE,
                 message=(
                     f"the plan releases {planned} numbers, more than safety.max_releases "
-                    f"= {limit} in {desired.source}; rerun with --allow-mass-release if intended"
+                    f"= {limit} in {desired.source}. If intended, pass --allow-mass-release to "
+                    "both `connect-numbers plan` and `connect-numbers apply` (Pulumi: "
+                    "`pulumi config set connect-numbers:allowMassRelease true`)"
                 ),
             )
         )
@@ -387,6 +391,64 @@ def settle_failed_call(
     )
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Confirmation:
+    """What apply may do with a saved plan, re-decided on a fresh one (``confirm``)."""
+
+    releases: tuple[Release, ...]  # releases in both plans (or this plan's own, settled)
+    dropped: tuple[Skipped, ...]  # saved releases the fresh plan does not make, and why
+    refusals: tuple[Refusal, ...]  # the saved plan's and the fresh plan's, each once
+
+
+def _why_dropped(fresh: Plan, release: Release) -> str:
+    pid = release.phone_number_id
+    if any(k.phone_number_id == pid for k in fresh.keeps):
+        return f"not released: a fresh plan keeps it ({fresh.numbers_file} lists it)"
+    skipped = next((s for s in fresh.skipped if s.phone_number_id == pid), None)
+    if skipped is not None:
+        return f"not released: a fresh plan skips it ({skipped.reason})"
+    other = next((r for r in fresh.releases if r.phone_number_id == pid), None)
+    if other is not None:
+        return (
+            f"not released: a fresh plan releases id {pid} as {other.phone_number} on "
+            f"{other.target_arn}, not as the saved plan says"
+        )
+    return "not released: a fresh plan does not release it (not claimed to a target now)"
+
+
+def confirm(saved: Plan, fresh: Plan | None, settled: frozenset[str] = frozenset()) -> Confirmation:
+    """Bound a saved plan by a fresh plan made now: a saved plan is a record, not an authority.
+
+    A plan file can be edited and its id recomputed (the id is an unkeyed digest), so
+    apply re-decides every rule on the numbers file, live inventory and history as they
+    are now (``fresh``) and may release only what is a release in both plans: the
+    refusals are the saved plan's and the fresh plan's, and a saved release is kept only
+    if the fresh plan releases the same id, number and target. ``settled``: ids this
+    plan already released or started (expected gone from the inventory, so missing from
+    the fresh plan); they stay, for the executor to report or settle from the ledger.
+    ``fresh`` None (apply plans and applies in one run): the plan is its own fresh plan.
+    """
+    if fresh is None:
+        return Confirmation(releases=saved.releases, dropped=(), refusals=saved.refusals)
+    now = {(r.phone_number_id, r.phone_number, r.target_arn) for r in fresh.releases}
+    releases: list[Release] = []
+    dropped: list[Skipped] = []
+    for r in saved.releases:
+        if (r.phone_number_id, r.phone_number, r.target_arn) in now or r.phone_number_id in settled:
+            releases.append(r)
+        else:
+            dropped.append(
+                Skipped(
+                    phone_number=r.phone_number,
+                    phone_number_id=r.phone_number_id,
+                    target_arn=r.target_arn,
+                    reason=_why_dropped(fresh, r),
+                )
+            )
+    refusals = saved.refusals + tuple(r for r in fresh.refusals if r not in saved.refusals)
+    return Confirmation(releases=tuple(releases), dropped=tuple(dropped), refusals=refusals)
+
+
 def staleness(
     saved: Plan, desired: DesiredState, listed: Inventory, settled: frozenset[str]
 ) -> tuple[str, ...]:
@@ -429,11 +491,16 @@ def staleness(
                 f"{s.phone_number} ({s.phone_number_id}) is newly claimed to a target and is "
                 "not in numbers.yaml"
             )
-    for r in saved.releases:
-        if r.phone_number_id not in now_ids and r.phone_number_id not in settled:
-            changes.append(f"{r.phone_number} ({r.phone_number_id}) is no longer claimed")
     kept_then = {k.phone_number_id for k in saved.keeps}
     kept_now = {k.phone_number_id for k in fresh.keeps}
+    for r in saved.releases:
+        if r.phone_number_id in kept_now:
+            changes.append(
+                f"{r.phone_number} ({r.phone_number_id}) is kept by {desired.source}, "
+                "but the plan releases it"
+            )
+        elif r.phone_number_id not in now_ids and r.phone_number_id not in settled:
+            changes.append(f"{r.phone_number} ({r.phone_number_id}) is no longer claimed")
     changes.extend(
         f"{k.phone_number} ({k.phone_number_id}) is newly kept"
         for k in fresh.keeps

@@ -368,6 +368,17 @@ def render_apply_text(report: ApplyReport) -> str:
         f"{report.count(s)} {s.value.replace('_', ' ')}" for s in OutcomeStatus if report.count(s)
     )
     lines = []
+    if report.refusals:
+        # One short block: the broken rules, never a line per number not attempted.
+        lines.append(
+            f"Apply refused ({report.plan_id}): {report.stopped or 'the plan is refused'}; "
+            f"nothing was released ({len(report.refusals)} rule(s) broken):"
+        )
+        lines.extend(f"  [{r.code.value}] {r.message}" for r in report.refusals)
+        done = report.count(OutcomeStatus.ALREADY_DONE)
+        if done:
+            lines.append(f"  {done} number(s) were released by an earlier run of this plan.")
+        return "\n".join(lines) + "\n"
     if report.ok:
         lines.append(f"Apply complete ({report.plan_id}): {counts or 'nothing to do'}.")
     else:
