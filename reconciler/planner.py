@@ -111,6 +111,15 @@ def _quota_refusal(report: QuotaReport) -> str:
     return text
 
 
+def _skipped(number: LiveNumber | Release, reason: str) -> Skipped:
+    return Skipped(
+        phone_number=number.phone_number,
+        phone_number_id=number.phone_number_id,
+        target_arn=number.target_arn,
+        reason=reason,
+    )
+
+
 def _flow_effects(
     releases: list[LiveNumber], managed: Iterable[LiveNumber]
 ) -> Callable[[LiveNumber], tuple[str, ...]]:
@@ -159,14 +168,7 @@ def plan(
         if reason is None:
             to_release.append(number)
         else:
-            skipped.append(
-                Skipped(
-                    phone_number=number.phone_number,
-                    phone_number_id=number.phone_number_id,
-                    target_arn=number.target_arn,
-                    reason=reason,
-                )
-            )
+            skipped.append(_skipped(number, reason))
 
     deactivated = _flow_effects(to_release, managed)
     releases = [
@@ -437,14 +439,7 @@ def confirm(saved: Plan, fresh: Plan | None, settled: frozenset[str] = frozenset
         if (r.phone_number_id, r.phone_number, r.target_arn) in now or r.phone_number_id in settled:
             releases.append(r)
         else:
-            dropped.append(
-                Skipped(
-                    phone_number=r.phone_number,
-                    phone_number_id=r.phone_number_id,
-                    target_arn=r.target_arn,
-                    reason=_why_dropped(fresh, r),
-                )
-            )
+            dropped.append(_skipped(r, _why_dropped(fresh, r)))
     refusals = saved.refusals + tuple(r for r in fresh.refusals if r not in saved.refusals)
     return Confirmation(releases=tuple(releases), dropped=tuple(dropped), refusals=refusals)
 
