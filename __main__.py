@@ -13,9 +13,15 @@ Stack config (declared in Pulumi.yaml; see Pulumi.example.yaml):
 - ``connect-numbers:ledger``: the history, a JSON Lines file or ``s3://BUCKET/KEY``
   (must exist when set);
 - ``connect-numbers:allowMassRelease``: allow more than ``safety.max_releases``;
-- ``aws:region`` (falls back to ``AWS_REGION``) and ``aws:profile`` (exported
-  as ``AWS_PROFILE`` for boto3), read as pulumi-aws reads them. Every API call
-  goes to the region of its target's ARN, whatever ``aws:region`` says.
+- ``aws:region`` (falls back to ``AWS_REGION``/``AWS_DEFAULT_REGION``) and
+  ``aws:profile`` (exported as ``AWS_PROFILE`` for boto3), read with
+  ``pulumi.Config("aws")``: the program needs no pulumi-aws, so the engine asks
+  for no aws provider plugin. Every API call goes to the region of its
+  target's ARN, whatever ``aws:region`` says.
+
+A release is never a create: a number the stack does not hold yet is adopted
+(created as claimed, no AWS call) and released by a later ``pulumi up``, after a
+preview that shows it as an update of its own row, with a warning on that row.
 
 Everything is in functions: Pulumi runs this file with ``runpy``, and so do the
 tests (tests/pulumi/).
@@ -49,16 +55,17 @@ class Settings:
 
 
 def read_settings() -> Settings:
-    import pulumi_aws
-
     config = pulumi.Config("connect-numbers")
+    aws = pulumi.Config("aws")
     return Settings(
         numbers_file=config.get("numbersFile") or DEFAULT_NUMBERS_FILE,
         ledger=config.get("ledger") or None,
         allow_mass_release=bool(config.get_bool("allowMassRelease")),
         # As pulumi-aws reads them: aws:region, else AWS_REGION/AWS_DEFAULT_REGION.
-        aws_region=pulumi_aws.config.region,
-        aws_profile=pulumi_aws.config.profile,
+        aws_region=aws.get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION"),
+        aws_profile=aws.get("profile"),
     )
 
 
@@ -113,9 +120,9 @@ def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, A
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
     data = render.plan_to_dict(plan)
+    # No plan id or creation time: outputs that change on every run would make
+    # every preview show a change (and a saved plan never match its `up`).
     return {
-        "plan_id": render.plan_id(plan),
-        "created_at": data["created_at"],
         "numbers_file": data["numbers_file"],
         **data["summary"],
         "release_numbers": [r.phone_number for r in plan.releases],
@@ -130,6 +137,36 @@ def quota_summary(plan: Plan) -> dict[str, Any]:
     return quota
 
 
+def release_warning(resource: stack.StackResource) -> str:
+    return (
+        f"{resource.phone_number} is RELEASED from {resource.target_arn} by `pulumi up` "
+        "(irreversible: Amazon Connect keeps a released number in a cooldown of up to "
+        "180 days, and it cannot be claimed back)"
+    )
+
+
+def warn_on_release(row: pulumi.Resource, resource: stack.StackResource) -> None:
+    """Put the release warning on the row whose update releases the number.
+
+    The provider's Check adopts a number the stack does not hold yet (created as
+    claimed), so the row's checked ``state`` says whether this run releases it.
+    """
+    if resource.state is not stack.NumberState.RELEASED or resource.settled:
+        return
+
+    def say(state: str | None) -> None:
+        if state == stack.NumberState.RELEASED.value:
+            pulumi.log.warn(release_warning(resource), resource=row)
+        else:
+            pulumi.log.info(
+                f"{resource.phone_number} is not in this stack yet: adopted as claimed (no "
+                "AWS call); the next `pulumi preview` shows its release as an update",
+                resource=row,
+            )
+
+    row.state.apply(say)  # type: ignore[attr-defined]
+
+
 def register(resources: tuple[stack.StackResource, ...]) -> None:
     from reconciler.pulumi_provider import ManagedNumber, ManagedNumberArgs
 
@@ -139,7 +176,7 @@ def register(resources: tuple[stack.StackResource, ...]) -> None:
     except ValueError as exc:  # the provider's own checks of its inputs
         raise pulumi.RunError(str(exc)) from exc
     for resource, inputs in zip(resources, args, strict=True):
-        ManagedNumber(
+        row = ManagedNumber(
             resource.name,
             inputs,
             opts=pulumi.ResourceOptions(
@@ -151,6 +188,7 @@ def register(resources: tuple[stack.StackResource, ...]) -> None:
                 ignore_changes=list(resource.unknown) or None,
             ),
         )
+        warn_on_release(row, resource)
 
 
 def main() -> None:
@@ -177,7 +215,8 @@ def main() -> None:
     for line in render.over_limit_lines(plan):
         # Not refused (nothing is released there), but claiming is blocked: say so loudly.
         pulumi.log.warn(line)
-    register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger))
+    name = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger, stack=name))
     pulumi.export("plan", plan_summary(plan))
     pulumi.export("quota", quota_summary(plan))
     groups = render.plan_to_dict(plan).get("quota_groups", [])

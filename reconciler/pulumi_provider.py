@@ -6,7 +6,10 @@ the plan wants: ``claimed`` (keep it) or ``released``. The provider maps the
 engine's calls onto the executor; it decides nothing itself:
 
 ========  ===================================================================
-Check     validate the inputs (state, E.164 number, ARNs, types). A release
+Check     validate the inputs (state, E.164 number, ARNs, types), and turn the
+          release of a number the stack does not hold yet into its adoption
+          (``stack.checked_state``: created as ``claimed``, no AWS call), so
+          a release is always an update of a row the stack holds. A release
           without a ledger passes Check (preview works without one, as
           ``connect-numbers plan`` does; the program warns) and fails Create/Update.
 Diff      a change when ``state``, the description or the number's identity
@@ -61,7 +64,7 @@ import pulumi
 import pulumi.dynamic
 
 from . import ledger as ledger_store
-from . import service
+from . import service, stack
 from .errors import ConnectNumbersError
 from .executor import Executor
 from .inventory.aws import ConnectInventory
@@ -85,7 +88,7 @@ CLAIMED = "claimed"
 RELEASED = "released"
 _STATES = (CLAIMED, RELEASED)
 
-#: The inputs whose change is an update. ``plan_id``, ``numbers_file``, ``ledger``
+#: The inputs whose change is an update. ``stack``, ``numbers_file``, ``ledger``
 #: and ``settled`` change without anything to do, so they are not changes.
 DIFF_KEYS = ("state", "description", "phone_number_id", "phone_number_arn", "target_arn")
 
@@ -221,7 +224,7 @@ def _problem_of(props: Mapping[str, Any]) -> list[tuple[str, str]]:
     description = props.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(("description", f"expected a string or null, got {description!r}"))
-    text("plan_id")
+    text("stack")
     text("numbers_file")
     text("ledger", optional=True)
     settled = props.get("settled", False)
@@ -236,8 +239,8 @@ def _problem_of(props: Mapping[str, Any]) -> list[tuple[str, str]]:
 class ManagedNumberArgs:
     """The inputs of one ``ManagedNumber``: plain JSON-able values.
 
-    ``plan_id`` is ``render.plan_id`` of the plan the program made (the client
-    token of the release derives from it); ``numbers_file`` is reloaded by the
+    ``stack`` is the Pulumi ``project/stack`` name (the stable scope of the
+    release's client token: ``stack.release_scope``); ``numbers_file`` is reloaded by the
     provider to re-check that the number is still not desired and the quota
     policy; ``ledger`` (a ``--ledger`` spec) is required to release;
     ``settled`` means released earlier and recorded done: nothing to do.
@@ -249,7 +252,7 @@ class ManagedNumberArgs:
     target_arn: str
     state: str
     description: str | None
-    plan_id: str
+    stack: str
     numbers_file: str
     ledger: str | None
     settled: bool
@@ -317,8 +320,16 @@ def _listing(target_arn: str) -> _Listing:
 class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
     """The dynamic provider of ``ManagedNumber``. Holds no state: see the module docstring."""
 
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
-        failures = [pulumi.dynamic.CheckFailure(name, reason) for name, reason in _problem_of(news)]
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        problems = _problem_of(news)
+        failures = [pulumi.dynamic.CheckFailure(name, reason) for name, reason in problems]
+        if not problems and news.get("state") in _STATES:
+            # The engine passes no olds for a resource the stack does not hold yet.
+            held = bool(_inputs(olds))
+            checked = stack.checked_state(
+                news["state"], held=held, settled=news.get("settled") is True
+            )
+            news = {**news, "state": checked.value}
         return pulumi.dynamic.CheckResult(news, failures)
 
     def diff(
@@ -332,7 +343,14 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
         )
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        outs = self._converge(_inputs(props), previous={})
+        news = _inputs(props)
+        if news.get("state") in _STATES:
+            # Never a release, even if Check was skipped: a create only adopts.
+            adopted = stack.checked_state(
+                news["state"], held=False, settled=news.get("settled") is True
+            )
+            news["state"] = adopted.value
+        outs = self._converge(news, previous={})
         return pulumi.dynamic.CreateResult(str(outs["phone_number"]), outs)
 
     def update(
@@ -461,7 +479,8 @@ def _release(news: Mapping[str, Any]) -> ReleaseOutcome:
         clock=_now,
         owner=ledger_store.default_owner("pulumi up"),
     )
-    return executor.release_single(release, state, plan_id=str(news["plan_id"]))
+    scope = stack.release_scope(str(news["stack"]))
+    return executor.release_single(release, state, plan_id=scope)
 
 
 class ManagedNumber(pulumi.dynamic.Resource, module="connect-numbers", name="PhoneNumber"):
@@ -477,7 +496,7 @@ class ManagedNumber(pulumi.dynamic.Resource, module="connect-numbers", name="Pho
     target_arn: pulumi.Output[str]
     state: pulumi.Output[str]
     description: pulumi.Output[str | None]
-    plan_id: pulumi.Output[str]
+    stack: pulumi.Output[str]
     numbers_file: pulumi.Output[str]
     ledger: pulumi.Output[str | None]
     settled: pulumi.Output[bool]

@@ -11,6 +11,19 @@ its own. Each number of the plan, and of the ledger, maps to one row:
   ledger within the cooldown, no longer live, and not in numbers.yaml;
 - missing (wanted, not claimed):   not registered; nothing claims it here.
 
+A release is never a create: a number the stack does not hold yet (every
+number on a stack's first ``pulumi up``, and a number claimed by hand later) is
+first adopted as ``claimed`` with no AWS call (:func:`checked_state`, applied by
+the provider's Check, which alone knows whether the stack holds the resource);
+only a later ``pulumi up``, after a preview that shows the update
+``state: "claimed" => "released"`` on the number's own row, releases it.
+
+Inputs hold nothing that changes from run to run (no plan id, no time): a
+second preview of an unchanged account shows no diff, and a plan saved with
+``pulumi preview --save-plan`` can be applied with ``pulumi up --plan``. The
+stack's name (``stack``) is the stable scope of the release's client token
+(:func:`release_scope`).
+
 Why the settled rows: after ``pulumi up`` releases a number, the next plan no
 longer sees it (it is not claimed any more). Without them the program would stop
 registering the resource and ``pulumi preview`` would show a *delete* step for
@@ -30,13 +43,14 @@ from enum import StrEnum
 from typing import Any
 
 from .model import E164_PATTERN, Action, Plan, Target
-from .render import plan_id
 
 __all__ = [
     "COOLDOWN_DAYS",
     "NumberState",
     "StackResource",
+    "checked_state",
     "phone_number_arn",
+    "release_scope",
     "stack_resources",
 ]
 
@@ -65,7 +79,7 @@ class StackResource:
     target_arn: str
     state: NumberState
     description: str | None
-    plan_id: str
+    stack: str
     numbers_file: str
     ledger: str | None
     settled: bool
@@ -78,6 +92,8 @@ class StackResource:
         object.__setattr__(self, "state", NumberState(self.state))
         if self.settled and self.state is not NumberState.RELEASED:
             raise ValueError(f"{self.phone_number}: only a released number can be settled")
+        if not self.stack.strip():
+            raise ValueError(f"{self.phone_number}: stack is empty")
 
     @property
     def unknown(self) -> tuple[str, ...]:
@@ -99,6 +115,34 @@ class StackResource:
         args = asdict(self)
         args["state"] = self.state.value
         return args
+
+
+def checked_state(requested: str, *, held: bool, settled: bool) -> NumberState:
+    """The state a resource is created or updated with, given whether the stack holds it.
+
+    A release (``released``, not ``settled``) of a number the stack does not hold
+    yet becomes an adoption: created as ``claimed``, no AWS call. The release
+    then shows in the next preview as an update of the number's own row. A
+    settled row (released earlier, recorded in the ledger) stays ``released``:
+    nothing is done for it either way. Raises ValueError for an unknown state.
+    """
+    state = NumberState(requested)
+    if state is NumberState.RELEASED and not settled and not held:
+        return NumberState.CLAIMED
+    return state
+
+
+def release_scope(stack: str) -> str:
+    """The plan id the Pulumi provider records its releases under, for stack ``stack``.
+
+    Stable for the stack's life (``project/stack``), so a release retried by a
+    later ``pulumi up`` reuses its client token (``planner.client_token`` of this
+    scope and the number's id: AWS treats it as the same request) and an
+    interrupted release is found again and settled by looking the number up.
+    """
+    if not stack.strip():
+        raise ValueError("stack must not be empty")
+    return f"pulumi:{stack}"
 
 
 def phone_number_arn(target_arn: str, phone_number_id: str) -> str:
@@ -126,11 +170,13 @@ def stack_resources(
     now: datetime,
     cooldown_days: int = COOLDOWN_DAYS,
     ledger: str | None = None,
+    stack: str,
 ) -> tuple[StackResource, ...]:
     """The resources the Pulumi program registers for ``plan``, sorted by number.
 
     ``ledger_records`` are the raw records of the ledger (``Ledger.records()``),
-    ``ledger`` its spec as configured (passed on to the provider). Raises
+    ``ledger`` its spec as configured (passed on to the provider), ``stack`` the
+    Pulumi ``project/stack`` name (the scope of the release tokens). Raises
     ValueError if the plan lists one E.164 number twice (Connect never does: a
     number belongs to one account and target at a time), since two resources of
     one name would fail the whole update.
@@ -139,7 +185,6 @@ def stack_resources(
         raise ValueError(f"now must be a timezone-aware UTC datetime, got {now!r}")
     if cooldown_days < 0:
         raise ValueError("cooldown_days must not be negative")
-    made_for = plan_id(plan)
 
     def make(
         number: str,
@@ -158,7 +203,7 @@ def stack_resources(
             target_arn=target,
             state=state,
             description=description,
-            plan_id=made_for,
+            stack=stack,
             numbers_file=plan.numbers_file,
             ledger=ledger,
             settled=settled,

@@ -17,18 +17,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import planner, render
+from reconciler import planner
 from reconciler.model import Inventory, NumberStatus, Plan, Policy
 from reconciler.stack import (
     COOLDOWN_DAYS,
     NumberState,
     StackResource,
+    checked_state,
     phone_number_arn,
+    release_scope,
     stack_resources,
 )
 
 from .builders import ACCOUNT, NOW, OTHER_TARGET, TARGET, desired, inventory, live
 from .test_properties import NUMBER_POOL, TARGET_POOL, Scenario, scenarios
+
+STACK = "connect-numbers/dev"
 
 # The attributes of pulumi_provider.ManagedNumberArgs (the resource API).
 ARGS_FIELDS = {
@@ -38,7 +42,7 @@ ARGS_FIELDS = {
     "target_arn",
     "state",
     "description",
-    "plan_id",
+    "stack",
     "numbers_file",
     "ledger",
     "settled",
@@ -96,7 +100,7 @@ def by_name(resources: Sequence[StackResource]) -> dict[str, StackResource]:
 
 def test_keeps_releases_and_skipped_numbers_become_resources_sorted_by_number() -> None:
     plan = sample_plan()
-    resources = stack_resources(plan, [], now=NOW, ledger="history.jsonl")
+    resources = stack_resources(plan, [], now=NOW, stack=STACK, ledger="history.jsonl")
     assert [(r.name, r.state, r.settled) for r in resources] == [
         ("+12065550100", NumberState.CLAIMED, False),
         ("+12065550101", NumberState.CLAIMED, False),
@@ -111,7 +115,7 @@ def test_keeps_releases_and_skipped_numbers_become_resources_sorted_by_number() 
     for r in resources:
         assert r.phone_number_id == f"id-{r.phone_number[1:]}"
         assert r.target_arn == TARGET
-        assert r.plan_id == render.plan_id(plan)
+        assert r.stack == STACK
         assert r.numbers_file == "numbers.yaml"
         assert r.ledger == "history.jsonl"
         # The ARN Connect gives the number (builders.live uses Connect's layout).
@@ -119,18 +123,20 @@ def test_keeps_releases_and_skipped_numbers_become_resources_sorted_by_number() 
 
 
 def test_missing_numbers_and_numbers_of_other_targets_are_not_registered() -> None:
-    names = {r.name for r in stack_resources(sample_plan(), [], now=NOW)}
+    names = {r.name for r in stack_resources(sample_plan(), [], now=NOW, stack=STACK)}
     assert "+12065550103" not in names  # desired, not claimed: nothing to manage
     assert "+12065550300" not in names
 
 
 def test_an_empty_plan_registers_nothing() -> None:
     plan = planner.plan(desired(), inventory(), [], policy=Policy(), now=NOW)
-    assert stack_resources(plan, [], now=NOW) == ()
+    assert stack_resources(plan, [], now=NOW, stack=STACK) == ()
 
 
 def test_args_are_the_managed_number_args_fields_with_plain_json_values() -> None:
-    for r in stack_resources(sample_plan(), [released("+12065550199", days_ago=3)], now=NOW):
+    for r in stack_resources(
+        sample_plan(), [released("+12065550199", days_ago=3)], now=NOW, stack=STACK
+    ):
         args = r.as_args()
         assert set(args) == ARGS_FIELDS
         assert type(args["state"]) is str and args["state"] in {"claimed", "released"}
@@ -146,12 +152,12 @@ def test_a_number_listed_twice_in_a_plan_is_an_error_not_two_resources() -> None
     state = desired("+12065550100", targets=(TARGET, OTHER_TARGET))
     plan = planner.plan(state, twice, [], policy=Policy(), now=NOW)
     with pytest.raises(ValueError, match=r"\+12065550100 is listed twice in the plan"):
-        stack_resources(plan, [], now=NOW)
+        stack_resources(plan, [], now=NOW, stack=STACK)
 
 
 def test_now_must_be_utc() -> None:
     with pytest.raises(ValueError, match="timezone-aware UTC"):
-        stack_resources(sample_plan(), [], now=NOW.replace(tzinfo=None))
+        stack_resources(sample_plan(), [], now=NOW.replace(tzinfo=None), stack=STACK)
 
 
 # --- numbers released earlier: settled during their cooldown -------------------------------
@@ -159,7 +165,7 @@ def test_now_must_be_utc() -> None:
 
 def test_a_number_released_10_days_ago_is_released_and_settled() -> None:
     records = [released("+12065550199", days_ago=10, number_id="pn-0199")]
-    settled = by_name(stack_resources(sample_plan(), records, now=NOW))["+12065550199"]
+    settled = by_name(stack_resources(sample_plan(), records, now=NOW, stack=STACK))["+12065550199"]
     assert settled.state is NumberState.RELEASED and settled.settled
     assert settled.phone_number_id == "pn-0199"
     assert settled.target_arn == TARGET
@@ -179,17 +185,17 @@ def test_a_number_released_10_days_ago_is_released_and_settled() -> None:
 )
 def test_the_cooldown_window(days_ago: float, kept: bool) -> None:
     records = [released("+12065550199", days_ago=days_ago)]
-    names = {r.name for r in stack_resources(sample_plan(), records, now=NOW)}
+    names = {r.name for r in stack_resources(sample_plan(), records, now=NOW, stack=STACK)}
     assert ("+12065550199" in names) is kept
 
 
 def test_cooldown_days_is_a_parameter() -> None:
     records = [released("+12065550199", days_ago=10)]
     assert "+12065550199" not in by_name(
-        stack_resources(sample_plan(), records, now=NOW, cooldown_days=7)
+        stack_resources(sample_plan(), records, now=NOW, stack=STACK, cooldown_days=7)
     )
     with pytest.raises(ValueError, match="cooldown_days"):
-        stack_resources(sample_plan(), records, now=NOW, cooldown_days=-1)
+        stack_resources(sample_plan(), records, now=NOW, stack=STACK, cooldown_days=-1)
 
 
 @pytest.mark.parametrize(
@@ -214,7 +220,7 @@ def test_cooldown_days_is_a_parameter() -> None:
 def test_only_done_releases_of_this_stacks_targets_are_settled(
     record: Mapping[str, object],
 ) -> None:
-    names = {r.name for r in stack_resources(sample_plan(), [record], now=NOW)}
+    names = {r.name for r in stack_resources(sample_plan(), [record], now=NOW, stack=STACK)}
     assert "+12065550199" not in names
 
 
@@ -225,7 +231,7 @@ def test_a_released_number_that_is_live_again_is_not_settled() -> None:
         released("+12065550150", days_ago=5, number_id="old-0150"),
         released("+12065550160", days_ago=5, number_id="old-0160"),
     ]
-    found = by_name(stack_resources(sample_plan(), records, now=NOW))
+    found = by_name(stack_resources(sample_plan(), records, now=NOW, stack=STACK))
     assert found["+12065550100"].state is NumberState.CLAIMED
     assert found["+12065550150"].settled is False
     assert found["+12065550150"].phone_number_id == "id-12065550150"
@@ -235,7 +241,9 @@ def test_a_released_number_that_is_live_again_is_not_settled() -> None:
 def test_a_released_number_put_back_into_numbers_yaml_is_never_registered_as_released() -> None:
     # +12065550103 is desired (missing: it cannot be reclaimed during its cooldown).
     records = [released("+12065550103", days_ago=5)]
-    assert "+12065550103" not in by_name(stack_resources(sample_plan(), records, now=NOW))
+    assert "+12065550103" not in by_name(
+        stack_resources(sample_plan(), records, now=NOW, stack=STACK)
+    )
 
 
 def test_the_latest_release_of_a_number_names_its_id() -> None:
@@ -243,9 +251,9 @@ def test_the_latest_release_of_a_number_names_its_id() -> None:
         released("+12065550199", days_ago=3, number_id="newer"),
         released("+12065550199", days_ago=9, number_id="older"),
     ]
-    found = by_name(stack_resources(sample_plan(), records, now=NOW))["+12065550199"]
+    found = by_name(stack_resources(sample_plan(), records, now=NOW, stack=STACK))["+12065550199"]
     assert found.phone_number_id == "newer"
-    assert [r.name for r in stack_resources(sample_plan(), records, now=NOW)].count(
+    assert [r.name for r in stack_resources(sample_plan(), records, now=NOW, stack=STACK)].count(
         "+12065550199"
     ) == 1
 
@@ -277,7 +285,7 @@ def test_phone_number_arn_rejects_a_non_target() -> None:
 
 
 def test_stack_resource_validates_itself() -> None:
-    good = stack_resources(sample_plan(), [], now=NOW)[0]
+    good = stack_resources(sample_plan(), [], now=NOW, stack=STACK)[0]
     fields = good.as_args()
     with pytest.raises(ValueError, match="only a released number can be settled"):
         StackResource(**{**fields, "settled": True})
@@ -288,6 +296,60 @@ def test_stack_resource_validates_itself() -> None:
     with pytest.raises(ValueError):
         StackResource(**{**fields, "state": "gone"})
     assert StackResource(**fields) == good  # "claimed" becomes NumberState.CLAIMED
+
+
+# --- a release is never a create; inputs are stable ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("requested", "held", "settled", "expected"),
+    [
+        ("released", False, False, NumberState.CLAIMED),  # not held yet: adopted first
+        ("released", True, False, NumberState.RELEASED),  # held: the update releases it
+        ("released", False, True, NumberState.RELEASED),  # settled: nothing to do either way
+        ("released", True, True, NumberState.RELEASED),
+        ("claimed", False, False, NumberState.CLAIMED),
+        ("claimed", True, False, NumberState.CLAIMED),
+    ],
+)
+def test_checked_state_turns_the_release_of_a_number_not_held_into_an_adoption(
+    requested: str, held: bool, settled: bool, expected: NumberState
+) -> None:
+    assert checked_state(requested, held=held, settled=settled) is expected
+
+
+def test_checked_state_rejects_an_unknown_state() -> None:
+    with pytest.raises(ValueError):
+        checked_state("gone", held=True, settled=False)
+
+
+def test_release_scope_is_the_stack_and_never_empty() -> None:
+    assert release_scope("connect-numbers/dev") == "pulumi:connect-numbers/dev"
+    with pytest.raises(ValueError, match="stack"):
+        release_scope(" ")
+
+
+def test_inputs_do_not_change_between_two_plans_of_the_same_account() -> None:
+    # Two plans made a day apart (different plan ids and creation times) register
+    # exactly the same inputs: nothing for a preview to show, a saved plan still matches.
+    first = sample_plan()
+    later = planner.plan(
+        desired("+12065550100", "+12065550101", "+12065550103"),
+        inventory(
+            live("+12065550100", description="Main line"),
+            live("+12065550101"),
+            live("+12065550150", description="Old promo", flows=("flow-a",)),
+            live("+12065550151"),
+            live("+12065550160", status=NumberStatus.IN_PROGRESS),
+        ),
+        [],
+        policy=Policy(),
+        now=NOW + timedelta(days=1),
+    )
+    assert first.created_at != later.created_at
+    a = [r.as_args() for r in stack_resources(first, [], now=NOW, stack=STACK)]
+    b = [r.as_args() for r in stack_resources(later, [], now=NOW, stack=STACK)]
+    assert a == b
 
 
 # --- properties over the whole input space --------------------------------------------------
@@ -335,7 +397,7 @@ def test_stack_resource_properties(
     s: Scenario, records: list[dict[str, object]], cooldown_days: int
 ) -> None:
     plan = planner.plan(s.desired, one_per_number(s), s.history, policy=s.policy, now=NOW)
-    resources = stack_resources(plan, records, now=NOW, cooldown_days=cooldown_days)
+    resources = stack_resources(plan, records, now=NOW, stack=STACK, cooldown_days=cooldown_days)
     names = [r.name for r in resources]
 
     # Names are unique (two resources of one name would fail the update) and sorted.
@@ -379,7 +441,7 @@ def test_a_plan_with_a_number_twice_is_refused_whole(s: Scenario) -> None:
     plan = s.plan()
     live_names = [e.phone_number for e in (*plan.keeps, *plan.releases, *plan.skipped)]
     if len(live_names) == len(set(live_names)):
-        assert len(stack_resources(plan, [], now=NOW)) == len(live_names)
+        assert len(stack_resources(plan, [], now=NOW, stack=STACK)) == len(live_names)
     else:
         with pytest.raises(ValueError, match="listed twice"):
-            stack_resources(plan, [], now=NOW)
+            stack_resources(plan, [], now=NOW, stack=STACK)

@@ -181,6 +181,15 @@ class ProviderProcess:
         )
         return response.id, self._own(from_struct(response.properties))
 
+    def adopt_then_update(self, name: str, news: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """What the engine does for a release: adopt the number (create, claimed), then update.
+
+        A release is never a create (the provider's Check and Create adopt a number
+        the stack does not hold yet), so a test that releases goes through both steps.
+        """
+        id_, olds = self.create(name, {**news, "state": "claimed", "settled": False})
+        return id_, self.update(name, id_, olds, news)
+
     def update(
         self, name: str, id_: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> dict[str, Any]:

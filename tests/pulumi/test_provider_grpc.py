@@ -39,19 +39,19 @@ from reconciler.pulumi_provider import (
     ManagedNumberArgs,
     ManagedNumberProvider,
 )
+from reconciler.stack import release_scope
 from tests.pulumi.grpc_support import ProviderError, ProviderProcess, serialize_provider
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "docs" / "pulumi-preview-diff.txt"
-UPDATE_SAMPLE_ENV = "UPDATE_PREVIEW_SAMPLE"
 
 ACCOUNT = "111122223333"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TARGET = f"arn:aws:connect:us-east-1:{ACCOUNT}:instance/{INSTANCE}"
 KEEPS = ["+12065550100", "+12065550101"]
 DROPS = [f"+120655502{i:02d}" for i in range(6)]
-PLAN = "plan-3f6c1e0b9a7d24c58e11"
-NEXT_PLAN = "plan-a41d7c93e08b5f2260d4"
+STACK = "connect-numbers/dev"
+OTHER_STACK = "connect-numbers/other"
+PLAN = release_scope(STACK)  # what the provider records its releases under
 
 SOME, NONE = provider_pb2.DiffResponse.DIFF_SOME, provider_pb2.DiffResponse.DIFF_NONE
 
@@ -93,7 +93,7 @@ class World:
         number: str,
         state: str,
         *,
-        plan: str = PLAN,
+        stack: str = STACK,
         settled: bool = False,
         ledger: bool = True,
         description: str | None = None,
@@ -106,7 +106,7 @@ class World:
             target_arn=TARGET,
             state=state,
             description=description,
-            plan_id=plan,
+            stack=stack,
             numbers_file=str(self.numbers),
             ledger=str(self.ledger) if ledger else None,
             settled=settled,
@@ -203,9 +203,10 @@ def provider(world: World, shared_provider: ProviderProcess) -> ProviderProcess:
 
 
 def test_check_accepts_the_programs_inputs(world: World, provider: ProviderProcess) -> None:
+    held = world.args(DROPS[0], "claimed")
     for state in ("claimed", "released"):
         news = world.args(DROPS[0], state, description="Support line")
-        inputs, failures = provider.check(DROPS[0], news)
+        inputs, failures = provider.check(DROPS[0], news, olds=held)
         assert failures == []
         assert inputs == news
     settled = world.args(DROPS[1], "released", settled=True, ledger=False)
@@ -220,7 +221,7 @@ def test_check_reports_every_bad_input(world: World, provider: ProviderProcess) 
         "phone_number": "206-555-0100",
         "phone_number_arn": f"arn:aws:connect:us-east-1:{ACCOUNT}:instance/{INSTANCE}",
         "target_arn": "arn:aws:s3:::bucket",
-        "plan_id": "",
+        "stack": "",
         "settled": "yes",
     }
     failures = dict(provider.check(DROPS[0], bad)[1])
@@ -229,7 +230,7 @@ def test_check_reports_every_bad_input(world: World, provider: ProviderProcess) 
         "phone_number",
         "phone_number_arn",
         "target_arn",
-        "plan_id",
+        "stack",
         "settled",
     }
     assert "'deleted'" in failures["state"]
@@ -255,13 +256,14 @@ def test_diff_an_update_to_released_is_the_only_change_and_never_a_replace(
     name = DROPS[0]
     _, olds = provider.create(name, world.args(name, "claimed"))
 
-    to_released = provider.diff(name, olds, world.args(name, "released", plan=NEXT_PLAN))
+    to_released = provider.diff(name, olds, world.args(name, "released"))
     assert to_released.changes == SOME
     assert list(to_released.replaces) == [] and not to_released.deleteBeforeReplace
 
-    # The same inputs, or only bookkeeping inputs changed (a new plan, a ledger): no change.
+    # The same inputs, or only bookkeeping inputs changed (a stack, a ledger): no change.
     assert provider.diff(name, olds, world.args(name, "claimed")).changes == NONE
-    assert provider.diff(name, olds, world.args(name, "claimed", plan=NEXT_PLAN)).changes == NONE
+    other = world.args(name, "claimed", stack=OTHER_STACK)
+    assert provider.diff(name, olds, other).changes == NONE
     assert provider.diff(name, olds, world.args(name, "claimed", ledger=False)).changes == NONE
     # The number's identity changed (released and claimed again): an update, not a replace.
     moved = world.args(name, "claimed") | {"phone_number_id": "new-id"}
@@ -276,10 +278,10 @@ def test_diff_a_released_number_that_becomes_settled_is_no_change(
     world: World, provider: ProviderProcess
 ) -> None:
     name = DROPS[0]
-    _, released = provider.create(name, world.args(name, "released"))
+    _, released = provider.adopt_then_update(name, world.args(name, "released"))
     assert released["state"] == "released" and released["released_at"]
     # The next plan no longer sees the number: the program registers it settled.
-    settled = world.args(name, "released", plan=NEXT_PLAN, settled=True)
+    settled = world.args(name, "released", settled=True)
     answer = provider.diff(name, released, settled)
     assert answer.changes == NONE and list(answer.replaces) == []
 
@@ -301,12 +303,35 @@ def test_create_of_a_claimed_number_adopts_it_without_any_api_call(
     assert world.records() == []
 
 
-def test_create_to_released_releases_exactly_once_and_records_it(
+def test_a_release_is_never_a_create_check_and_create_adopt_the_number(
     world: World, provider: ProviderProcess
 ) -> None:
     number = DROPS[0]
     news = world.args(number, "released")
+    world.server.reset_stats()
+    # Check without olds (the stack does not hold the number): shown as a create of a
+    # claimed number, which is what `pulumi preview` prints.
+    checked, failures = provider.check(number, news)
+    assert failures == [] and checked["state"] == "claimed"
+    # Held (olds given): the release stays, as an update.
+    held, _ = provider.check(number, news, olds=world.args(number, "claimed"))
+    assert held["state"] == "released"
+    # Settled rows are released already: nothing to adopt.
+    settled, _ = provider.check(number, world.args(number, "released", settled=True))
+    assert settled["state"] == "released"
+    # Even a Create sent the release unchecked only adopts.
     id_, outs = provider.create(number, news)
+    assert id_ == number and outs["state"] == "claimed" and outs.get("released_at") is None
+    assert world.server.stats()["total_calls"] == 0
+    assert world.released() == Counter() and world.records() == []
+
+
+def test_update_to_released_releases_exactly_once_and_records_it(
+    world: World, provider: ProviderProcess
+) -> None:
+    number = DROPS[0]
+    news = world.args(number, "released")
+    id_, outs = provider.adopt_then_update(number, news)
     assert id_ == number
     assert outs["state"] == "released" and outs["outcome"] == "released"
     released_at = datetime.fromisoformat(outs["released_at"])
@@ -337,9 +362,7 @@ def test_update_from_claimed_to_released(world: World, provider: ProviderProcess
 
     # Settled on the next run: nothing to do, and no API call.
     world.server.reset_stats()
-    settled = provider.update(
-        number, number, outs, world.args(number, "released", plan=NEXT_PLAN, settled=True)
-    )
+    settled = provider.update(number, number, outs, world.args(number, "released", settled=True))
     assert settled["state"] == "released" and settled["released_at"] == outs["released_at"]
     assert world.server.stats()["total_calls"] == 0
 
@@ -350,16 +373,18 @@ def test_a_stale_release_fails_the_step_and_releases_nothing(
     # The number was added to numbers.yaml after the plan was made.
     write_numbers(world.numbers, [*KEEPS, DROPS[2]])
     with pytest.raises(ProviderError) as desired:
-        provider.create(DROPS[2], world.args(DROPS[2], "released"))
+        provider.adopt_then_update(DROPS[2], world.args(DROPS[2], "released"))
     assert (
         f"{DROPS[2]}: not released: {DROPS[2]} is now in {world.numbers}" in desired.value.message
     )
     assert "run `pulumi preview` again" in desired.value.message
 
-    # The number is already gone (released elsewhere) when a new plan's update runs.
-    provider.create(DROPS[3], world.args(DROPS[3], "released"))
+    # The number is already gone (released by hand, outside any ledger) when this update runs.
+    boto3.client("connect", region_name="us-east-1").release_phone_number(
+        PhoneNumberId=phone_number_id_for(DROPS[3])
+    )
     with pytest.raises(ProviderError) as gone:
-        provider.create(DROPS[3], world.args(DROPS[3], "released", plan=NEXT_PLAN))
+        provider.adopt_then_update(DROPS[3], world.args(DROPS[3], "released"))
     assert "no longer claimed" in gone.value.message
     assert world.released() == Counter({DROPS[3]: 1})
 
@@ -367,7 +392,7 @@ def test_a_stale_release_fails_the_step_and_releases_nothing(
 def test_releasing_without_a_ledger_fails_clearly(world: World, provider: ProviderProcess) -> None:
     world.server.reset_stats()
     with pytest.raises(ProviderError) as error:
-        provider.create(DROPS[0], world.args(DROPS[0], "released", ledger=False))
+        provider.adopt_then_update(DROPS[0], world.args(DROPS[0], "released", ledger=False))
     assert error.value.message.endswith(
         f"{DROPS[0]}: not released: releasing needs a ledger to record it and re-check the "
         "quota; set `pulumi config set connect-numbers:ledger PATH` (a JSON Lines history file)"
@@ -499,7 +524,7 @@ def test_the_listing_expires_after_its_ttl(world: World, tmp_path: Path) -> None
 
 def test_delete_never_releases(world: World, provider: ProviderProcess) -> None:
     _, claimed = provider.create(DROPS[0], world.args(DROPS[0], "claimed"))
-    _, released = provider.create(DROPS[1], world.args(DROPS[1], "released"))
+    _, released = provider.adopt_then_update(DROPS[1], world.args(DROPS[1], "released"))
     history, ledger = world.server.history(), world.ledger.read_text()
     world.server.reset_stats()
 
@@ -570,7 +595,7 @@ def test_the_process_survives_many_calls(world: World, tmp_path: Path) -> None:
         if kind == 3:
             return provider.read(number, number, world.args(number, "claimed"))[1]["state"]
         try:
-            provider.create(number, no_ledger)
+            provider.update(number, number, world.args(number, "claimed"), no_ledger)
         except ProviderError as error:
             return error.message
         return "unexpected"
@@ -591,119 +616,6 @@ def test_the_process_survives_many_calls(world: World, tmp_path: Path) -> None:
         assert world.released() == Counter()
     finally:
         provider.stop()
-
-
-# --- the preview sample (docs/pulumi-preview-diff.txt) --------------------------------------
-
-
-def render_preview(steps: list[tuple[str, Any, dict[str, Any], dict[str, Any]]]) -> str:
-    """What the Pulumi CLI prints for these steps, from the provider's Diff answers.
-
-    Each step is (name, DiffResponse, old inputs, new inputs). The step kind is
-    the provider's answer: DIFF_NONE is ``same``, DIFF_SOME without replaces an
-    ``update``, with replaces a ``replace``. Python dynamic providers send no
-    per-property detail, so the properties shown are the engine's own comparison
-    of the old and new inputs (pulumi's display, ``getDiffInfo``), keys sorted.
-    """
-    header = [
-        "# What `pulumi preview` and `pulumi preview --diff` show for a plan that keeps 2",
-        "# numbers and releases 2. Generated from the provider's real Diff answers over gRPC",
-        "# by tests/pulumi/test_provider_grpc.py (regenerate: UPDATE_PREVIEW_SAMPLE=1 pytest",
-        "# tests/pulumi -k preview_sample); the test fails when this file drifts from them.",
-        "# The step kind (update / same; never replace or delete) is the provider's Diff",
-        "# answer; the property lines are the engine's comparison of old and new inputs",
-        "# (Python dynamic providers send no detailed diff), so the new plan id shows too.",
-        "",
-    ]
-    stack_urn = "urn:pulumi:dev::connect-numbers::pulumi:pulumi:Stack::connect-numbers-dev"
-    rows: list[tuple[str, str, str, str, str]] = []
-    detail: list[str] = []
-    counts: Counter[str] = Counter()
-    for name, answer, old, new in sorted(steps, key=lambda s: s[0]):
-        if answer.changes == NONE:
-            counts["same"] += 1
-            continue
-        kind, symbol = ("replace", "+-") if list(answer.replaces) else ("update", "~")
-        counts[kind] += 1
-        keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
-        info = f"[diff: ~{','.join(keys)}]"
-        rows.append((symbol, TYPE_TOKEN, name, kind, info))
-        width = max(len(k) for k in keys)
-        detail += [
-            f"    {symbol} {TYPE_TOKEN}: ({kind})",
-            f"        [id={name}]",
-            f"        [urn=urn:pulumi:dev::connect-numbers::{TYPE_TOKEN}::{name}]",
-            *(
-                f'      ~ {k:<{width}}: "{old.get(k)}" => "{new.get(k)}"'
-                if isinstance(old.get(k), str)
-                else f"      ~ {k:<{width}}: {old.get(k)} => {new.get(k)}"
-                for k in keys
-            ),
-        ]
-    type_width = max(len(TYPE_TOKEN) + 3, len("pulumi:pulumi:Stack"))
-    name_width = max(len("connect-numbers-dev"), *(len(r[2]) for r in rows))
-    table = [
-        f"     {'Type':<{type_width}}  {'Name':<{name_width}}  {'Plan':<10} Info",
-        f"     {'pulumi:pulumi:Stack':<{type_width}}  {'connect-numbers-dev':<{name_width}}",
-    ]
-    for index, (symbol, typ, name, kind, info) in enumerate(rows):
-        branch = "└─" if index == len(rows) - 1 else "├─"
-        table.append(
-            f" {symbol:<3} {branch + ' ' + typ:<{type_width}}  {name:<{name_width}}  "
-            f"{kind:<10} {info}"
-        )
-    summary = ["Resources:"]
-    if counts["update"]:
-        summary.append(f"    ~ {counts['update']} to update")
-    if counts["replace"]:
-        summary.append(f"    +-{counts['replace']} to replace")
-    summary.append(f"    {counts['same'] + 1} unchanged")  # + the stack itself
-    return "\n".join(
-        [
-            *header,
-            "$ pulumi preview",
-            "Previewing update (dev):",
-            *table,
-            "",
-            *summary,
-            "",
-            "$ pulumi preview --diff",
-            "Previewing update (dev):",
-            "  pulumi:pulumi:Stack: (same)",
-            f"    [urn={stack_urn}]",
-            *detail,
-            *summary,
-            "",
-        ]
-    )
-
-
-def test_preview_sample_matches_the_providers_diff(world: World, provider: ProviderProcess) -> None:
-    """docs/pulumi-preview-diff.txt is what the Diff answers make the CLI print."""
-    releases = DROPS[:2]
-    steps = []
-    for number in KEEPS + releases:
-        # The last `pulumi up` (plan PLAN) adopted every number as claimed.
-        old_inputs, _ = provider.check(number, world.args(number, "claimed"))
-        _, olds = provider.create(number, old_inputs)
-        state = "released" if number in releases else "claimed"
-        new_inputs, failures = provider.check(
-            number, world.args(number, state, plan=NEXT_PLAN), olds=old_inputs
-        )
-        assert failures == []
-        steps.append((number, provider.diff(number, olds, new_inputs), old_inputs, new_inputs))
-
-    assert [s[1].changes for s in steps] == [NONE, NONE, SOME, SOME]
-    assert all(list(s[1].replaces) == [] for s in steps)
-    text = render_preview(steps)
-    shown = [line for line in text.splitlines() if not line.startswith("#")]
-    assert text.count("(update)") == 2 and text.count("update     [diff: ~plan_id,state]") == 2
-    assert not any("replace" in line or "delete" in line for line in shown)
-    if os.environ.get(UPDATE_SAMPLE_ENV):
-        SAMPLE.parent.mkdir(exist_ok=True)
-        SAMPLE.write_text(text)
-    assert SAMPLE.exists(), f"{SAMPLE} is missing: run with {UPDATE_SAMPLE_ENV}=1"
-    assert SAMPLE.read_text() == text, f"{SAMPLE} drifted: run with {UPDATE_SAMPLE_ENV}=1"
 
 
 def test_with_a_shared_s3_ledger_concurrent_updates_release_only_what_fits(
