@@ -491,7 +491,15 @@ def apply(
             # A saved plan is a record, not an authority (its id is an unkeyed digest
             # anyone can recompute): every rule is decided again on the world as it is,
             # with this run's flags, and only what both plans release is released.
-            fresh = plan_now(state)
+            fresh = service.recheck_plan(
+                saved,
+                state,
+                connect,
+                history.events,
+                policy=Policy(allow_mass_release=allow_mass_release),
+                now=_now(),
+                covered_since=history.tracking_since,
+            )
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
         saved = plan_now(state)

@@ -47,6 +47,7 @@ __all__ = [
     "Absence",
     "Confirmation",
     "absence",
+    "assume_claimed",
     "client_token",
     "confirm",
     "expected_gone",
@@ -444,6 +445,24 @@ def confirm(saved: Plan, fresh: Plan | None, settled: frozenset[str] = frozenset
     return Confirmation(releases=tuple(releases), dropped=tuple(dropped), refusals=refusals)
 
 
+def assume_claimed(listed: Inventory, ids: Iterable[str]) -> Inventory:
+    """The listed inventory (ListPhoneNumbersV2 has no status) with ``ids`` taken as CLAIMED.
+
+    What apply takes a saved plan's releases to be until each is described just before
+    its release (``release_blocker`` then skips one not CLAIMED): describing every one
+    up front would add R calls to apply's start-up, and a number taken as CLAIMED can
+    only count more against the rules, never less.
+    """
+    claimed = frozenset(ids)
+    return replace(
+        listed,
+        numbers=tuple(
+            replace(n, status=NumberStatus.CLAIMED) if n.phone_number_id in claimed else n
+            for n in listed.numbers
+        ),
+    )
+
+
 def staleness(
     saved: Plan, desired: DesiredState, listed: Inventory, settled: frozenset[str]
 ) -> tuple[str, ...]:
@@ -456,13 +475,7 @@ def staleness(
     """
     released = {r.phone_number_id for r in saved.releases}
     skipped = {s.phone_number_id for s in saved.skipped}
-    assumed = replace(
-        listed,
-        numbers=tuple(
-            replace(n, status=NumberStatus.CLAIMED) if n.phone_number_id in released else n
-            for n in listed.numbers
-        ),
-    )
+    assumed = assume_claimed(listed, released)
     fresh = plan(desired, assumed, (), policy=saved.policy, now=saved.created_at)
     changes: list[str] = []
     if saved.numbers_fingerprint != desired.fingerprint:

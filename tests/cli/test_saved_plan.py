@@ -192,3 +192,17 @@ def test_a_refused_plan_is_refused_with_no_aws_call(
     code, out, err = run(capsys, "apply", str(saved), "--ledger", str(ledger))
     assert_refused_block(code, out, err, "mass_release")
     assert emulator.stats()["total_calls"] == 0
+
+
+def test_the_fresh_plan_costs_one_listing_and_no_describe(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, ledger: Path
+) -> None:
+    """Re-deciding the rules lists the inventory once more; statuses are read by the
+    describe each release makes just before it, not by R more describes up front."""
+    saved = saved_plan(capsys, tmp_path, NUMBERS)
+    emulator.reset_stats()
+    code, _, err = run(capsys, "apply", str(saved), "--ledger", str(ledger))
+    assert code == 0, err
+    calls = emulator.stats()["calls"]
+    assert calls["ListPhoneNumbersV2"] == 2  # the fresh plan, and the staleness check
+    assert calls["DescribePhoneNumber"] == calls["ReleasePhoneNumber"] == len(RELEASED)

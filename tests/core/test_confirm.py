@@ -137,3 +137,13 @@ def test_no_edit_of_a_saved_plan_releases_more_or_skips_a_rule(
     assert set(fresh.refusals) <= set(result.refusals)
     assert set(saved.refusals) <= set(result.refusals)
     assert len(result.releases) + len(result.dropped) == len(saved.releases)
+
+
+def test_assume_claimed_takes_only_the_given_ids_as_claimed() -> None:
+    listed = inventory(live(KEEP, status=None), live("+12065550150", status=None))
+    assumed = planner.assume_claimed(listed, ["id-12065550150"])
+    assert [n.status for n in assumed.numbers] == [None, NumberStatus.CLAIMED]
+    # The fresh plan of apply: the saved release is a release, the rest undescribed.
+    fresh = planner.plan(desired(), assumed, [], policy=Policy(), now=NOW)
+    assert [r.phone_number for r in fresh.releases] == ["+12065550150"]
+    assert [s.phone_number for s in fresh.skipped] == [KEEP]
