@@ -205,3 +205,15 @@ def test_the_hint_goes_to_stderr_when_stdout_is_json(
     assert code == 0
     assert json.loads(stdout)["plan_id"] == json.loads(out.read_text())["plan_id"]
     assert f"connect-numbers apply {out} --numbers {NUMBERS} --ledger {ledger}" in err
+
+
+def test_a_refused_plan_is_saved_for_the_record_with_no_apply_command(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, inputs: tuple[Path, Path]
+) -> None:
+    numbers, _ = inputs
+    numbers.write_text(numbers.read_text().replace("max_releases: 10", "max_releases: 1"))
+    out = tmp_path / "plan.json"
+    code, stdout, _ = plan_to(capsys, inputs, out)
+    assert code == 3 and json.loads(out.read_text())["refused"] is True
+    assert f"Saved the refused plan to {out}, for the record: apply refuses it (exit 3)" in stdout
+    assert f"connect-numbers apply {out}" not in stdout
