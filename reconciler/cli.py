@@ -473,7 +473,7 @@ def apply(
     history = _history_of(store)  # a missing ledger is an error: it would undercount
     connect = _reader(rate, burst)
 
-    def plan_now(state: DesiredState) -> Plan:
+    def plan_now(state: DesiredState, confirming: Plan | None = None) -> Plan:
         return service.make_plan(
             state,
             connect,
@@ -481,6 +481,7 @@ def apply(
             policy=Policy(allow_mass_release=allow_mass_release),
             now=_now(),
             covered_since=history.tracking_since,
+            confirming=confirming,
         )
 
     fresh: Plan | None = None
@@ -491,15 +492,7 @@ def apply(
             # A saved plan is a record, not an authority (its id is an unkeyed digest
             # anyone can recompute): every rule is decided again on the world as it is,
             # with this run's flags, and only what both plans release is released.
-            fresh = service.recheck_plan(
-                saved,
-                state,
-                connect,
-                history.events,
-                policy=Policy(allow_mass_release=allow_mass_release),
-                now=_now(),
-                covered_since=history.tracking_since,
-            )
+            fresh = plan_now(state, confirming=saved)
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
         saved = plan_now(state)

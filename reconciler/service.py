@@ -15,7 +15,7 @@ from .errors import ConnectNumbersError
 from .inventory import InventoryReader, with_states
 from .model import DesiredState, HistoryEvent, Inventory, Plan, Policy
 
-__all__ = ["load_numbers", "make_plan", "read_inventory", "recheck_plan", "resolve_quota"]
+__all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
 
 def resolve_quota(
@@ -92,32 +92,18 @@ def make_plan(
     policy: Policy,
     now: datetime,
     covered_since: datetime | None = None,
+    confirming: Plan | None = None,
 ) -> Plan:
-    inventory = read_inventory(reader, desired)
-    return planner.plan(
-        desired, inventory, history, policy=policy, now=now, covered_since=covered_since
-    )
-
-
-def recheck_plan(
-    saved: Plan,
-    desired: DesiredState,
-    reader: InventoryReader,
-    history: Iterable[HistoryEvent],
-    *,
-    policy: Policy,
-    now: datetime,
-    covered_since: datetime | None = None,
-) -> Plan:
-    """The fresh plan that bounds a saved one at apply (``planner.confirm``): every rule
-    decided again on the numbers file, live inventory and history as they are now.
-
-    One listing, no describes: the saved plan's releases are taken as CLAIMED
-    (``planner.assume_claimed``), as the executor describes each one just before
-    releasing it and skips one that is not.
-    """
-    listed = reader.list_numbers(desired.targets)
-    inventory = planner.assume_claimed(listed, (r.phone_number_id for r in saved.releases))
+    if confirming is None:
+        inventory = read_inventory(reader, desired)
+    else:
+        # The fresh plan that bounds a saved one at apply (``planner.confirm``): one
+        # listing, no describes. The saved releases are taken as CLAIMED
+        # (``planner.assume_claimed``): the executor describes each one just before
+        # releasing it and skips one that is not.
+        listed = reader.list_numbers(desired.targets)
+        released = (r.phone_number_id for r in confirming.releases)
+        inventory = planner.assume_claimed(listed, released)
     return planner.plan(
         desired, inventory, history, policy=policy, now=now, covered_since=covered_since
     )
