@@ -7,7 +7,9 @@ Exit codes (DESIGN.md, "CLI contract"), as Terraform's ``-detailed-exitcode``:
 
 from __future__ import annotations
 
+import shlex
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import NoReturn
 
@@ -467,11 +469,26 @@ def apply(
     only numbers that both the saved plan and a fresh plan release are released.
     Without it, plans now, shows the plan and asks for `yes` (or --auto-approve).
     """
+    from .cli_signals import Interrupts
     from .executor import Executor
 
+    # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
+    stop = click.get_current_context().with_resource(Interrupts())
     store = ledger.open_ledger(ledger_path)
-    history = _history_of(store)  # a missing ledger is an error: it would undercount
     connect = _reader(rate, burst)
+    saved: Plan | None = None
+    if plan_file is not None:
+        saved = planfile.load_plan(plan_file)
+        state = _load_desired(numbers_file or saved.numbers_file)
+    else:
+        state = _load_desired(numbers_file or "numbers.yaml")
+    # Releases interrupted applies left unrecorded, first (the input is valid by
+    # now): the plan then counts them as done. A missing ledger is an error here.
+    sweep = Executor(connect=connect, ledger=store, clock=_now, owner=_owner())
+    confirmed = sweep.confirm_interrupted()
+    for done in confirmed:
+        click.echo(f"note: recorded the release of {done.phone_number}: {done.message}", err=True)
+    history = _history_of(store)
 
     def plan_now(state: DesiredState, confirming: Plan | None = None) -> Plan:
         return service.make_plan(
@@ -485,16 +502,13 @@ def apply(
         )
 
     fresh: Plan | None = None
-    if plan_file is not None:
-        saved = planfile.load_plan(plan_file)
-        state = _load_desired(numbers_file or saved.numbers_file)
+    if saved is not None:
         if not saved.refused:  # a refused plan is refused with no AWS call
             # A saved plan is a record, not an authority (its id is an unkeyed digest
             # anyone can recompute): every rule is decided again on the world as it is,
             # with this run's flags, and only what both plans release is released.
             fresh = plan_now(state, confirming=saved)
     else:
-        state = _load_desired(numbers_file or "numbers.yaml")
         saved = plan_now(state)
         if not quiet:
             _echo_text(render.render_text(saved), err=fmt == "json")
@@ -513,16 +527,28 @@ def apply(
                 _fail("apply cancelled; nothing was released")
     progress = _Progress(len(saved.releases), enabled=fmt == "text" and not quiet)
     executor = Executor(
-        connect=connect, ledger=store, clock=_now, owner=_owner(), on_outcome=progress
+        connect=connect,
+        ledger=store,
+        clock=_now,
+        owner=_owner(),
+        on_outcome=progress,
+        should_stop=stop.reason,
     )
     try:
-        report = executor.apply(saved, state, fresh=fresh)
+        with stop.releasing():
+            report = replace(executor.apply(saved, state, fresh=fresh), confirmed=confirmed)
     finally:
         progress.finish()
+    # What continues a stopped apply (interrupted, or a failure whose cause is fixed).
+    rerun = ["connect-numbers", "apply", *([plan_file] if plan_file else [])]
+    rerun += [*(["--numbers", numbers_file] if numbers_file else []), "--ledger", ledger_path]
+    next_step = None if report.ok or report.refusals else shlex.join(rerun)
     if fmt == "json":
-        click.echo(render.render_apply_json(report), nl=False)
+        click.echo(render.render_apply_json(report, next_step), nl=False)
     else:
-        _echo_text(render.render_apply_text(report))
+        _echo_text(render.render_apply_text(report, next_step))
+    if stop.exit_code is not None:
+        sys.exit(stop.exit_code)  # 130 (SIGINT), 143 (SIGTERM): the report says what was done
     if report.refusals:
         sys.exit(EXIT_REFUSED)
     sys.exit(EXIT_OK if report.ok else EXIT_ERROR)

@@ -200,6 +200,74 @@ class Executor:
             )
             return outcome
 
+    def confirm_interrupted(self) -> tuple[ReleaseOutcome, ...]:
+        """Settle what interrupted applies left: an intent no record settles, whose
+        number is now gone, is a release that happened (``planner.absence``); record
+        it ``done`` under that intent's plan and client token, so the ledger matches
+        the account whichever apply runs next. A number still claimed keeps its
+        intent counting (its call may have failed, or may still land)."""
+        confirmed: list[ReleaseOutcome] = []
+        records = self._ledger.records()
+        if not any(
+            records[i].get("action") == Action.RELEASE.value for i in intents.unsettled(records)
+        ):
+            return ()  # the usual case: no lock taken, no call made
+        with self._ledger.lock(f"confirm interrupted releases ({self._owner})"):
+            records = self._ledger.records()
+            seen: set[str] = set()
+            for index in intents.unsettled(records):
+                intent = records[index]
+                number_id, arn, number = (
+                    intent.get(key) for key in ("phone_number_id", "target_arn", "phone_number")
+                )
+                if not (
+                    intent.get("action") == Action.RELEASE.value
+                    and isinstance(number_id, str)
+                    and isinstance(arn, str)
+                    and isinstance(number, str)
+                    and number_id not in seen
+                ):
+                    continue  # not a release this product started: nothing to describe
+                seen.add(number_id)
+                try:
+                    region = Target(arn=arn).region
+                    current = self._call(
+                        lambda: self._connect.lookup(number_id, region=region)  # noqa: B023
+                    )
+                except (ValueError, ConnectNumbersError):
+                    continue  # cannot tell: the intent keeps counting
+                verdict, note = planner.absence(records, number_id)
+                if current is not None or verdict is not planner.Absence.CONFIRMED:
+                    continue
+                at = self._clock()
+                plan = intent.get("plan_id") if isinstance(intent.get("plan_id"), str) else None
+                token = intent.get("client_token")
+                token = token if isinstance(token, str) else None
+                self._ledger.append(
+                    LedgerRecord(
+                        action=Action.RELEASE.value,
+                        phone_number=number,
+                        at=at,
+                        status=intents.DONE,
+                        phone_number_id=number_id,
+                        target_arn=arn,
+                        plan_id=plan,
+                        client_token=token,
+                        message=f"{note}; recorded by a later apply ({self._owner})",
+                    )
+                )
+                confirmed.append(
+                    ReleaseOutcome(
+                        phone_number=number,
+                        phone_number_id=number_id,
+                        status=OutcomeStatus.RELEASED,
+                        message=note,
+                        at=at,
+                        client_token=token,
+                    )
+                )
+        return tuple(confirmed)
+
     def _records(self) -> list[dict[str, object]]:
         """The ledger's records, under its lock; a new, empty ledger starts its coverage."""
         records = self._ledger.records()
@@ -301,20 +369,17 @@ class Executor:
         code = exc.code if isinstance(exc, AwsError) and exc.code else type(exc).__name__
         current: LiveNumber | None = None
         described = True
-        if not isinstance(exc, NotFoundError):  # NotFound: AWS itself says it is gone
-            try:
-                current = self._call(
-                    lambda: self._connect.lookup(release.phone_number_id, region=region)
-                )
-            except ConnectNumbersError:
-                described = False
+        try:
+            current = self._call(
+                lambda: self._connect.lookup(release.phone_number_id, region=region)
+            )
+        except ConnectNumbersError:
+            described = False
+        # NotFound says the number is gone, not that nothing happened: it is never
+        # evidence that the release did not happen.
+        refused = isinstance(exc, PermanentAwsError) and not isinstance(exc, NotFoundError)
         return planner.settle_failed_call(
-            current,
-            release,
-            described=described,
-            before_effect=isinstance(exc, PermanentAwsError),
-            code=code,
-            error=str(exc),
+            current, release, described=described, before_effect=refused, code=code, error=str(exc)
         )
 
     def _call(self, operation: Callable[[], _T]) -> _T:

@@ -500,6 +500,9 @@ class ApplyReport:
     outcomes: tuple[ReleaseOutcome, ...]
     stopped: str | None = None  # why apply stopped early (a permanent error, a refusal)
     refusals: tuple[Refusal, ...] = ()
+    # Releases that earlier, interrupted applies started and never recorded, found
+    # done (the number is gone) and recorded by this apply; not part of this plan.
+    confirmed: tuple[ReleaseOutcome, ...] = ()
 
     def count(self, status: OutcomeStatus) -> int:
         return sum(1 for o in self.outcomes if o.status is status)

@@ -376,10 +376,13 @@ def settle_failed_call(
     ``current`` is the number as described after the failure (None: gone;
     ``described`` False: the describe failed too). Only positive evidence may
     stop an intent from counting: an error AWS raises before any effect
-    (``before_effect``: a 4xx refusal, not a throttle, 5xx or lost connection)
-    *and* the number still claimed afterwards (``failed``). A number gone, or
-    ResourceNotFoundException from the release itself, is a release that
-    happened (``done``). Anything else is ``unknown`` and keeps counting.
+    (``before_effect``: a 4xx refusal, not a throttle, 5xx, lost connection or
+    ResourceNotFoundException) *and* the number still claimed afterwards
+    (``failed``). A number gone after the call, whatever it answered, is a
+    release that happened (``done``). Anything else is ``unknown`` and keeps
+    counting: ResourceNotFoundException for a number a describe still finds
+    claimed is a contradiction, not evidence, and the next run retries with
+    the same token.
     """
     if described and current is None:
         return intents.DONE, (

@@ -332,7 +332,8 @@ def render_text(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def apply_to_dict(report: ApplyReport) -> dict[str, Any]:
+def apply_to_dict(report: ApplyReport, next_step: str | None = None) -> dict[str, Any]:
+    """The apply report; ``next_step``: the command that continues a stopped apply."""
     return {
         "plan_id": report.plan_id,
         "ok": report.ok,
@@ -350,11 +351,21 @@ def apply_to_dict(report: ApplyReport) -> dict[str, Any]:
             for o in report.outcomes
         ],
         "refusals": [{"code": r.code.value, "message": r.message} for r in report.refusals],
+        "confirmed": [
+            {
+                "phone_number": o.phone_number,
+                "phone_number_id": o.phone_number_id,
+                "message": o.message,
+                "client_token": o.client_token,
+            }
+            for o in report.confirmed
+        ],
+        "next": next_step,
     }
 
 
-def render_apply_json(report: ApplyReport) -> str:
-    return json.dumps(apply_to_dict(report), indent=2) + "\n"
+def render_apply_json(report: ApplyReport, next_step: str | None = None) -> str:
+    return json.dumps(apply_to_dict(report, next_step), indent=2) + "\n"
 
 
 def outcome_line(outcome: ReleaseOutcome) -> str:
@@ -363,7 +374,7 @@ def outcome_line(outcome: ReleaseOutcome) -> str:
     return f"{outcome.status.value:>13}  {outcome.phone_number}{note}"
 
 
-def render_apply_text(report: ApplyReport) -> str:
+def render_apply_text(report: ApplyReport, next_step: str | None = None) -> str:
     counts = ", ".join(
         f"{report.count(s)} {s.value.replace('_', ' ')}" for s in OutcomeStatus if report.count(s)
     )
@@ -389,6 +400,11 @@ def render_apply_text(report: ApplyReport) -> str:
         for o in report.outcomes:
             if o.status in (OutcomeStatus.FAILED, OutcomeStatus.NOT_ATTEMPTED):
                 lines.append(f"  {o.status.value}: {o.phone_number}: {o.message}")
+        if next_step:
+            lines.append(
+                f"  Next: run `{next_step}` to continue "
+                "(what is recorded done is never released again)."
+            )
     for refusal in report.refusals:
         lines.append(f"  [{refusal.code.value}] {refusal.message}")
     return "\n".join(lines) + "\n"

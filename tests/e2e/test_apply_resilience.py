@@ -8,16 +8,10 @@ emulator performed is recorded `done` in the ledger, and a final plan is empty.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,106 +19,21 @@ import pytest
 
 from reconciler.cli import main
 
-INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
-TARGET = f"arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}"
-KEEP = ["+12065550100", "+12065550101"]
-DROP = [f"+120655502{i:02d}" for i in range(6)]
-FAST = ["--rate", "45", "--burst", "5"]
-
-
-def seed() -> dict[str, Any]:
-    return {
-        "account_id": "111122223333",
-        "region": "us-east-1",
-        "instances": [{"id": INSTANCE}],
-        "quota": {"phone_numbers": 10, "window_days": 180, "limit_percent": 200},
-        "numbers": [
-            {"phone_number": n, "instance": INSTANCE, "flow": f"{TARGET}/contact-flow/f{i % 3}"}
-            for i, n in enumerate(KEEP + DROP)
-        ],
-    }
-
-
-def make_world(emulator_factory: Any, directory: Path) -> dict[str, Any]:
-    directory.mkdir(parents=True, exist_ok=True)
-    server = emulator_factory(seed(), rate=50.0, burst=5)
-    numbers = directory / "numbers.yaml"
-    numbers.write_text(
-        f"version: 1\ntargets:\n  - arn: {TARGET}\nquota:\n  phone_numbers: 10\n"
-        "numbers:\n" + "".join(f'  - "{n}"\n' for n in KEEP)
-    )
-    ledger = directory / "history.jsonl"
-    ledger.touch()
-    return {"server": server, "numbers": numbers, "ledger": ledger, "dir": directory}
+from .support import (
+    DROP,
+    apply_args,
+    check_invariants,
+    cli,
+    cli_process,
+    make_world,
+    save_plan,
+    spawn,
+)
 
 
 @pytest.fixture
 def world(emulator_factory: Any, tmp_path: Path) -> dict[str, Any]:
     return make_world(emulator_factory, tmp_path)
-
-
-def cli(*argv: str) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in this process (fast); the result has the shape of a subprocess's."""
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main(list(argv))
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return subprocess.CompletedProcess(list(argv), code, out.getvalue(), err.getvalue())
-
-
-def cli_process(*argv: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "reconciler", *argv],
-        capture_output=True,
-        text=True,
-        env={**os.environ},
-        timeout=120,
-    )
-
-
-def save_plan(world: dict[str, Any]) -> Path:
-    saved = world["dir"] / "plan.json"
-    result = cli(
-        "plan",
-        "--numbers",
-        str(world["numbers"]),
-        "--ledger",
-        str(world["ledger"]),
-        "--out",
-        str(saved),
-        *FAST,
-    )
-    assert result.returncode == 0, result.stderr
-    return saved
-
-
-def apply_args(world: dict[str, Any], saved: Path) -> list[str]:
-    return ["apply", str(saved), "--ledger", str(world["ledger"]), *FAST]
-
-
-def check_invariants(world: dict[str, Any]) -> None:
-    released = [e for e in world["server"].history("emulator") if e["action"] == "release"]
-    counts = Counter(e["phone_number"] for e in released)
-    assert all(c == 1 for c in counts.values()), f"released twice: {counts}"
-    assert not set(counts) & set(KEEP), "a desired number was released"
-    records = [json.loads(line) for line in world["ledger"].read_text().splitlines() if line]
-    done = Counter(r["phone_number"] for r in records if r.get("status") == "done")
-    assert all(c == 1 for c in done.values()), f"recorded done twice: {done}"
-    assert set(done) == set(counts), "a release the emulator performed is not in the ledger"
-    final = cli(
-        "plan",
-        "--numbers",
-        str(world["numbers"]),
-        "--ledger",
-        str(world["ledger"]),
-        "--detailed-exitcode",
-        *FAST,
-    )
-    assert final.returncode == 0, final.stdout + final.stderr
-    assert "Release: nothing." in final.stdout
 
 
 TRIALS = 20
@@ -154,12 +63,7 @@ def test_apply_killed_at_random_moments_converges_on_rerun(
             "--burst",
             "1",
         ]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", *slow],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env={**os.environ},
-        )
+        proc = spawn(*slow, output=False)
         time.sleep(rng.uniform(0.4, 1.8))  # start-up ~0.6 s, then ~0.8 s of releases
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -249,13 +153,7 @@ def test_two_concurrent_applies_on_one_ledger_one_proceeds_one_is_refused(
     saved = save_plan(world)
     world["server"].set_rate_limit("ReleasePhoneNumber", 2.0, 1)  # a slow, 3 s apply
     slow = ["apply", str(saved), "--ledger", str(world["ledger"]), "--rate", "2", "--burst", "1"]
-    first = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", *slow],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ},
-    )
+    first = spawn(*slow)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # wait until the first holds the lock
         lock = Path(str(world["ledger"]) + ".lock")
