@@ -328,7 +328,8 @@ def canonical(text: str) -> str:
     for line in lines:
         # A resource's block (its diff, or its diagnostics) starts at its header line.
         starts = re.match(
-            r"^(    [~+\-] pulumi-python:dynamic/|  pulumi-python:dynamic/|  pulumi:pulumi:Stack \()",
+            r"^(    [~+\-] pulumi-python:dynamic/"  # a resource's diff
+            r"|  pulumi-python:dynamic/|  pulumi:pulumi:Stack \()",  # its diagnostics
             line,
         )
         diagnostic = bool(blocks) and not blocks[-1][0].startswith("    ")
