@@ -38,7 +38,7 @@ import pulumi
 
 from reconciler import desired, ledger, render, service, stack
 from reconciler.errors import ConnectNumbersError
-from reconciler.model import DesiredState, Plan, Policy
+from reconciler.model import DesiredState, HistorySource, Plan, Policy
 
 DEFAULT_NUMBERS_FILE = "numbers.yaml"
 
@@ -114,6 +114,7 @@ def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, A
         policy=Policy(allow_mass_release=settings.allow_mass_release),
         now=now,
         covered_since=history.tracking_since,
+        history_source=HistorySource(ledger=settings.ledger),
     )
     return plan, records
 

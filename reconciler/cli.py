@@ -17,7 +17,7 @@ import click
 
 from . import __version__, desired, ledger, planfile, render, service
 from .errors import ConnectNumbersError
-from .model import DesiredState, Plan, Policy, ReleaseOutcome
+from .model import DesiredState, HistorySource, Plan, Policy, ReleaseOutcome
 from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
@@ -248,6 +248,7 @@ def plan(
         policy=Policy(allow_mass_release=allow_mass_release),
         now=_now(),
         covered_since=history.tracking_since,
+        history_source=HistorySource(ledger=ledger_path, cloudtrail=history_source == "cloudtrail"),
     )
     if out is not None:
         planfile.write_plan(result, out, protected=inputs)
@@ -499,6 +500,7 @@ def apply(
             now=_now(),
             covered_since=history.tracking_since,
             confirming=confirming,
+            history_source=HistorySource(ledger=ledger_path),
         )
 
     fresh: Plan | None = None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -21,12 +21,12 @@ import botocore.config
 
 from .errors import AwsError
 from .inventory.aws import map_error
-from .model import Action, TrailEvent, scope_of
+from .model import CLOUDTRAIL_RETENTION, Action, TrailEvent, scope_of
 from .pacing import Pacer, RateLimit
 
 __all__ = ["RETENTION", "read_trail"]
 
-RETENTION = timedelta(days=90)
+RETENTION = CLOUDTRAIL_RETENTION  # LookupEvents reaches back 90 days
 PAGE_SIZE = 50
 _ACTIONS = {"ClaimPhoneNumber": Action.CLAIM, "ReleasePhoneNumber": Action.RELEASE}
 # CloudTrail's LookupEvents limit, shared by every caller in the account and region.

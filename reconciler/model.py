@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 __all__ = [
+    "CLOUDTRAIL_RETENTION",
     "DEFAULT_MAX_RELEASES",
     "E164_PATTERN",
     "Action",
@@ -21,6 +22,7 @@ __all__ = [
     "DesiredNumber",
     "DesiredState",
     "HistoryEvent",
+    "HistorySource",
     "Inventory",
     "Keep",
     "LiveNumber",
@@ -422,6 +424,33 @@ class QuotaReport:
         return self.used > self.limit
 
 
+# CloudTrail's event history reaches back this far (LookupEvents): an import
+# cannot complete the history further back than ``now - CLOUDTRAIL_RETENTION``.
+CLOUDTRAIL_RETENTION = timedelta(days=90)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistorySource:
+    """What history a plan counted: a ledger (its path or URL), CloudTrail read on the fly.
+
+    With neither, the plan has no history source: how many actions the window
+    already holds is unknown, and every view says so, never "0 used" as a fact.
+    """
+
+    ledger: str | None = None
+    cloudtrail: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.ledger is not None or self.cloudtrail
+
+    def describe(self) -> str:
+        parts = [f"the ledger {self.ledger}"] if self.ledger is not None else []
+        if self.cloudtrail:
+            parts.append(f"CloudTrail's last {CLOUDTRAIL_RETENTION.days} days")
+        return " and ".join(parts) or "no history source"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class QuotaGroup:
     """The rolling quota of one account and region, with the plan's releases there."""
@@ -458,9 +487,19 @@ class Plan:
     format_version: int = 1
     # One per account and region of the targets, in the order of the targets.
     quota_groups: tuple[QuotaGroup, ...] = field(default=())
+    # The history counted, as the front door read it; None: not stated (a plan
+    # built directly, as in the core tests), shown as before.
+    history: HistorySource | None = None
+
+    @property
+    def used_known(self) -> bool:
+        """Whether the actions already in the window are known (some history was read)."""
+        return self.history is None or self.history.known
 
     def __post_init__(self) -> None:
         _require_utc("created_at", self.created_at)
+        if self.history is not None and not self.history.known and self.quota.history_events:
+            raise ValueError("a plan with no history source cannot have counted history events")
 
     @property
     def refused(self) -> bool:

@@ -18,6 +18,7 @@ from typing import Any
 from .errors import InputError
 from .ledger import parse_time
 from .model import (
+    HistorySource,
     Keep,
     Missing,
     Plan,
@@ -162,15 +163,22 @@ def _time(value: Any) -> datetime | None:
 
 def _quota(q: dict[str, Any]) -> QuotaReport:
     coverage = q.get("coverage", {})
+    assumed = int(coverage.get("assumed_prior", 0))
+    # A plan with no history source writes used (and what follows from it) as
+    # null: it counted only the actions quota.assume_prior assumes.
+    used = assumed if q["used"] is None else q["used"]
+    fits_now = q["fits_now"]
+    if fits_now is None:
+        fits_now = max(0, q["limit"] - q["reserve"] - used)
     return QuotaReport(
         limit=q["limit"],
-        used=q["used"],
+        used=used,
         planned=q["planned"],
         reserve=q["reserve"],
         window_days=q["window_days"],
         phone_numbers=q["phone_numbers"],
         limit_percent=q["limit_percent"],
-        fits_now=q["fits_now"],
+        fits_now=fits_now,
         history_since=_time(q.get("history_since")),
         history_events=q.get("history_events", 0),
         next_frees_at=_time(q.get("next_frees_at")),
@@ -181,7 +189,7 @@ def _quota(q: dict[str, Any]) -> QuotaReport:
         covered_since=_time(coverage.get("covered_since")),
         uncovered_from=_time(coverage.get("uncovered_from")),
         uncovered_until=_time(coverage.get("uncovered_until")),
-        assumed_prior=int(coverage.get("assumed_prior", 0)),
+        assumed_prior=assumed,
     )
 
 
@@ -241,6 +249,11 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         ),
         refusals=tuple(
             Refusal(code=RefusalCode(r["code"]), message=r["message"]) for r in data["refusals"]
+        ),
+        history=None
+        if data.get("history") is None
+        else HistorySource(
+            ledger=data["history"]["ledger"], cloudtrail=bool(data["history"]["cloudtrail"])
         ),
     )
 

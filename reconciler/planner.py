@@ -25,6 +25,7 @@ from . import intents, quota
 from .model import (
     DesiredState,
     HistoryEvent,
+    HistorySource,
     Inventory,
     Keep,
     LiveNumber,
@@ -91,15 +92,18 @@ def _skip_reason(number: LiveNumber) -> str | None:
     return f"status {number.status.value}{detail}"
 
 
-def _quota_refusal(report: QuotaReport) -> str:
+def _quota_refusal(report: QuotaReport, known: bool = True) -> str:
     window = f"rolling {report.window_days}-day window"
+    # With no history source, the actions already in the window are unknown: the
+    # figures are bounds, never "0 used" stated as a fact.
+    used = f"{report.used} used" if known else "used unknown: no history read"
     text = (
         f"releasing {report.planned} number(s) would take the account to "
-        f"{report.after + report.reserve} of {report.limit} claim/release actions in the {window} "
-        f"({report.used} used"
+        f"{'' if known else 'at least '}{report.after + report.reserve} of {report.limit} "
+        f"claim/release actions in the {window} ({used}"
         + (f", {report.reserve} reserved" if report.reserve else "")
         + f"; limit {report.limit_percent}% of a quota of {report.phone_numbers}); "
-        f"{report.fits_now} release(s) fit now"
+        f"{'' if known else 'at most '}{report.fits_now} release(s) fit now"
     )
     if report.plan_never_fits:
         need = report.planned + report.reserve
@@ -141,11 +145,14 @@ def plan(
     policy: Policy,
     now: datetime,
     covered_since: datetime | None = None,
+    history_source: HistorySource | None = None,
 ) -> Plan:
     """Diff numbers.yaml against the live inventory and judge the result.
 
     ``covered_since``: since when the history is complete (None: unknown); the
     plan reports the uncovered part of the window and applies quota.assume_prior.
+    ``history_source``: what ``history`` came from; with none (no ledger, no
+    CloudTrail) the plan says the used count is unknown.
     """
     managed = managed_numbers(desired, inventory)
     wanted = {d.phone_number: d for d in desired.numbers}
@@ -194,7 +201,8 @@ def plan(
     groups = quota_groups(history, desired, now=now, releases=releases, covered_since=covered_since)
     # The binding group: the one left with the least room after the plan.
     report = min((g.quota for g in groups), key=lambda q: q.limit - q.after - q.reserve)
-    refusals = _refusals(desired, policy, managed, groups, len(releases))
+    known = history_source is None or history_source.known
+    refusals = _refusals(desired, policy, managed, groups, len(releases), known)
 
     return Plan(
         created_at=now,
@@ -212,6 +220,7 @@ def plan(
         quota=report,
         refusals=refusals,
         quota_groups=groups,
+        history=history_source,
     )
 
 
@@ -249,11 +258,11 @@ def quota_groups(
     return tuple(groups)
 
 
-def _quota_refusals(groups: Sequence[QuotaGroup]) -> Iterator[Refusal]:
+def _quota_refusals(groups: Sequence[QuotaGroup], known: bool = True) -> Iterator[Refusal]:
     for group in groups:
         if not group.quota.allowed:
             where = f"account {group.account_id}, {group.region}: " if len(groups) > 1 else ""
-            message = where + _quota_refusal(group.quota)
+            message = where + _quota_refusal(group.quota, known)
             yield Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=message)
 
 
@@ -263,9 +272,10 @@ def _refusals(
     managed: list[LiveNumber],
     groups: Sequence[QuotaGroup],
     planned: int,
+    known: bool = True,
 ) -> tuple[Refusal, ...]:
     """Evaluate every safety rule; list each one that is broken, in a stable order."""
-    refusals = list(_quota_refusals(groups))
+    refusals = list(_quota_refusals(groups, known))
     if not desired.numbers and managed and not desired.allow_empty:
         refusals.append(
             Refusal(

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from .model import (
+    CLOUDTRAIL_RETENTION,
     ApplyReport,
+    HistorySource,
     LiveNumber,
     OutcomeStatus,
     Plan,
@@ -26,6 +28,7 @@ from .model import (
 __all__ = [
     "apply_to_dict",
     "coverage_lines",
+    "history_line",
     "iso",
     "outcome_line",
     "over_limit_lines",
@@ -45,17 +48,20 @@ def _day(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d")
 
 
-def _quota_dict(q: QuotaReport) -> dict[str, Any]:
+def _quota_dict(q: QuotaReport, known: bool = True) -> dict[str, Any]:
+    # With no history source the used count is unknown: null, never a 0 stated as
+    # a fact; so are the figures made from it (after, fits_now).
     return {
         "limit": q.limit,
-        "used": q.used,
+        "used": q.used if known else None,
+        "used_known": known,
         "planned": q.planned,
-        "after": q.after,
+        "after": q.after if known else None,
         "reserve": q.reserve,
         "window_days": q.window_days,
         "phone_numbers": q.phone_numbers,
         "limit_percent": q.limit_percent,
-        "fits_now": q.fits_now,
+        "fits_now": q.fits_now if known else None,
         "allowed": q.allowed,
         "over_limit": q.over_limit,
         "history_since": iso(q.history_since),
@@ -130,7 +136,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             }
             for s in plan.skipped
         ],
-        "quota": _quota_dict(plan.quota),
+        "quota": _quota_dict(plan.quota, plan.used_known),
+        "history": None
+        if plan.history is None
+        else {"ledger": plan.history.ledger, "cloudtrail": plan.history.cloudtrail},
         "refused": plan.refused,
         "refusals": [{"code": r.code.value, "message": r.message} for r in plan.refusals],
         **_groups_dict(plan),
@@ -143,7 +152,11 @@ def _groups_dict(plan: Plan) -> dict[str, Any]:
         return {}
     return {
         "quota_groups": [
-            {"account_id": g.account_id, "region": g.region, "quota": _quota_dict(g.quota)}
+            {
+                "account_id": g.account_id,
+                "region": g.region,
+                "quota": _quota_dict(g.quota, plan.used_known),
+            }
             for g in plan.quota_groups
         ]
     }
@@ -175,32 +188,49 @@ def _flow_name(arn: str) -> str:
 def _plan_quota_lines(plan: Plan) -> list[str]:
     """The quota section: one block, or one per account and region of the targets."""
     if len(plan.quota_groups) <= 1:
-        return _quota_lines(plan.quota)
+        return _quota_lines(plan.quota, history=plan.history)
     lines = [
         f"The rolling quota is per account and region: the targets are in "
         f"{len(plan.quota_groups)}.",
     ]
     for group in plan.quota_groups:
-        lines.extend(_quota_lines(group.quota, f"account {group.account_id}, {group.region}"))
+        where = f"account {group.account_id}, {group.region}"
+        lines.extend(_quota_lines(group.quota, where, history=plan.history))
     return lines
 
 
-def _quota_lines(q: QuotaReport, where: str | None = None) -> list[str]:
+_NO_SOURCE = (
+    "no ledger was given (--ledger PATH; Pulumi: connect-numbers:ledger), so the claims "
+    "and releases already in the window are unknown"
+)
+
+
+def _quota_lines(
+    q: QuotaReport, where: str | None = None, *, history: HistorySource | None = None
+) -> list[str]:
     reserve = f", {q.reserve} reserved" if q.reserve else ""
     of = f" of {where}, {q.planned} release(s) there" if where else ""
     lines = [
         f"Quota{of} (rolling {q.window_days}-day window; limit {q.limit} = "
         f"{q.limit_percent}% of {q.phone_numbers} phone numbers):",
-        f"  before: {q.used} of {q.limit} used{reserve}"
-        + ("  <- over the limit" if q.over_limit else ""),
-        f"  after:  {q.after} of {q.limit} used{reserve}"
-        + ("" if q.allowed and not q.over_limit else "  <- over the limit"),
     ]
-    if q.history_since is not None:
-        lines.append(f"  history: {q.history_events} event(s) since {_day(q.history_since)}")
+    if history is not None and not history.known:
+        assumed = f"; {q.used} assumed by quota.assume_prior" if q.used else ""
+        lines += [
+            f"  before: unknown of {q.limit} (no history read{assumed}){reserve}",
+            f"  after:  unknown + {q.planned} planned, of {q.limit}{reserve}",
+            f"  WARNING: history: none read: {_NO_SOURCE}.",
+            f"    {_next_steps(q, history)}",
+        ]
     else:
-        lines.append("  history: none recorded (pass --ledger to count past claims and releases)")
-    lines.extend(coverage_lines(q))
+        lines += [
+            f"  before: {q.used} of {q.limit} used{reserve}"
+            + ("  <- over the limit" if q.over_limit else ""),
+            f"  after:  {q.after} of {q.limit} used{reserve}"
+            + ("" if q.allowed and not q.over_limit else "  <- over the limit"),
+            f"  history: {history_line(q, history)}",
+            *coverage_lines(q, history),
+        ]
     if q.next_frees_at is not None:
         lines.append(f"  next action frees on {_day(q.next_frees_at)}")
     if q.over_limit and q.claims_blocked_until is not None:
@@ -237,7 +267,42 @@ def over_limit_lines(plan: Plan) -> list[str]:
     return lines
 
 
-def coverage_lines(q: QuotaReport) -> list[str]:
+def history_line(q: QuotaReport, history: HistorySource | None) -> str:
+    """What history was counted: its events, or that the source holds none."""
+    source = f" ({history.describe()})" if history is not None else ""
+    if q.history_since is not None:
+        return f"{q.history_events} event(s) since {_day(q.history_since)}{source}"
+    if history is None:
+        return "no claims or releases recorded"
+    if history.ledger is not None and not history.cloudtrail:
+        return f"the ledger {history.ledger} is empty: no claims or releases recorded"
+    return f"no claims or releases in {history.describe()}"
+
+
+def _next_steps(q: QuotaReport, history: HistorySource | None) -> str:
+    """What completes the uncovered part of the window: an import only where it can reach."""
+    if history is not None and not history.known:
+        return (
+            "Start a ledger and import CloudTrail's last 90 days into it (touch history.jsonl; "
+            "connect-numbers ledger import-cloudtrail --ledger history.jsonl), or set "
+            "quota.assume_prior: N in the numbers file."
+        )
+    assert q.uncovered_from is not None
+    now = q.uncovered_from + timedelta(days=q.window_days)
+    if q.covered_since is None or q.covered_since > now - CLOUDTRAIL_RETENTION:
+        return (
+            "Import them (connect-numbers ledger import-cloudtrail), add what you know "
+            "(connect-numbers ledger add), or set quota.assume_prior: N in the numbers file."
+        )
+    # An import (or --history cloudtrail) already reached as far back as CloudTrail keeps.
+    return (
+        f"CloudTrail keeps {CLOUDTRAIL_RETENTION.days} days and the history already reaches "
+        "that far: add what you know of the earlier span (connect-numbers ledger add), or set "
+        "quota.assume_prior: N in the numbers file."
+    )
+
+
+def coverage_lines(q: QuotaReport, history: HistorySource | None = None) -> list[str]:
     """How complete the history is; a warning naming the dates it does not cover."""
     if q.fully_covered:
         since = f" (tracked since {_day(q.covered_since)})" if q.covered_since else ""
@@ -256,8 +321,7 @@ def coverage_lines(q: QuotaReport) -> list[str]:
     return [
         f"  WARNING: history coverage: {known}; claims and releases from "
         f"{_day(q.uncovered_from)} to {_day(q.uncovered_until)} are not counted{assumed}.",
-        "    Import them (connect-numbers ledger import-cloudtrail), add what you know "
-        "(connect-numbers ledger add), or set quota.assume_prior: N in the numbers file.",
+        f"    {_next_steps(q, history)}",
     ]
 
 
@@ -473,18 +537,29 @@ def render_markdown(plan: Plan) -> str:
     groups = [(f" of {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]
     for where, report in groups if len(groups) > 1 else [("", q)]:
         reserve = f", {report.reserve} reserved" if report.reserve else ""
-        out += [
+        head = (
             f"**Quota{where}** (rolling {report.window_days}-day window, limit {report.limit} "
-            f"= {report.limit_percent}% of {report.phone_numbers}): {report.used} used → "
-            f"**{report.after}** after this plan{reserve} {_quota_bar(report)}",
-            "",
-        ]
-    coverage = [line.strip() for line in coverage_lines(q)]
-    if q.fully_covered:
-        out += [f"**History**: {coverage[0].removeprefix('coverage: ')}", ""]
+            f"= {report.limit_percent}% of {report.phone_numbers}): "
+        )
+        if plan.used_known:
+            figures = (
+                f"{report.used} used → **{report.after}** after this plan{reserve} "
+                f"{_quota_bar(report)}"
+            )
+        else:
+            figures = f"**used: unknown** → unknown + {report.planned} after this plan{reserve}"
+        out += [head + figures, ""]
+    coverage = [line.strip() for line in coverage_lines(q, plan.history)]
+    if not plan.used_known:
+        steps = _next_steps(q, plan.history)
+        out += [f"> :warning: **History**: none read: {_NO_SOURCE}.", f"> {steps}", ""]
+    elif q.fully_covered:
+        covers = coverage[0].removeprefix("coverage: ")
+        out += [f"**History**: {history_line(q, plan.history)}; {covers}", ""]
     else:
+        gap = coverage[0].removeprefix("WARNING: history coverage: ")
         out += [
-            f"> :warning: **History**: {coverage[0].removeprefix('WARNING: history coverage: ')}",
+            f"> :warning: **History**: {history_line(q, plan.history)}; {gap}",
             f"> {coverage[1]}",
             "",
         ]

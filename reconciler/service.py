@@ -13,7 +13,7 @@ from datetime import datetime
 from . import planner
 from .errors import ConnectNumbersError
 from .inventory import InventoryReader, with_states
-from .model import DesiredState, HistoryEvent, Inventory, Plan, Policy
+from .model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
 
 __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
@@ -93,7 +93,10 @@ def make_plan(
     now: datetime,
     covered_since: datetime | None = None,
     confirming: Plan | None = None,
+    history_source: HistorySource | None = None,
 ) -> Plan:
+    """Read the inventory and plan. ``history_source`` says what ``history`` came
+    from, so the plan can say when the used count is unknown (no source)."""
     if confirming is None:
         inventory = read_inventory(reader, desired)
     else:
@@ -105,5 +108,11 @@ def make_plan(
         released = (r.phone_number_id for r in confirming.releases)
         inventory = planner.assume_claimed(listed, released)
     return planner.plan(
-        desired, inventory, history, policy=policy, now=now, covered_since=covered_since
+        desired,
+        inventory,
+        history,
+        policy=policy,
+        now=now,
+        covered_since=covered_since,
+        history_source=history_source,
     )

@@ -48,7 +48,9 @@ def test_demo_plan_text(emulator: Any, capsys: pytest.CaptureFixture[str]) -> No
     assert "Missing: +12065550103" in out
     assert "Skipped: +12065550160 not released in this run: status IN_PROGRESS" in out
     assert "+12065550300" not in out  # claimed to an instance numbers.yaml does not list
-    assert "before: 0 of 20 used" in out and "after:  4 of 20 used" in out
+    # No --ledger: the actions already in the window are unknown, never "0 used".
+    assert "before: unknown of 20 (no history read)" in out
+    assert "after:  unknown + 4 planned, of 20" in out
 
 
 def test_demo_plan_json_and_detailed_exitcode(
@@ -66,7 +68,8 @@ def test_demo_plan_json_and_detailed_exitcode(
         "+18005550199",
     ]
     assert data["refused"] is False
-    assert data["quota"]["limit"] == 20 and data["quota"]["after"] == 4
+    assert data["quota"]["limit"] == 20 and data["quota"]["planned"] == 4
+    assert data["quota"]["used_known"] is False and data["quota"]["after"] is None  # no ledger
     assert data["missing"] == [
         {"phone_number": "+12065550103", "description": "New partner line (to be claimed)"}
     ]

@@ -7,18 +7,22 @@ review the diff of tests/core/snapshots/ like any other change.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from reconciler import planner, render
-from reconciler.model import NumberStatus, Plan, Policy
+from reconciler.model import HistorySource, NumberStatus, Plan, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 COVERED = NOW - timedelta(days=400)
+# The history every case but one counted: a ledger, as `plan --ledger history.jsonl`.
+LEDGER = HistorySource(ledger="history.jsonl")
 
 
 def _numbers(*extra: object) -> object:
@@ -88,9 +92,50 @@ def refused_mass_release() -> Plan:
     )
 
 
+def no_history_source() -> Plan:
+    """`plan` with no --ledger: the used count is unknown, never "0 used"."""
+    made = planner.plan(
+        desired("+12065550100", "+12065550101"),
+        _numbers(live("+12065550150", description="Old promo line")),
+        [],
+        policy=Policy(),
+        now=NOW,
+    )
+    return replace(made, history=HistorySource())
+
+
+def imported_cloudtrail() -> Plan:
+    """An import covered CloudTrail's 90 days: the warning does not suggest it again."""
+    return planner.plan(
+        desired("+12065550100", "+12065550101"),
+        _numbers(live("+12065550150", description="Old promo line")),
+        events(2, days_ago=30, step_days=1),
+        policy=Policy(),
+        now=NOW,
+        covered_since=NOW - timedelta(days=90),
+    )
+
+
+def _from_ledger(case: Callable[[], Plan]) -> Callable[[], Plan]:
+    def made() -> Plan:
+        plan = case()
+        return plan if plan.history is not None else replace(plan, history=LEDGER)
+
+    made.__name__ = case.__name__
+    return made
+
+
 CASES = {
-    f.__name__: f
-    for f in (no_change, releases, flow_loses_last_number, refused_by_quota, refused_mass_release)
+    f.__name__: _from_ledger(f)
+    for f in (
+        no_change,
+        releases,
+        flow_loses_last_number,
+        refused_by_quota,
+        refused_mass_release,
+        no_history_source,
+        imported_cloudtrail,
+    )
 }
 
 

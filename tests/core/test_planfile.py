@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 
 from reconciler import planfile, planner, render
-from reconciler.model import NumberStatus, Policy
+from reconciler.model import HistorySource, NumberStatus, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
 from .test_properties import Scenario, scenarios
@@ -68,3 +68,38 @@ def test_edited_and_foreign_files_are_refused(tmp_path: Path) -> None:
         planfile.load_plan(str(path))
     with pytest.raises(planfile.PlanFileError, match="cannot read"):
         planfile.load_plan(str(tmp_path / "missing.json"))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        None,
+        HistorySource(),
+        HistorySource(ledger="history.jsonl"),
+        HistorySource(ledger="s3://b/k", cloudtrail=True),
+        HistorySource(cloudtrail=True),
+    ],
+)
+@pytest.mark.parametrize("assume_prior", [0, 3])
+def test_the_history_source_and_an_unknown_used_count_read_back_identically(
+    tmp_path: Path, source: HistorySource | None, assume_prior: int
+) -> None:
+    plan = planner.plan(
+        desired("+12065550100", assume_prior=assume_prior),
+        inventory(live("+12065550100"), live("+12065550150")),
+        [],
+        policy=Policy(),
+        now=NOW,
+        history_source=source,
+    )
+    path = tmp_path / "plan.json"
+    planfile.write_plan(plan, str(path))
+    again = planfile.load_plan(str(path))
+    assert again.history == source and again.used_known == plan.used_known
+    assert render.plan_id(again) == render.plan_id(plan)
+    quota = json.loads(path.read_text())["quota"]
+    if source is not None and not source.known:
+        assert (quota["used"], quota["after"], quota["fits_now"]) == (None, None, None)
+        assert quota["used_known"] is False
+    else:
+        assert quota["used"] == assume_prior and quota["used_known"] is True
