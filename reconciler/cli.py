@@ -593,9 +593,18 @@ def emulator(
       connect-numbers emulator --seed examples/emulator-seed.yaml --state account.json
       AWS_ENDPOINT_URL_CONNECT=http://127.0.0.1:PORT connect-numbers plan
     """
-    from .emulator import serve
+    from .emulator import SeedError, ServeError, StateFileError, serve
 
-    serve(port=port, seed=seed, rate=rate or None, burst=burst, state_file=state_file, quiet=quiet)
+    try:
+        serve(
+            port=port, seed=seed, rate=rate or None, burst=burst, state_file=state_file, quiet=quiet
+        )
+    except ServeError as exc:
+        _fail(f"{exc}; choose another port with --port N, or --port 0 for a free one")
+    except SeedError as exc:
+        _fail(f"{exc}. A seed is a YAML file like examples/emulator-seed.yaml")
+    except StateFileError as exc:
+        _fail(str(exc))
 
 
 def _register_subgroups() -> None:
@@ -614,9 +623,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.exceptions.Abort:
         _fail("aborted")
     except click.ClickException as exc:
-        # Usage errors exit 1, not click's 2: 2 means "changes pending" here.
-        exc.show()
-        sys.exit(EXIT_ERROR)
+        # Usage errors exit 1, not click's 2: 2 means "changes pending" here. They
+        # take the one prefix every error has (`error:`), not click's `Error:`.
+        ctx = getattr(exc, "ctx", None)
+        if ctx is not None:
+            click.echo(ctx.get_usage(), err=True)
+            click.echo(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", err=True)
+        _fail(exc.format_message())
     except ConnectNumbersError as exc:
         _fail(str(exc))
     sys.exit(code if isinstance(code, int) else EXIT_OK)

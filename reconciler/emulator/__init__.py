@@ -53,7 +53,7 @@ from .persist import StateFileError
 from .quota import QuotaPolicy
 from .ratelimit import RateLimit
 from .seed import Seed, SeedError, load_seed
-from .server import EmulatorServer, serve
+from .server import EmulatorServer, ServeError, serve
 from .state import ConnectState, Instance, PhoneNumber
 from .trail import CloudTrailConfig, TrailCall, TrailInfo
 
@@ -75,6 +75,7 @@ __all__ = [
     "RateLimit",
     "Seed",
     "SeedError",
+    "ServeError",
     "StateFileError",
     "TrailCall",
     "TrailInfo",

@@ -18,6 +18,7 @@ same operations as ``/_emulator/...``, see ``admin``): ``state_summary``,
 from __future__ import annotations
 
 import contextlib
+import errno
 import signal
 import socket
 import sys
@@ -34,14 +35,18 @@ from .app import EmulatorApp
 from .clock import WallClock, WallTimeSource
 from .constants import RATE_LIMITED_OPERATIONS
 from .faults import FaultInjector, FaultKind, FaultRule
-from .persist import StatePath, read_state, write_state
+from .persist import StateFileError, StatePath, read_state, write_state
 from .ratelimit import DEFAULT_BURST, DEFAULT_RATE, Clock, RateLimit, RateLimiter
 from .seed import Seed, SeedSource, load_seed
 from .state import ConnectState
 
-__all__ = ["EmulatorServer", "serve"]
+__all__ = ["EmulatorServer", "ServeError", "serve"]
 
 HOST = "127.0.0.1"
+
+
+class ServeError(OSError):
+    """The emulator cannot listen where it was asked to (the port is taken, or invalid)."""
 _DEFAULT_KEY = "default"
 
 
@@ -190,7 +195,13 @@ class EmulatorServer:
         self.limiter = RateLimiter(default=default, limits=limits, clock=clock)
         self.app = EmulatorApp(self.state, self.limiter, faults=injector, error_log=error_log)
         if state_file is not None:
-            self._write_state(self.state)
+            try:
+                self._write_state(self.state)
+            except OSError as exc:
+                raise StateFileError(
+                    f"cannot write the emulator state file {state_file}: {exc.strerror or exc}; "
+                    "check that its folder exists and is writable"
+                ) from exc
         self._port = port
         self._request_log = request_log
         self._connections = _Connections()
@@ -224,8 +235,16 @@ class EmulatorServer:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            listener.bind((HOST, self._port))
-            listener.listen(128)
+            try:
+                listener.bind((HOST, self._port))
+                listener.listen(128)
+            except (OSError, OverflowError) as exc:
+                reason = (
+                    "the port is already in use (another emulator, or another program)"
+                    if getattr(exc, "errno", None) == errno.EADDRINUSE
+                    else (getattr(exc, "strerror", None) or str(exc)).rstrip(".")
+                )
+                raise ServeError(f"cannot listen on {HOST}:{self._port}: {reason}") from exc
             server = make_server(
                 HOST,
                 self._port,

@@ -155,3 +155,87 @@ def test_the_server_binds_loopback_only_and_stops_answering() -> None:
 def test_a_port_in_use_is_an_os_error_not_an_exit() -> None:
     with EmulatorServer(None) as first, pytest.raises(OSError):
         EmulatorServer(None, port=first.port).start()
+
+
+def test_a_port_in_use_is_a_serve_error_naming_host_and_port() -> None:
+    from reconciler.emulator import ServeError
+
+    with EmulatorServer(None) as first, pytest.raises(ServeError) as caught:
+        port = first.port
+        EmulatorServer(None, port=port).start()
+    assert str(caught.value) == (
+        f"cannot listen on 127.0.0.1:{port}: the port is already in use "
+        "(another emulator, or another program)"
+    )
+
+
+def connect_numbers(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    """The installed command, as a user runs it."""
+    exe = Path(sys.executable).with_name("connect-numbers")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+
+
+def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    assert done.returncode == 1 and done.stdout == ""
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def test_the_emulator_command_on_a_busy_port_is_one_line_naming_the_fix() -> None:
+    with EmulatorServer(None) as busy:
+        port = busy.port
+        line = one_error_line(connect_numbers("emulator", "--port", str(port), "--quiet"))
+    assert line == (
+        f"error: cannot listen on 127.0.0.1:{port}: the port is already in use (another "
+        "emulator, or another program); choose another port with --port N, or --port 0 for a "
+        "free one"
+    )
+    line = one_error_line(connect_numbers("emulator", "--port", "70000", "--quiet"))
+    assert "cannot listen on 127.0.0.1:70000: " in line and "--port 0" in line
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("hello: [\n", ":2: not valid YAML"),
+        ("numbers: 5\n", ":1: 'numbers' must be a list, not int 5"),
+        ("# connect-numbers\n\n`plan` and `apply`\n", ":3: not valid YAML"),
+        ("", "the file is empty"),
+        ("- a\n- b\n", "the seed must be a mapping with 'numbers', not list"),
+    ],
+)
+def test_the_emulator_command_given_a_file_that_is_not_a_seed_is_one_line(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(text)
+    line = one_error_line(connect_numbers("emulator", "--seed", str(seed), "--quiet"))
+    assert line.startswith(f"error: invalid emulator seed {seed}")
+    assert fragment in line
+    assert line.endswith("A seed is a YAML file like examples/emulator-seed.yaml")
+
+
+def test_the_emulator_command_with_an_unusable_state_file_is_one_line(tmp_path: Path) -> None:
+    line = one_error_line(
+        connect_numbers("emulator", "--state", str(tmp_path / "no" / "state.json"), "--quiet")
+    )
+    assert "cannot write the emulator state file" in line and "folder exists" in line
+    broken = tmp_path / "state.json"
+    broken.write_text("{")
+    line = one_error_line(connect_numbers("emulator", "--state", str(broken), "--quiet"))
+    assert "is not valid JSON" in line and "delete it to start again from the seed" in line
+
+
+def test_the_emulator_command_usage_errors_use_the_same_error_prefix(tmp_path: Path) -> None:
+    done = connect_numbers("emulator", "--seed", str(tmp_path))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: Invalid value for '--seed': File '{tmp_path}' is a directory."
+    )
+    assert "Error:" not in done.stderr
