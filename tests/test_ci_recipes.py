@@ -148,6 +148,10 @@ def applies(job: dict[str, Any]) -> bool:
             "command"
         ) in ("up", "update", "destroy", "refresh"):
             return True
+        for line in str(s.get("run", "")).splitlines():
+            words = line.split()
+            if words[:2] in (["pulumi", "up"], ["pulumi", "update"], ["pulumi", "destroy"]):
+                return True
     return False
 
 
@@ -899,3 +903,18 @@ def test_a_failed_pulumi_preview_is_said_on_the_pull_request(tmp_path: Path) -> 
     (created,) = calls(answer, "createComment")
     assert created["issue_number"] == 5
     assert "pulumi preview failed" in created["body"] and HEAD[:7] in created["body"]
+
+
+def test_pulumi_up_applies_the_update_plan_the_pull_request_saved() -> None:
+    # Verified with the real engine: tests/pulumi/test_engine.py (saved plan tests).
+    doc = load(PULUMI_WORKFLOW)
+    preview_runs = "\n".join(s.get("run", "") for s in jobs(doc)["preview"]["steps"])
+    assert "--save-plan out/plan.json" in preview_runs
+    uploads = [s for s in jobs(doc)["preview"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert "out/plan.json" in uploads[0]["with"]["path"].split()
+    up_steps = jobs(doc)["up"]["steps"]
+    downloads = [s for s in up_steps if "download-artifact" in s.get("uses", "")]
+    assert downloads and downloads[0]["with"]["path"] == "reviewed"
+    ups = [s["run"] for s in up_steps if "pulumi up" in s.get("run", "")]
+    assert len(ups) == 1 and "--plan reviewed/plan.json" in ups[0]
+    assert not [s for s in up_steps if s.get("with", {}).get("command") == "up"]
