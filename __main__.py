@@ -132,10 +132,26 @@ def plan_summary(plan: Plan) -> dict[str, Any]:
     }
 
 
+#: Quota figures that follow the clock (the uncovered part of the window ends now):
+#: left out of the stack outputs, which must not change from one run to the next.
+#: The engine holds outputs to a saved plan too: with them, `pulumi up --plan`
+#: fails after applying (exit 1, no message; measured with the real engine).
+RUN_DEPENDENT_COVERAGE = ("uncovered_from", "uncovered_until")
+
+
+def stable_quota(quota: dict[str, Any]) -> dict[str, Any]:
+    """``quota`` without the figures that change with the clock alone."""
+    coverage = quota.get("coverage")
+    if not isinstance(coverage, dict):
+        return quota
+    kept = {k: v for k, v in coverage.items() if k not in RUN_DEPENDENT_COVERAGE}
+    return {**quota, "coverage": kept}
+
+
 def quota_summary(plan: Plan) -> dict[str, Any]:
-    """The plan JSON's quota figures, exactly as `connect-numbers plan --format json`."""
-    quota: dict[str, Any] = render.plan_to_dict(plan)["quota"]
-    return quota
+    """The plan JSON's quota figures, as `connect-numbers plan --format json`, minus
+    those that change with the clock alone (``stable_quota``)."""
+    return stable_quota(render.plan_to_dict(plan)["quota"])
 
 
 def release_warning(resource: stack.StackResource) -> str:
@@ -220,7 +236,10 @@ def main() -> None:
     register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger, stack=name))
     pulumi.export("plan", plan_summary(plan))
     pulumi.export("quota", quota_summary(plan))
-    groups = render.plan_to_dict(plan).get("quota_groups", [])
+    groups = [
+        {**g, "quota": stable_quota(g["quota"])}
+        for g in render.plan_to_dict(plan).get("quota_groups", [])
+    ]
     if len(groups) > 1:  # targets in several accounts or regions: each one's quota
         pulumi.export("quotaGroups", groups)
 
