@@ -87,11 +87,9 @@ class Project:
 
     @classmethod
     def make(cls, tmp_path: Path, *, numbers: str | None = None, ledger: bool = True) -> Project:
-        home = tmp_path / "pulumi-home"
-        state = tmp_path / "state"
+        """A project running this checkout's program with the project's own .venv."""
         project_dir = tmp_path / "project"
-        for folder in (home, state, project_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        project_dir.mkdir(parents=True, exist_ok=True)
         spec = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
         spec["runtime"]["options"]["virtualenv"] = str(ROOT / ".venv")
         (project_dir / "Pulumi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -99,6 +97,17 @@ class Project:
         (project_dir / "numbers.yaml").write_text(
             numbers if numbers is not None else (ROOT / "numbers.yaml").read_text()
         )
+        project = cls.at(project_dir, tmp_path, venv=ROOT / ".venv")
+        project.new_stack("dev", ledger=ledger)
+        return project
+
+    @classmethod
+    def at(cls, project_dir: Path, tmp_path: Path, *, venv: Path) -> Project:
+        """The CLI's environment for an existing project folder (no stack yet)."""
+        home = tmp_path / "pulumi-home"
+        state = tmp_path / "state"
+        for folder in (home, state):
+            folder.mkdir(parents=True, exist_ok=True)
         binary = require_cli()
         env = {
             **os.environ,
@@ -109,11 +118,9 @@ class Project:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "PULUMI_SKIP_CONFIRMATIONS": "true",
             "NO_COLOR": "1",
-            "PATH": os.pathsep.join([str(binary), str(ROOT / ".venv" / "bin"), os.environ["PATH"]]),
+            "PATH": os.pathsep.join([str(binary), str(venv / "bin"), os.environ["PATH"]]),
         }
-        project = cls(dir=project_dir, bin=binary, env=env)
-        project.new_stack("dev", ledger=ledger)
-        return project
+        return cls(dir=project_dir, bin=binary, env=env)
 
     @property
     def ledger(self) -> Path:

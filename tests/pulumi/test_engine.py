@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ import boto3
 import pytest
 
 from reconciler.emulator import EmulatorServer
-from tests.pulumi.engine import Project, diagnostics, ops, steps
+from tests.pulumi.engine import ROOT, Project, diagnostics, ops, steps
 
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TARGET = f"arn:aws:connect:us-east-1:111122223333:instance/{INSTANCE}"
@@ -369,3 +370,33 @@ def test_preview_sample_is_what_the_real_engine_prints(
     if os.environ.get(UPDATE_SAMPLE_ENV):
         SAMPLE.write_text(text)
     assert SAMPLE.read_text() == text, f"{SAMPLE} drifted: run with {UPDATE_SAMPLE_ENV}=1"
+
+
+# --- packaging the Pulumi way ------------------------------------------------------------------
+
+
+def test_pulumi_install_on_a_fresh_clone_gives_a_working_virtualenv(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """`pulumi install` (requirements.txt) then `pulumi preview`, in a clone of this commit.
+
+    pip fetches the dependencies from the package index (or its cache). No
+    provider plugin is downloaded: nothing installed declares one.
+    """
+    clone = tmp_path / "clone"
+    cloned = subprocess.run(
+        ["git", "clone", "--quiet", str(ROOT), str(clone)], capture_output=True, text=True
+    )
+    assert cloned.returncode == 0, cloned.stderr
+    project = Project.at(clone, tmp_path, venv=clone / ".venv")
+    installed = project.run("install")
+    assert installed.code == 0, installed.text
+    assert (clone / ".venv" / "bin" / "python").exists()
+    # No package declares a resource plugin, so the engine asks for none.
+    assert not list((clone / ".venv").glob("lib/python*/site-packages/*/pulumi-plugin.json"))
+    assert "plugin" not in installed.text.lower()  # pip's own downloads aside
+
+    project.new_stack("dev")
+    shown = preview(project)
+    assert ops(shown) == dict.fromkeys(ROWS, "create")
+    assert released(emulator) == Counter()
