@@ -16,11 +16,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
-import botocore.config
-
 from .errors import AwsError
-from .inventory.aws import map_error
+from .inventory.aws import make_client, map_error
 from .model import CLOUDTRAIL_RETENTION, Action, TrailEvent, scope_of
 from .pacing import Pacer, RateLimit
 
@@ -38,8 +35,7 @@ def read_trail(
 ) -> list[TrailEvent]:
     """Every claim and release CloudTrail logged in ``region`` in the last 90 days."""
     if client is None:
-        config = botocore.config.Config(retries={"mode": "standard"})
-        client = boto3.session.Session().client("cloudtrail", region_name=region, config=config)
+        client = make_client("cloudtrail", region)
     pace = pacer or _PACER
     events: list[TrailEvent] = []
     for name, action in _ACTIONS.items():
@@ -67,7 +63,7 @@ def _pages(
         except AwsError:
             raise
         except Exception as exc:
-            raise map_error(exc, "LookupEvents") from exc
+            raise map_error(exc, "LookupEvents", service="cloudtrail") from exc
         yield from page.get("Events", [])
         token = page.get("NextToken")
         if not token:

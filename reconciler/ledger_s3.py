@@ -42,12 +42,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-import botocore.config
 import botocore.exceptions
 
 from .errors import ConnectNumbersError, InputError, LedgerFileError
-from .inventory.aws import map_error
+from .inventory.aws import make_client, map_error
 from .ledger import (
     Guard,
     JsonLinesLedger,
@@ -249,13 +247,7 @@ class S3Ledger(JsonLinesLedger):
     @property
     def client(self) -> Any:
         if self._client is None:
-            config = botocore.config.Config(
-                retries={"mode": "standard"}, user_agent_extra="connect-numbers"
-            )
-            try:
-                self._client = boto3.session.Session().client("s3", config=config)
-            except Exception as exc:
-                raise self._error(exc, "CreateClient", self.source) from exc
+            self._client = make_client("s3")
         return self._client
 
     def _error(self, exc: Exception, operation: str, where: str) -> ConnectNumbersError:
@@ -273,7 +265,7 @@ class S3Ledger(JsonLinesLedger):
                     "s3:ListBucket (without it S3 answers a missing object with access "
                     "denied); see examples/iam-policy.json",
                 )
-        mapped = map_error(exc, f"S3 {operation} of {where}")
+        mapped = map_error(exc, f"S3 {operation} of {where}", service="s3")
         return mapped
 
     def _get(self, key: str) -> tuple[bytes, str] | None:

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-import botocore.config
-
 from .errors import AwsError
-from .inventory.aws import map_error
+from .inventory.aws import make_client, map_error
 
 __all__ = ["PHONE_NUMBERS_QUOTA", "read_phone_number_quota"]
 
@@ -27,16 +24,13 @@ def read_phone_number_quota(region: str, *, client: Any = None) -> int:
     service, code = PHONE_NUMBERS_QUOTA
     try:
         if client is None:
-            config = botocore.config.Config(retries={"mode": "standard"})
-            client = boto3.session.Session().client(
-                "service-quotas", region_name=region, config=config
-            )
+            client = make_client("service-quotas", region)
         answer = client.get_service_quota(ServiceCode=service, QuotaCode=code)
         value = answer["Quota"]["Value"]
     except AwsError:
         raise
     except Exception as exc:
-        raise map_error(exc, "GetServiceQuota") from exc
+        raise map_error(exc, "GetServiceQuota", service="service-quotas") from exc
     if not isinstance(value, (int, float)) or value < 1:
         raise map_error(ValueError(f"unexpected quota value {value!r}"), "GetServiceQuota")
     return int(value)

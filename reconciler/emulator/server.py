@@ -47,6 +47,8 @@ HOST = "127.0.0.1"
 
 class ServeError(OSError):
     """The emulator cannot listen where it was asked to (the port is taken, or invalid)."""
+
+
 _DEFAULT_KEY = "default"
 
 

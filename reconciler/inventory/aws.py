@@ -8,16 +8,21 @@ managed number (a Terraform-style refresh would describe every number).
 Endpoints, credentials and the region come from the standard AWS settings
 (``AWS_ENDPOINT_URL_CONNECT``, profiles, environment); the region of each
 client is the region of the target's ARN. Every botocore error is mapped to
-``reconciler.errors`` here, at this one boundary (``map_error``).
+``reconciler.errors`` here, at this one boundary (``map_error``), and every
+AWS adapter builds its clients here (``make_client``): an endpoint that cannot
+be reached fails within seconds (``CONNECT_TIMEOUT``, ``CONNECT_ATTEMPTS``),
+naming the endpoint and the setting it came from, credentials in a URL masked.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import botocore
@@ -40,7 +45,15 @@ from ..model import Inventory, LiveNumber, NumberStatus, Target
 from ..pacing import Pacer
 from . import NumberState
 
-__all__ = ["ConnectInventory", "client_factory", "map_error"]
+__all__ = [
+    "CONNECT_ATTEMPTS",
+    "CONNECT_TIMEOUT",
+    "ConnectInventory",
+    "client_factory",
+    "make_client",
+    "map_error",
+    "mask_url",
+]
 
 PAGE_SIZE = 1000  # MaxResult1000: the largest page ListPhoneNumbersV2 allows
 
@@ -84,8 +97,78 @@ _BOTOCORE: tuple[tuple[type[Exception], type[AwsError], str], ...] = (
 )
 
 
-def map_error(exc: Exception, operation: str) -> AwsError:
-    """Our error for a botocore/boto3 exception raised by ``operation``."""
+def mask_url(text: str) -> str:
+    """``text`` with the user and password of every URL in it masked (``http://***@host``)."""
+    return _USERINFO.sub("***@", text)
+
+
+_USERINFO = re.compile(r"(?<=://)[^/@\s\"'<>]+@")
+# The errors of an endpoint that does not answer at all; botocore's own message
+# names only a URL, so they are worded here with the setting that named it.
+_UNREACHABLE = (
+    botocore.exceptions.EndpointConnectionError,
+    botocore.exceptions.ConnectTimeoutError,
+)
+_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")>]+")
+
+
+def endpoint_setting(url: str, service: str | None = None) -> str | None:
+    """The standard setting whose value ``url`` starts with (the one botocore used), if any."""
+    specific = (
+        [f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_').replace(' ', '_')}"]
+        if service
+        else sorted(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))
+    )
+    for name in [*specific, "AWS_ENDPOINT_URL"]:
+        value = os.environ.get(name, "").strip().rstrip("/")
+        if value and url.rstrip("/").startswith(value):
+            return name
+    return None
+
+
+def _unreachable(exc: Exception, operation: str, service: str | None) -> str:
+    kwargs = getattr(exc, "kwargs", {})
+    url = str(kwargs.get("endpoint_url", ""))
+    parts = urlsplit(url)
+    endpoint = mask_url(f"{parts.scheme}://{parts.netloc}") if parts.netloc else mask_url(url)
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
+        reason = f"no connection within {CONNECT_TIMEOUT:g} s"
+    else:
+        found = _ERRNO.search(str(kwargs.get("error", "")))
+        reason = found.group(0).strip() if found else "the connection failed"
+    setting = endpoint_setting(url, service)
+    tries = f"{CONNECT_ATTEMPTS} attempt(s)"
+    if setting is not None:
+        origin = f"the endpoint set by {setting}"
+        fix = (
+            f"check {setting} (is that service running? `connect-numbers emulator` prints "
+            f"the URL to use), or unset it to reach AWS itself"
+        )
+    elif parts.hostname and parts.hostname.endswith((".amazonaws.com", ".amazonaws.com.cn")):
+        origin = "the AWS endpoint of the region"
+        fix = "check the network (proxy, firewall, DNS) and the region (AWS_REGION)"
+    else:
+        origin = "the endpoint set in the AWS config file (endpoint_url)"
+        fix = "check endpoint_url in the profile (AWS_PROFILE, ~/.aws/config)"
+    return f"{operation} failed: cannot reach {endpoint} ({origin}) after {tries}: {reason}; {fix}"
+
+
+def map_error(exc: Exception, operation: str, *, service: str | None = None) -> AwsError:
+    """Our error for a botocore/boto3 exception raised by ``operation``.
+
+    ``service`` (``connect``, ``s3``, ...) lets an unreachable endpoint name the
+    exact setting it came from. Credentials in URLs are masked in every message.
+    """
+    mapped = _map_error(exc, operation, service)
+    mapped.args = (mask_url(str(mapped)),)
+    return mapped
+
+
+def _map_error(exc: Exception, operation: str, service: str | None) -> AwsError:
+    if isinstance(exc, _UNREACHABLE):
+        return TransientAwsError(
+            _unreachable(exc, operation, service), operation=operation, code=type(exc).__name__
+        )
     if isinstance(exc, botocore.exceptions.ClientError):
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "Unknown"))
@@ -115,28 +198,59 @@ ClientFactory = Callable[[str], Any]
 
 
 DEFAULT_MAX_ATTEMPTS = 10
+# An endpoint that does not answer fails in seconds, not after a minute of
+# silence: each connection attempt waits CONNECT_TIMEOUT seconds, and only
+# CONNECT_ATTEMPTS are made (throttling and 5xx keep their longer retries).
+CONNECT_TIMEOUT = 2.0
+CONNECT_ATTEMPTS = 2
+
+
+def _bounded_connect(
+    attempts: int = 1, caught_exception: Exception | None = None, **_: Any
+) -> bool | None:
+    """``needs-retry``: False (no retry) once an unreachable endpoint had its attempts."""
+    if isinstance(caught_exception, _UNREACHABLE) and attempts >= CONNECT_ATTEMPTS:
+        return False
+    return None  # botocore's standard retry mode decides
+
+
+def make_client(service: str, region: str | None = None, *, max_attempts: int | None = None) -> Any:
+    """The one way the product builds a boto3 client (Connect, CloudTrail, Service Quotas, S3).
+
+    Standard retry mode with ``max_attempts`` total attempts (None: the standard
+    setting ``AWS_MAX_ATTEMPTS``, else botocore's default), a connect timeout of
+    CONNECT_TIMEOUT seconds and at most CONNECT_ATTEMPTS connection attempts.
+    """
+    retries: dict[str, Any] = {"mode": "standard"}
+    if max_attempts is not None:
+        retries["total_max_attempts"] = max_attempts
+    config = botocore.config.Config(
+        retries=retries, connect_timeout=CONNECT_TIMEOUT, user_agent_extra="connect-numbers"
+    )
+    try:
+        client = boto3.session.Session().client(service, region_name=region, config=config)
+    except Exception as exc:  # profile/credential/endpoint problems surface here
+        raise map_error(exc, "CreateClient", service=service) from exc
+    # First in line for this service: its False ends the retries before botocore's
+    # standard handler schedules another attempt.
+    service_id = client.meta.service_model.service_id.hyphenize()
+    client.meta.events.register_first(f"needs-retry.{service_id}", _bounded_connect)
+    return client
 
 
 def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
-    """Build Connect clients per region with botocore's standard retry mode.
+    """Build Connect clients per region (``make_client``).
 
     ``max_attempts`` (total attempts) defaults to the standard AWS setting
     (``AWS_MAX_ATTEMPTS``) or else 10, not botocore's 3: the phone-number APIs
     allow 2 requests/s per account, shared with every other client, so a
     burst of throttling is normal and each retry is paced (see ``Pacer``).
     """
-    retries: dict[str, Any] = {"mode": "standard"}
-    if max_attempts is not None:
-        retries["total_max_attempts"] = max_attempts
-    elif not os.environ.get("AWS_MAX_ATTEMPTS"):
-        retries["total_max_attempts"] = DEFAULT_MAX_ATTEMPTS
-    config = botocore.config.Config(retries=retries, user_agent_extra="connect-numbers")
+    if max_attempts is None and not os.environ.get("AWS_MAX_ATTEMPTS"):
+        max_attempts = DEFAULT_MAX_ATTEMPTS
 
     def make(region: str) -> Any:
-        try:
-            return boto3.session.Session().client("connect", region_name=region, config=config)
-        except Exception as exc:  # profile/credential problems surface here
-            raise map_error(exc, "CreateClient") from exc
+        return make_client("connect", region, max_attempts=max_attempts)
 
     return make
 
@@ -173,7 +287,7 @@ class ConnectInventory:
         try:
             result: dict[str, Any] = method(**params)
         except Exception as exc:
-            raise map_error(exc, operation) from exc
+            raise map_error(exc, operation, service="connect") from exc
         return result
 
     def _pages(
