@@ -144,10 +144,12 @@ class _ListingCache:
                 entry = self._entries.get(target_arn)
             if entry is not None and self._clock() - entry[0] < ttl:
                 return entry[1]
-            started = self._clock()  # the listing is as old as its first page
             listing = fetch()
+            # Stamped when the fetch completes: a listing of tens of thousands of
+            # numbers takes longer than the TTL, and stamped at its start it would
+            # be stale on arrival, so every Read would list the whole target again.
             with self._guard:
-                self._entries[target_arn] = (started, listing)
+                self._entries[target_arn] = (self._clock(), listing)
             return listing
 
 
@@ -308,7 +310,10 @@ def _done_release(spec: str | None, phone_number: str, phone_number_id: str) -> 
 
 def _listing(target_arn: str) -> _Listing:
     def fetch() -> _Listing:
-        inventory = ConnectInventory(pacer=_PACER).list_numbers([Target(arn=target_arn)])
+        # Read uses neither flows nor descriptions of flows: no ListFlowAssociations.
+        inventory = ConnectInventory(pacer=_PACER).list_numbers(
+            [Target(arn=target_arn)], with_flows=False
+        )
         return _Listing(
             by_id={n.phone_number_id: n for n in inventory.numbers},
             by_number={n.phone_number: n for n in inventory.numbers},
@@ -317,8 +322,28 @@ def _listing(target_arn: str) -> _Listing:
     return _LISTINGS.get(target_arn, _ttl(), fetch)
 
 
+def use_aws_config(profile: object, region: object) -> None:
+    """Hand the stack's ``aws:profile`` and ``aws:region`` to boto3 in this process.
+
+    The engine runs the provider in its own process with the shell's
+    environment; without this, releases would run with the shell's credentials
+    whatever the stack says. One provider process serves one stack, so the
+    process environment is the right place (boto3 reads it per session).
+    """
+    if isinstance(profile, str) and profile:
+        os.environ["AWS_PROFILE"] = profile
+    if isinstance(region, str) and region:
+        # Only the default: every Connect call goes to the region of its target's ARN.
+        os.environ.setdefault("AWS_REGION", region)
+        os.environ.setdefault("AWS_DEFAULT_REGION", region)
+
+
 class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
     """The dynamic provider of ``ManagedNumber``. Holds no state: see the module docstring."""
+
+    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        # The engine hands a dynamic provider the stack's config at start.
+        use_aws_config(req.config.get("aws:profile"), req.config.get("aws:region"))
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
         problems = _problem_of(news)

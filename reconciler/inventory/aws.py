@@ -301,7 +301,10 @@ class ConnectInventory:
             if not token:
                 return
 
-    def list_numbers(self, targets: Sequence[Target]) -> Inventory:
+    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
+        """Every number claimed to ``targets``; ``with_flows=False`` skips
+        ListFlowAssociations (each number's ``flows`` is then empty): for readers
+        that do not use them, such as the Pulumi provider's Read."""
         numbers: list[LiveNumber] = []
         for target in targets:
             listed = list(
@@ -314,7 +317,11 @@ class ConnectInventory:
                     MaxResults=PAGE_SIZE,
                 )
             )
-            flows = self._flows(target, {s.get("InstanceId") for s in listed} - {None})
+            flows = (
+                self._flows(target, {s.get("InstanceId") for s in listed} - {None})
+                if with_flows
+                else {}
+            )
             numbers.extend(_live(s, target.arn, flows) for s in listed)
         return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
 

@@ -192,6 +192,7 @@ def test_refresh_reads_each_number_and_releases_nothing(
     assert refreshed.code == 0, refreshed.text
     calls = emulator.stats()["calls"]
     assert calls.get("ReleasePhoneNumber", 0) == 0
+    assert calls.get("ListFlowAssociations", 0) == 0  # Read does not use flows
     # One listing per target serves every resource's Read (plus its own pages).
     assert calls.get("ListPhoneNumbersV2", 0) <= 2
     outs = project.numbers()
@@ -400,3 +401,24 @@ def test_pulumi_install_on_a_fresh_clone_gives_a_working_virtualenv(
     shown = preview(project)
     assert ops(shown) == dict.fromkeys(ROWS, "create")
     assert released(emulator) == Counter()
+
+
+def test_aws_profile_reaches_the_provider_process(emulator: EmulatorServer, tmp_path: Path) -> None:
+    # No credentials in the environment: only the stack's aws:profile has some.
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (aws / "config").write_text("[profile demo]\nregion = us-east-1\n")
+    (aws / "credentials").write_text(
+        "[demo]\naws_access_key_id = demo\naws_secret_access_key = demo\n"
+    )
+    project = Project.make(tmp_path)
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        project.env.pop(name, None)
+    project.env["AWS_CONFIG_FILE"] = str(aws / "config")
+    project.env["AWS_SHARED_CREDENTIALS_FILE"] = str(aws / "credentials")
+    project.run("config", "set", "aws:profile", "demo", check=True)
+    adopted(project, emulator)
+    # The releases run in the provider's process, which the engine starts with the
+    # shell's environment: it finds the profile in the stack config (configure()).
+    up(project)
+    assert released(emulator) == Counter(dict.fromkeys(RELEASES, 1))
