@@ -67,8 +67,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _errors(message: str) -> None:
+    """``error: ...`` on stderr, once per line (a numbers file can hold several problems)."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
+
+
 def _fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
+    _errors(message)
     sys.exit(EXIT_ERROR)
 
 
@@ -124,8 +130,9 @@ def cli() -> None:
 def validate(files: tuple[str, ...]) -> None:
     """Check numbers files without touching AWS (default: numbers.yaml).
 
-    Every file is checked and every invalid one reported (pre-commit passes all
-    staged files in one call); exit 1 if any is invalid.
+    Every file is checked and every problem of each reported, one line each with
+    its file and line (pre-commit passes all staged files in one call); exit 1
+    if any is invalid.
 
     \b
     Examples:
@@ -137,7 +144,7 @@ def validate(files: tuple[str, ...]) -> None:
         try:
             state = desired.load_desired(file)
         except ConnectNumbersError as exc:
-            click.echo(f"error: {exc}", err=True)
+            _errors(str(exc))
             invalid += 1
             continue
         click.echo(

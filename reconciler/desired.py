@@ -33,16 +33,16 @@ import difflib
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import phonenumbers
 import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.errors import NumbersFileError
+from reconciler.errors import NumbersFileError, NumbersFileErrors
 from reconciler.model import DesiredNumber, DesiredState, QuotaPolicy, Target
 
 __all__ = ["MAX_FILE_BYTES", "load_desired", "normalize_number", "parse_desired"]
@@ -413,6 +413,9 @@ def _describe(node: Node) -> str:
     return repr(value)
 
 
+_T = TypeVar("_T")
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -424,10 +427,19 @@ class _Entry:
 
 
 class _Validator:
-    """Walks the node tree of one file; every method raises on the first problem."""
+    """Walks the node tree of one file and records every problem it finds.
+
+    Each independent part (a key, a target, a number) is checked on its own: its
+    first problem is recorded and checking goes on with the next part, so one
+    run of ``validate`` lists everything to fix. Problems that make the rest
+    meaningless (not a mapping, another version) stop at once. A part that
+    depends on another (``quota.reserve`` against the limit) is judged only when
+    that one is valid, so one mistake is reported once.
+    """
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self.errors: list[NumbersFileError] = []
 
     def fail(
         self, at: Node | int | None, key: str | None, message: str, expected: str | None = None
@@ -435,52 +447,93 @@ class _Validator:
         line = _line(at) if isinstance(at, Node) else at
         raise NumbersFileError(self.source, message, line=line, key=key or None, expected=expected)
 
+    def note(
+        self, at: Node | int | None, key: str | None, message: str, expected: str | None = None
+    ) -> None:
+        """Record a problem and go on."""
+        try:
+            self.fail(at, key, message, expected)
+        except NumbersFileError as exc:
+            self.errors.append(exc)
+
+    def attempt(self, default: _T, check: Callable[..., _T], *args: Any) -> _T:
+        """``check(*args)``, or ``default`` with its problem recorded."""
+        try:
+            return check(*args)
+        except NumbersFileError as exc:
+            self.errors.append(exc)
+            return default
+
+    def outcome(self) -> None:
+        """Raise every recorded problem, in the order of the file (one error if one)."""
+        if not self.errors:
+            return
+        ordered = sorted(self.errors, key=lambda e: e.line or 0)
+        if len(ordered) == 1:
+            raise ordered[0]
+        raise NumbersFileErrors(ordered)
+
     # -- structure ---------------------------------------------------------
 
     def entries(self, node: Node, path: str, expected: str) -> dict[str, _Entry]:
-        """The keys of a mapping node, refusing non-mappings and duplicate keys."""
+        """The keys of a mapping node; refuses non-mappings, records bad and repeated keys."""
         if not isinstance(node, MappingNode):
             self.fail(node, path, f"got {_describe(node)}", expected)
         found: dict[str, _Entry] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, ScalarNode):
-                self.fail(key_node, path, f"a key is {_describe(key_node)}", "plain key names")
+                self.note(key_node, path, f"a key is {_describe(key_node)}", "plain key names")
+                continue
             name = str(key_node.value)
             first = found.get(name)
             if first is not None:
-                self.fail(
+                self.note(
                     key_node,
                     _join(path, name),
                     f"duplicate key (first on line {_line(first.key)}, again on line "
                     f"{_line(key_node)}); YAML would silently keep only the last one",
                     "each key once",
                 )
+                continue
             found[name] = _Entry(key_node, value_node)
         return found
 
     def reject_unknown(
         self, found: Mapping[str, _Entry], allowed: Iterable[str], path: str
-    ) -> None:
+    ) -> set[str]:
+        """Record each unknown key; returns the known keys suggested instead."""
         allowed = tuple(allowed)
+        suggested: set[str] = set()
         for name, entry in found.items():
             if name in allowed:
                 continue
             guess = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             hint = f" (did you mean {guess[0]!r}?)" if guess else ""
-            self.fail(
+            suggested.update(guess)
+            self.note(
                 entry.key,
                 _join(path, _shorten(name)),
                 f"unknown key{hint}",
                 "one of " + ", ".join(allowed),
             )
+        return suggested
 
     def require(
-        self, found: Mapping[str, _Entry], required: Iterable[str], parent: Node, path: str
-    ) -> None:
-        for name in required:
-            if name not in found:
-                where = f"in {path}" if path else "at the top level"
-                self.fail(parent, _join(path, name), f"missing required key {name!r} {where}")
+        self,
+        found: Mapping[str, _Entry],
+        required: Iterable[str],
+        parent: Node,
+        path: str,
+        suggested: Iterable[str] = (),
+    ) -> bool:
+        """Record each missing key (not one an unknown key was taken for); False if any."""
+        missing = [name for name in required if name not in found]
+        for name in missing:
+            if name in suggested:
+                continue  # reported as the misspelt key already
+            where = f"in {path}" if path else "at the top level"
+            self.note(parent, _join(path, name), f"missing required key {name!r} {where}")
+        return not missing
 
     def sequence(self, node: Node, path: str, expected: str) -> list[Node]:
         if not isinstance(node, SequenceNode):
@@ -535,22 +588,29 @@ class _Validator:
             self.fail(root, None, f"the top level is {_describe(root)}", _TOP_SHAPE)
         top = self.entries(root, "", _TOP_SHAPE)
         # The version first: a file written for another version is reported as
-        # such, not as a list of unknown keys.
+        # such (and alone), not as a list of unknown keys.
         if "version" not in top:
             self.fail(root, "version", "missing required key 'version'", "version: 1 at the top")
         self.version(top["version"].value)
-        self.reject_unknown(top, _TOP_KEYS, "")
-        self.require(top, _TOP_REQUIRED, root, "")
+        suggested = self.reject_unknown(top, _TOP_KEYS, "")
+        self.require(top, _TOP_REQUIRED, root, "", suggested)
 
-        targets = self.targets(top["targets"].value)
-        quota = self.quota(top["quota"].value)
-        max_releases = DEFAULT_MAX_RELEASES
-        if "safety" in top:
-            max_releases = self.safety(top["safety"].value)
-        allow_empty = False
-        if "allow_empty" in top:
-            allow_empty = self.boolean(top["allow_empty"].value, "allow_empty")
-        numbers = self.numbers(top["numbers"].value, top["numbers"].key)
+        def section(name: str, default: _T, read: Callable[..., _T], *args: Any) -> _T:
+            if name not in top:
+                return default
+            return self.attempt(default, read, top[name].value, *args)
+
+        no_targets: tuple[Target, ...] = ()
+        targets = section("targets", no_targets, self.targets)
+        quota = section("quota", None, self.quota)
+        max_releases = section("safety", DEFAULT_MAX_RELEASES, self.safety)
+        allow_empty = section("allow_empty", False, self.boolean, "allow_empty")
+        no_numbers: tuple[DesiredNumber, ...] = ()
+        numbers = no_numbers
+        if "numbers" in top:
+            numbers = section("numbers", no_numbers, self.numbers, top["numbers"].key)
+        self.outcome()
+        assert quota is not None  # required, and valid: outcome() raised otherwise
         try:
             return DesiredState(
                 targets=targets,
@@ -591,105 +651,83 @@ class _Validator:
         targets: list[Target] = []
         first_line: dict[str, int | None] = {}
         for index, item in enumerate(items):
-            path = f"targets[{index}]"
-            found = self.entries(item, path, "a mapping like arn: arn:aws:connect:...")
-            self.reject_unknown(found, _TARGET_KEYS, path)
-            self.require(found, ("arn",), item, path)
-            if "description" in found:
-                self.string(found["description"].value, f"{path}.description")
-            arn_node = found["arn"].value
-            arn = self.string(arn_node, f"{path}.arn", "an ARN")
-            try:
-                target = Target(arn=arn.strip())
-            except ValueError as exc:
-                self.fail(arn_node, f"{path}.arn", str(exc), _ARN_FORMS)
-            if target.arn in first_line:
-                self.fail(
-                    arn_node,
-                    f"{path}.arn",
-                    f"duplicate target (already listed on line {first_line[target.arn]})",
-                    "each target once",
-                )
-            first_line[target.arn] = _line(arn_node)
-            targets.append(target)
+            target = self.attempt(None, self.target, item, index, first_line)
+            if target is not None:
+                targets.append(target)
         return tuple(targets)
 
-    def quota(self, node: Node) -> QuotaPolicy:
+    def target(self, item: Node, index: int, first_line: dict[str, int | None]) -> Target | None:
+        path = f"targets[{index}]"
+        found = self.entries(item, path, "a mapping like arn: arn:aws:connect:...")
+        suggested = self.reject_unknown(found, _TARGET_KEYS, path)
+        if "description" in found:
+            self.attempt("", self.string, found["description"].value, f"{path}.description")
+        if not self.require(found, ("arn",), item, path, suggested):
+            return None
+        arn_node = found["arn"].value
+        arn = self.string(arn_node, f"{path}.arn", "an ARN")
+        try:
+            target = Target(arn=arn.strip())
+        except ValueError as exc:
+            self.fail(arn_node, f"{path}.arn", str(exc), _ARN_FORMS)
+        if target.arn in first_line:
+            self.fail(
+                arn_node,
+                f"{path}.arn",
+                f"duplicate target (already listed on line {first_line[target.arn]})",
+                "each target once",
+            )
+        first_line[target.arn] = _line(arn_node)
+        return target
+
+    def quota(self, node: Node) -> QuotaPolicy | None:
+        """The quota policy; None when a problem was recorded (the file is then refused)."""
         found = self.entries(
             node,
             "quota",
             "a mapping with phone_numbers (and optional window_days, limit_percent, reserve)",
         )
-        self.reject_unknown(found, _QUOTA_KEYS, "quota")
-        self.require(found, ("phone_numbers",), node, "quota")
-        count_node = found["phone_numbers"].value
+        before = len(self.errors)
+        suggested = self.reject_unknown(found, _QUOTA_KEYS, "quota")
+        complete = self.require(found, ("phone_numbers",), node, "quota", suggested)
+        count_node = found["phone_numbers"].value if complete else None
         auto = (
             isinstance(count_node, ScalarNode)
             and count_node.tag == _STR
             and count_node.value == "auto"
         )
-        if auto:
-            # `auto`: read the applied quota (Service Quotas L-8F812903); the
-            # fallback is what a run uses, with a warning, when it cannot.
-            if "fallback" not in found:
-                self.fail(
-                    count_node,
-                    "quota.phone_numbers",
-                    "auto needs quota.fallback, the value to use when Service Quotas "
-                    "cannot be read",
-                    "quota.fallback: N beside phone_numbers: auto",
-                )
-            phone_numbers = self.integer(
-                found["fallback"].value,
-                "quota.fallback",
-                low=1,
-                meaning=" (used when the applied quota cannot be read)",
+        phone_numbers = self.attempt(None, self.phone_numbers, found, count_node, auto)
+
+        def optional(name: str, default: int, **bounds: Any) -> int | None:
+            if name not in found:
+                return default
+            return self.attempt(
+                None, lambda: self.integer(found[name].value, f"quota.{name}", **bounds)
             )
-        else:
-            phone_numbers = self.integer(
-                count_node,
-                "quota.phone_numbers",
-                low=1,
-                meaning=" (the account's service quota for phone numbers), or auto",
-            )
-            if "fallback" in found:
-                self.fail(
-                    found["fallback"].key,
-                    "quota.fallback",
-                    "only used with phone_numbers: auto",
-                    "no fallback, or phone_numbers: auto",
-                )
-        assume_prior = 0
-        if "assume_prior" in found:
-            assume_prior = self.integer(
-                found["assume_prior"].value,
-                "quota.assume_prior",
-                low=0,
-                meaning=" (events assumed for the span the history does not cover)",
-            )
-        window_days = 180
-        if "window_days" in found:
-            window_days = self.integer(
-                found["window_days"].value, "quota.window_days", low=1, high=3650
-            )
-        limit_percent = 200
-        if "limit_percent" in found:
-            limit_percent = self.integer(
-                found["limit_percent"].value, "quota.limit_percent", low=1, high=10000
-            )
-        limit = phone_numbers * limit_percent // 100
-        reserve = 0
-        if "reserve" in found:
-            reserve_node = found["reserve"].value
-            reserve = self.integer(reserve_node, "quota.reserve", low=0)
+
+        assume_prior = optional(
+            "assume_prior",
+            0,
+            low=0,
+            meaning=" (events assumed for the span the history does not cover)",
+        )
+        window_days = optional("window_days", 180, low=1, high=3650)
+        limit_percent = optional("limit_percent", 200, low=1, high=10000)
+        reserve = optional("reserve", 0, low=0)
+        if phone_numbers is not None and limit_percent is not None and reserve is not None:
+            limit = phone_numbers * limit_percent // 100
             if reserve > limit:
-                self.fail(
-                    reserve_node,
+                self.note(
+                    found["reserve"].value,
                     "quota.reserve",
                     f"{reserve} is more than the limit of {limit} quota actions "
                     f"(phone_numbers {phone_numbers} x limit_percent {limit_percent}%)",
                     f"an integer from 0 to {limit}",
                 )
+        if len(self.errors) > before:
+            return None
+        assert phone_numbers is not None and window_days is not None
+        assert limit_percent is not None and reserve is not None and assume_prior is not None
         try:
             return QuotaPolicy(
                 phone_numbers=phone_numbers,
@@ -701,6 +739,44 @@ class _Validator:
             )
         except ValueError as exc:  # unreachable when the checks above are complete
             self.fail(node, "quota", str(exc))
+
+    def phone_numbers(
+        self, found: Mapping[str, _Entry], count_node: Node | None, auto: bool
+    ) -> int | None:
+        """quota.phone_numbers (or, with auto, quota.fallback); None if it is missing."""
+        if count_node is None:
+            return None  # missing: recorded by require
+        if auto:
+            # `auto`: read the applied quota (Service Quotas L-8F812903); the
+            # fallback is what a run uses, with a warning, when it cannot.
+            if "fallback" not in found:
+                self.fail(
+                    count_node,
+                    "quota.phone_numbers",
+                    "auto needs quota.fallback, the value to use when Service Quotas "
+                    "cannot be read",
+                    "quota.fallback: N beside phone_numbers: auto",
+                )
+            return self.integer(
+                found["fallback"].value,
+                "quota.fallback",
+                low=1,
+                meaning=" (used when the applied quota cannot be read)",
+            )
+        value = self.integer(
+            count_node,
+            "quota.phone_numbers",
+            low=1,
+            meaning=" (the account's service quota for phone numbers), or auto",
+        )
+        if "fallback" in found:
+            self.fail(
+                found["fallback"].key,
+                "quota.fallback",
+                "only used with phone_numbers: auto",
+                "no fallback, or phone_numbers: auto",
+            )
+        return value
 
     def safety(self, node: Node) -> int:
         found = self.entries(node, "safety", "a mapping with max_releases")
@@ -729,40 +805,55 @@ class _Validator:
         numbers: list[DesiredNumber] = []
         seen: dict[str, tuple[int | None, str]] = {}
         for index, item in enumerate(items):
-            path = f"numbers[{index}]"
-            number_node, description, path = self.number_entry(item, path)
-            text = str(number_node.value)
-            line = _line(number_node)
-            try:
-                e164 = normalize_number(text)
-            except ValueError as exc:
-                self.fail(number_node, path, str(exc), _INTERNATIONAL)
-            if e164 in seen:
-                first_line, first_text = seen[e164]
-                self.fail(
-                    number_node,
-                    path,
-                    f"{_shorten(text)!r} on line {line} is the same number as "
-                    f"{_shorten(first_text)!r} on line {first_line} (both are {e164})",
-                    "each number listed once",
-                )
-            seen[e164] = (line, text)
-            try:
-                numbers.append(DesiredNumber(phone_number=e164, description=description, line=line))
-            except ValueError as exc:  # phonenumbers and model.E164_PATTERN disagree
-                self.fail(number_node, path, str(exc), _INTERNATIONAL)
+            number = self.attempt(None, self.number, item, f"numbers[{index}]", seen)
+            if number is not None:
+                numbers.append(number)
         return tuple(numbers)
 
-    def number_entry(self, item: Node, path: str) -> tuple[ScalarNode, str | None, str]:
-        """The node holding the number's text, the optional description, the key path."""
+    def number(
+        self, item: Node, path: str, seen: dict[str, tuple[int | None, str]]
+    ) -> DesiredNumber | None:
+        entry = self.number_entry(item, path)
+        if entry is None:
+            return None
+        number_node, description, path = entry
+        text = str(number_node.value)
+        line = _line(number_node)
+        try:
+            e164 = normalize_number(text)
+        except ValueError as exc:
+            self.fail(number_node, path, str(exc), _INTERNATIONAL)
+        if e164 in seen:
+            first_line, first_text = seen[e164]
+            self.fail(
+                number_node,
+                path,
+                f"{_shorten(text)!r} on line {line} is the same number as "
+                f"{_shorten(first_text)!r} on line {first_line} (both are {e164})",
+                "each number listed once",
+            )
+        seen[e164] = (line, text)
+        try:
+            return DesiredNumber(phone_number=e164, description=description, line=line)
+        except ValueError as exc:  # phonenumbers and model.E164_PATTERN disagree
+            self.fail(number_node, path, str(exc), _INTERNATIONAL)
+
+    def number_entry(self, item: Node, path: str) -> tuple[ScalarNode, str | None, str] | None:
+        """The node holding the number's text, the optional description, the key path.
+
+        None when the entry has no number (recorded).
+        """
         expected = 'a phone number like "+12065550100", or a mapping with number: and description:'
         if isinstance(item, MappingNode):
             found = self.entries(item, path, expected)
-            self.reject_unknown(found, _NUMBER_KEYS, path)
-            self.require(found, ("number",), item, path)
+            suggested = self.reject_unknown(found, _NUMBER_KEYS, path)
             description = None
             if "description" in found:
-                description = self.string(found["description"].value, f"{path}.description")
+                description = self.attempt(
+                    None, self.string, found["description"].value, f"{path}.description"
+                )
+            if not self.require(found, ("number",), item, path, suggested):
+                return None
             number_node = found["number"].value
             path = f"{path}.number"
         else:

@@ -7,6 +7,7 @@ mapped into this tree at one boundary each and chained with ``from exc``.
     ConnectNumbersError
     ├── InputError                 the user's input is wrong: fix the file
     │   ├── NumbersFileError       numbers.yaml: file, line, key, expectation
+    │   │   └── NumbersFileErrors  several problems of one file, one line each
     │   └── LedgerFileError        a history (ledger) file: file, line
     └── AwsError                   talking to AWS failed
         ├── TransientAwsError      throttling, 5xx, network: retry later
@@ -24,6 +25,8 @@ A refused plan is not an error: the planner returns a ``Plan`` whose
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AccessDeniedError",
     "AwsError",
@@ -35,6 +38,7 @@ __all__ = [
     "LedgerFileError",
     "NotFoundError",
     "NumbersFileError",
+    "NumbersFileErrors",
     "PermanentAwsError",
     "QuotaExceededError",
     "TransientAwsError",
@@ -75,6 +79,24 @@ class _LocatedError(InputError):
 
 class NumbersFileError(_LocatedError):
     """``numbers.yaml`` is malformed or breaks a rule of version 1."""
+
+
+class NumbersFileErrors(NumbersFileError):
+    """Several problems in one numbers file: ``errors`` holds each, in file order.
+
+    The location fields are the first problem's; ``str()`` is one line per
+    problem, so a reviewer fixes them all in one round.
+    """
+
+    def __init__(self, errors: Sequence[NumbersFileError]) -> None:
+        if not errors:
+            raise ValueError("NumbersFileErrors needs at least one error")
+        first = errors[0]
+        super().__init__(
+            first.path, first.problem, line=first.line, key=first.key, expected=first.expected
+        )
+        self.errors = tuple(errors)
+        self.args = ("\n".join(str(error) for error in self.errors),)
 
 
 class LedgerFileError(_LocatedError):

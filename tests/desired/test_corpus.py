@@ -318,3 +318,44 @@ def test_lines_are_counted_like_yaml_counts_them() -> None:
     with pytest.raises(NumbersFileError) as caught:
         parse_desired(VALID.replace(b"\n", b"\r") + b"\xff", "numbers.yaml")
     _assert_refused(caught.value, "numbers.yaml", 8, "byte 0xff")
+
+
+# --------------------------------------------------------------------------
+# Several problems in one file: each reported once, in file order
+# --------------------------------------------------------------------------
+
+
+def _problems(text: str) -> list[tuple[int | None, str]]:
+    with pytest.raises(NumbersFileError) as caught:
+        parse_desired(text.encode(), "n.yaml")
+    errors = getattr(caught.value, "errors", (caught.value,))
+    assert str(caught.value) == "\n".join(str(e) for e in errors)
+    assert (caught.value.line, caught.value.key) == (errors[0].line, errors[0].key)
+    return [(e.line, e.key or "") for e in errors]
+
+
+def test_every_independent_problem_is_reported_in_file_order() -> None:
+    text = (CORPUS_DIR.parent / "valid" / "minimal.yaml").read_text()
+    assert _problems(
+        text.replace("phone_numbers: 10", "phone_numbers: 0\n  window_days: x\n  colour: red")
+        + '  - "+1 206 555 010"\n  - number: "+12065550177"\n    note: x\nsafty: {}\n'
+    ) == [
+        (5, "quota.phone_numbers"),
+        (6, "quota.window_days"),
+        (7, "quota.colour"),
+        (10, "numbers[1]"),
+        (12, "numbers[2].note"),
+        (13, "safty"),
+    ]
+
+
+def test_a_problem_is_reported_once_not_again_through_what_depends_on_it() -> None:
+    base = (CORPUS_DIR.parent / "valid" / "minimal.yaml").read_text()
+    # A bad phone_numbers: reserve is not also judged against a limit it cannot know.
+    assert _problems(base.replace("phone_numbers: 10", 'phone_numbers: "x"\n  reserve: 50')) == [
+        (5, "quota.phone_numbers")
+    ]
+    # A misspelt required key is one problem, not "unknown" plus "missing".
+    assert _problems(
+        base.replace("numbers:\n", "nubmers:\n", 1).replace("phone_nubmers", "phone_numbers")
+    ) == [(6, "nubmers")]
