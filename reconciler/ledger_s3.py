@@ -21,9 +21,10 @@ its runner lost), break it with ``connect-numbers ledger unlock LEASE_ID``;
 the next apply then re-reads the history, in which an intent without outcome
 counts against the quota until settled.
 
-Permissions: ``s3:GetObject``, ``s3:PutObject`` and ``s3:DeleteObject`` on
-``KEY`` and ``KEY.lease`` (plans need only ``s3:GetObject`` on ``KEY``). The
-endpoint follows the standard settings (``AWS_ENDPOINT_URL_S3``).
+Permissions: ``s3:GetObject`` and ``s3:PutObject`` on ``KEY`` and ``KEY.lease``,
+``s3:DeleteObject`` on ``KEY.lease`` only (the ledger itself is never deleted);
+plans need only ``s3:GetObject`` on ``KEY``. The endpoint follows the standard
+settings (``AWS_ENDPOINT_URL_S3``).
 """
 
 from __future__ import annotations
@@ -260,10 +261,10 @@ class S3Ledger(JsonLinesLedger):
             if code in ("AccessDenied", "403"):
                 return LedgerFileError(
                     where,
-                    f"access denied to {operation}; grant s3:GetObject, s3:PutObject and "
-                    f"s3:DeleteObject on {self.key} and {self.lease_key} in {self.bucket}, and "
-                    "s3:ListBucket (without it S3 answers a missing object with access "
-                    "denied); see examples/iam-policy.json",
+                    f"access denied to {operation}; grant s3:GetObject and s3:PutObject on "
+                    f"{self.key} and {self.lease_key} in {self.bucket}, s3:DeleteObject on "
+                    f"{self.lease_key}, and s3:ListBucket (without it S3 answers a missing "
+                    "object with access denied); see examples/iam-policy.json",
                 )
         mapped = map_error(exc, f"S3 {operation} of {where}", service="s3")
         return mapped

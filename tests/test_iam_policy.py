@@ -8,6 +8,7 @@ not changed for it), then compared with the plan and apply policies.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,10 +33,15 @@ def actions(policy: dict[str, Any]) -> set[str]:
     return found
 
 
+# S3 objects each S3 action touched (bucket/key), for the resource-level checks.
+S3_CALLS: dict[str, set[str]] = {}
+
+
 @pytest.fixture
 def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
     """IAM actions (prefix:Operation) of every API call made while the test runs."""
     seen: set[str] = set()
+    S3_CALLS.clear()
     original = botocore.session.Session.create_client
 
     def create_client(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -44,6 +50,12 @@ def recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[set[str]]:
 
         def record(model: Any, **_: Any) -> None:
             seen.add(f"{prefix}:{model.name}")
+
+        def record_key(model: Any, params: Any = None, **_: Any) -> None:
+            if prefix == "s3" and isinstance(params, dict) and "Key" in params:
+                S3_CALLS.setdefault(f"s3:{model.name}", set()).add(params["Key"])
+
+        client.meta.events.register("before-parameter-build", record_key)
 
         client.meta.events.register("before-call", record)
         return client
@@ -163,3 +175,32 @@ def test_the_s3_ledger_policies_are_exactly_what_plan_and_apply_use(
     assert s3_actions(recorder) | LIST_FOR_404 == actions(POLICY["S3LedgerWritePolicy"])
     written = POLICY["S3LedgerWritePolicy"]["Statement"][0]["Resource"]
     assert written == ["arn:aws:s3:::BUCKET/KEY", "arn:aws:s3:::BUCKET/KEY.lease"]
+    # The tool deletes only the lease (released, or broken by unlock), never the ledger.
+    assert S3_CALLS["s3:DeleteObject"] == {"connect-numbers/history.jsonl.lease"}
+    assert resources_of("S3LedgerWritePolicy", "s3:DeleteObject") == {
+        "arn:aws:s3:::BUCKET/KEY.lease"
+    }
+    assert resources_of("S3LedgerWritePolicy", "s3:PutObject") == {
+        "arn:aws:s3:::BUCKET/KEY",
+        "arn:aws:s3:::BUCKET/KEY.lease",
+    }
+
+
+def resources_of(name: str, action: str) -> set[str]:
+    """Every resource a policy grants ``action`` on, across its statements."""
+    found: set[str] = set()
+    for statement in POLICY[name]["Statement"]:
+        if action in statement["Action"]:
+            listed = statement["Resource"]
+            found.update([listed] if isinstance(listed, str) else listed)
+    return found
+
+
+def test_every_placeholder_the_comment_names_is_used_and_every_used_one_is_named() -> None:
+    """No placeholder to replace that no statement uses (and none left unexplained)."""
+    policies = {k: v for k, v in POLICY.items() if k != "Comment"}
+    used = set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", json.dumps(policies)))
+    named: set[str] = set()
+    for sentence in re.findall(r"[Rr]eplace ([A-Za-z_, ]+?)(?: \(|\.|;)", POLICY["Comment"]):
+        named.update(re.findall(r"\b[A-Z][A-Z_]{2,}\b", sentence))
+    assert named == used == {"REGION", "ACCOUNT", "BUCKET", "KEY"}

@@ -175,3 +175,22 @@ def test_the_owner_must_be_named(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="non-empty"), FileLedger(tmp_path / "h").lock(" "):
         pass
     assert default_owner("apply plan-1").startswith("apply plan-1 by ")
+
+
+def test_a_ledger_lock_file_in_the_repository_is_ignored_by_git() -> None:
+    """The lock file names a running apply: committing it would only mislead."""
+    import shutil
+
+    root = Path(__file__).resolve().parents[2]
+    git = shutil.which("git")
+    if git is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    ledger = FileLedger(root / "history.jsonl", must_exist=False)
+
+    def ignored(path: str) -> bool:
+        done = subprocess.run([git, "check-ignore", "-q", path], cwd=root, check=False)
+        return done.returncode == 0
+
+    assert ignored(os.path.relpath(ledger.lock_path, root))
+    assert ignored("prod/ledger.jsonl.lock")
+    assert not ignored("history.jsonl") and not ignored(os.path.relpath(ledger.torn_path, root))
