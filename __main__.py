@@ -208,6 +208,27 @@ def register(resources: tuple[stack.StackResource, ...]) -> None:
         warn_on_release(row, resource)
 
 
+def refuse_shared_targets(
+    records: list[dict[str, Any]], targets: tuple[str, ...], name: str, spec: str | None
+) -> None:
+    """Fail the program if another stack releases on one of our targets through this ledger."""
+    shared = stack.other_stacks(records, targets, name)
+    if not shared:
+        return
+    lines = [
+        f"  {target}: released by the stack {', '.join(others)}"
+        for target, others in shared.items()
+    ]
+    raise pulumi.RunError(
+        f"another Pulumi stack manages the same target through the ledger {spec}:\n"
+        + "\n".join(lines)
+        + f"\nTwo stacks with their own numbers files would each release what the other "
+        f"keeps. Manage each target from one stack: remove it from the numbers file of "
+        f"stack {name} (connect-numbers:numbersFile), or select the stack that manages it "
+        "(`pulumi stack select`)."
+    )
+
+
 def main() -> None:
     settings = read_settings()
     now = datetime.now(UTC)
@@ -233,6 +254,7 @@ def main() -> None:
         # Not refused (nothing is released there), but claiming is blocked: say so loudly.
         pulumi.log.warn(line)
     name = f"{pulumi.get_project()}/{pulumi.get_stack()}"
+    refuse_shared_targets(records, plan.targets, name, settings.ledger)
     register(stack.stack_resources(plan, records, now=now, ledger=settings.ledger, stack=name))
     pulumi.export("plan", plan_summary(plan))
     pulumi.export("quota", quota_summary(plan))

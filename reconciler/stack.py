@@ -49,6 +49,7 @@ __all__ = [
     "NumberState",
     "StackResource",
     "checked_state",
+    "other_stacks",
     "phone_number_arn",
     "release_scope",
     "stack_resources",
@@ -143,6 +144,30 @@ def release_scope(stack: str) -> str:
     if not stack.strip():
         raise ValueError("stack must not be empty")
     return f"pulumi:{stack}"
+
+
+def other_stacks(
+    records: Iterable[Mapping[str, object]], targets: Iterable[str], stack: str
+) -> dict[str, tuple[str, ...]]:
+    """Target ARN -> the other Pulumi stacks whose releases on it this ledger records.
+
+    Releases the Pulumi provider records carry ``plan_id`` ``pulumi:PROJECT/STACK``
+    (:func:`release_scope`). A second stack managing the same target through
+    the same ledger would release what the first keeps (each has its own
+    numbers file), so the program refuses it. Releases by ``connect-numbers
+    apply`` (plan ids ``plan-...``) are not a stack's and do not count.
+    """
+    mine = release_scope(stack)
+    wanted = set(targets)
+    found: dict[str, set[str]] = {}
+    for record in records:
+        scope = record.get("plan_id")
+        target = record.get("target_arn")
+        if not isinstance(scope, str) or not scope.startswith("pulumi:") or scope == mine:
+            continue
+        if isinstance(target, str) and target in wanted:
+            found.setdefault(target, set()).add(scope.removeprefix("pulumi:"))
+    return {target: tuple(sorted(names)) for target, names in sorted(found.items())}
 
 
 def phone_number_arn(target_arn: str, phone_number_id: str) -> str:

@@ -24,6 +24,7 @@ from reconciler.stack import (
     NumberState,
     StackResource,
     checked_state,
+    other_stacks,
     phone_number_arn,
     release_scope,
     stack_resources,
@@ -350,6 +351,25 @@ def test_inputs_do_not_change_between_two_plans_of_the_same_account() -> None:
     a = [r.as_args() for r in stack_resources(first, [], now=NOW, stack=STACK)]
     b = [r.as_args() for r in stack_resources(later, [], now=NOW, stack=STACK)]
     assert a == b
+
+
+def test_other_stacks_are_those_that_released_on_our_targets_through_this_ledger() -> None:
+    def record(scope: str, target: str = TARGET) -> dict[str, object]:
+        return {**released("+12065550199", days_ago=3, target=target), "plan_id": scope}
+
+    records = [
+        record("pulumi:connect-numbers/dev"),  # ours
+        record("plan-0123456789abcdef0123"),  # connect-numbers apply: no stack
+        record("pulumi:connect-numbers/other", target=OTHER_TARGET),  # not our target
+        record("pulumi:connect-numbers/prod"),
+        record("pulumi:team-b/prod"),
+        record("pulumi:connect-numbers/prod"),
+    ]
+    assert other_stacks(records, [TARGET], STACK) == {
+        TARGET: ("connect-numbers/prod", "team-b/prod")
+    }
+    assert other_stacks(records[:3], [TARGET], STACK) == {}
+    assert other_stacks(records, [], STACK) == {}
 
 
 # --- properties over the whole input space --------------------------------------------------

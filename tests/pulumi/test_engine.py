@@ -250,22 +250,24 @@ def test_target_releases_only_the_targeted_number(
     )
 
 
-def test_two_stacks_on_one_instance_never_release_a_number_twice(
+def test_a_second_stack_on_the_same_target_and_ledger_is_refused(
     project: Project, emulator: EmulatorServer
 ) -> None:
     adopted(project, emulator)
-    up(project)
+    up(project)  # the first stack releases, recorded under its name in the ledger
     # A second stack of the same program, on the same instance and the same ledger.
     project.new_stack("other", ledger=False)
     project.run("config", "set", "connect-numbers:ledger", "ledger-dev.jsonl", check=True)
-    shown = preview(project)
-    # Released by the first stack and recorded: settled rows, created with nothing to do.
-    for number in RELEASES:
-        inputs = steps(shown)[number]["newState"]["inputs"]
-        assert (inputs["state"], inputs["settled"]) == ("released", True)
-    assert not diagnostics(shown, "warning")
-    up(project)
+    shown = project.preview()
+    assert shown.code != 0
+    assert "another Pulumi stack manages the same target" in shown.text
+    assert f"{TARGET}: released by the stack connect-numbers/dev" in shown.text
+    assert "Traceback" not in shown.text
+    assert project.up().code != 0
     assert released(emulator) == Counter(dict.fromkeys(RELEASES, 1))
+    # The first stack goes on as before.
+    project.select("dev")
+    assert set(ops(preview(project)).values()) == {"same"}
 
 
 # --- the reviewed preview is what `up` applies ---------------------------------------------------
