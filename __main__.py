@@ -93,8 +93,31 @@ def read_history(spec: str | None) -> tuple[ledger.History, list[dict[str, Any]]
     store = ledger.open_ledger(spec)  # a missing ledger is an error: it would undercount
     history = store.read()
     for warning in history.warnings:
-        pulumi.log.warn(warning)
+        pulumi.log.warn(in_pulumi_terms(warning))
     return history, store.records()
+
+
+def in_pulumi_terms(message: str) -> str:
+    """A ledger message as a Pulumi user acts on it (there is no apply to run again)."""
+    return message.replace(
+        "run the same apply again to confirm it",
+        "the next `pulumi up` settles it by looking the number up",
+    )
+
+
+def settle_interrupted(spec: str, connect: Any) -> None:
+    """Before an update plans: settle the releases interrupted runs left (an intent
+    with no outcome), by looking each number up, as `connect-numbers apply` does."""
+    from reconciler.executor import Executor
+
+    sweep = Executor(
+        connect=connect,
+        ledger=ledger.open_ledger(spec),
+        clock=lambda: datetime.now(UTC),
+        owner=ledger.default_owner("pulumi up"),
+    )
+    for done in sweep.confirm_interrupted():
+        pulumi.log.info(f"recorded the release of {done.phone_number}: {done.message}")
 
 
 def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, Any]]]:
@@ -106,6 +129,8 @@ def make_plan(settings: Settings, now: datetime) -> tuple[Plan, list[dict[str, A
     state, warning = service.load_numbers(settings.numbers_file)
     if warning:
         pulumi.log.warn(warning)
+    if settings.ledger is not None and not pulumi.runtime.is_dry_run():
+        settle_interrupted(settings.ledger, ConnectInventory())
     history, records = read_history(settings.ledger)
     plan = service.make_plan(
         state,

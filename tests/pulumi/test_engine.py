@@ -270,6 +270,48 @@ def test_a_second_stack_on_the_same_target_and_ledger_is_refused(
     assert set(ops(preview(project)).values()) == {"same"}
 
 
+def test_an_interrupted_release_is_settled_by_the_next_up(
+    project: Project, emulator: EmulatorServer
+) -> None:
+    from datetime import UTC, datetime
+
+    from reconciler import ledger
+    from reconciler.planner import client_token
+    from reconciler.stack import release_scope
+
+    adopted(project, emulator)
+    number = RELEASES[0]
+    number_id = project.numbers()[number]["phone_number_id"]
+    # A run died after recording its intent, and after its ReleasePhoneNumber landed.
+    scope = release_scope("connect-numbers/dev")
+    ledger.open_ledger(str(project.ledger)).append(
+        ledger.LedgerRecord(
+            action="release",
+            phone_number=number,
+            at=datetime.now(UTC),
+            status="intent",
+            phone_number_id=number_id,
+            target_arn=TARGET,
+            plan_id=scope,
+            client_token=client_token(scope, number_id),
+        )
+    )
+    boto3.client("connect", region_name="us-east-1").release_phone_number(PhoneNumberId=number_id)
+
+    # The preview says so in Pulumi's terms: there is no apply to run again.
+    shown = project.preview()
+    assert shown.code == 0, shown.text
+    assert "outcome is not recorded" in shown.text
+    assert "the next `pulumi up` settles it" in shown.text
+    assert "apply again" not in shown.text
+
+    up(project)
+    assert number in ledger_done(project)
+    assert released(emulator) == Counter(dict.fromkeys(RELEASES, 1))
+    again = project.preview()
+    assert again.code == 0 and "outcome is not recorded" not in again.text
+
+
 # --- the reviewed preview is what `up` applies ---------------------------------------------------
 
 
