@@ -302,8 +302,12 @@ def trial(
             with contextlib.suppress(ValueError):
                 report = json.loads(out)
                 rerun_counts.update(report["counts"])
-                resumed += sum(
-                    "interrupted earlier attempt" in o["message"] for o in report["outcomes"]
+                # Retried with the same token, or found gone after the killed intent
+                # (recorded done, before planning or in the loop).
+                resumed += len(report.get("confirmed", [])) + sum(
+                    "interrupted earlier attempt" in o["message"]
+                    or o["message"].startswith("confirmed:")
+                    for o in report["outcomes"]
                 )
             if code == 0:
                 break
