@@ -209,14 +209,14 @@ def validate(files: tuple[str, ...]) -> None:
 )
 @click.option(
     "--rate",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_RATE,
     show_default=True,
     help="API requests per second per operation (raise only with a raised AWS limit).",
 )
 @click.option(
     "--burst",
-    type=int,
+    type=click.IntRange(min=1),
     default=DEFAULT_BURST,
     show_default=True,
     help="API request burst per operation.",
@@ -362,8 +362,14 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
         fallback=fallback or max(1, len(inventory.numbers)),
     )
     desired.parse_desired(text.encode(), out)  # what we write must load back
-    with open(out, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    try:
+        with open(out, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        _fail(
+            f"--out {out}: cannot write ({exc.strerror}); nothing written. Create its folder "
+            "or name another file"
+        )
     click.echo(f"Wrote {out}: {len(inventory.numbers)} number(s) kept on {len(parsed)} target(s).")
 
 
@@ -446,14 +452,14 @@ class _Progress:
 )
 @click.option(
     "--rate",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_RATE,
     show_default=True,
     help="API requests per second per operation.",
 )
 @click.option(
     "--burst",
-    type=int,
+    type=click.IntRange(min=1),
     default=DEFAULT_BURST,
     show_default=True,
     help="API request burst per operation.",
@@ -572,12 +578,12 @@ def apply(
 )
 @click.option(
     "--rate",
-    type=float,
+    type=click.FloatRange(min=0),
     default=DEFAULT_RATE,
     show_default=True,
     help="Requests per second per operation before 429 (0 disables).",
 )
-@click.option("--burst", type=int, default=DEFAULT_BURST, show_default=True)
+@click.option("--burst", type=click.IntRange(min=1), default=DEFAULT_BURST, show_default=True)
 @click.option(
     "--state",
     "state_file",
@@ -639,4 +645,14 @@ def main(argv: list[str] | None = None) -> NoReturn:
         _fail(exc.format_message())
     except ConnectNumbersError as exc:
         _fail(str(exc))
+    except Exception as exc:
+        # A bug, not a user's mistake: still one line, never a traceback, unless asked.
+        import os
+
+        if os.environ.get("CONNECT_NUMBERS_DEBUG"):
+            raise
+        _fail(
+            f"unexpected {type(exc).__name__}: {exc}. This is a bug in connect-numbers: rerun "
+            "with CONNECT_NUMBERS_DEBUG=1 for the traceback and report it"
+        )
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -137,7 +137,6 @@ def _unreachable(exc: Exception, operation: str, service: str | None) -> str:
         found = _ERRNO.search(str(kwargs.get("error", "")))
         reason = found.group(0).strip() if found else "the connection failed"
     setting = endpoint_setting(url, service)
-    tries = f"{CONNECT_ATTEMPTS} attempt(s)"
     if setting is not None:
         origin = f"the endpoint set by {setting}"
         fix = (
@@ -150,7 +149,7 @@ def _unreachable(exc: Exception, operation: str, service: str | None) -> str:
     else:
         origin = "the endpoint set in the AWS config file (endpoint_url)"
         fix = "check endpoint_url in the profile (AWS_PROFILE, ~/.aws/config)"
-    return f"{operation} failed: cannot reach {endpoint} ({origin}) after {tries}: {reason}; {fix}"
+    return f"{operation} failed: cannot reach {endpoint} ({origin}): {reason}; {fix}"
 
 
 def map_error(exc: Exception, operation: str, *, service: str | None = None) -> AwsError:

@@ -160,7 +160,10 @@ def test_unreachable_endpoint_is_one_clear_line(
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     code, _, err = run(capsys, "plan", "--numbers", NUMBERS)
     assert code == 1
-    assert err.startswith("error: ListPhoneNumbersV2 failed: cannot reach the endpoint")
+    assert err.startswith(
+        "error: ListPhoneNumbersV2 failed: cannot reach http://127.0.0.1:9 "
+        "(the endpoint set by AWS_ENDPOINT_URL_CONNECT): "
+    )
     assert len(err.strip().splitlines()) == 1
 
 

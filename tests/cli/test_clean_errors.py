@@ -1,0 +1,84 @@
+"""Every edge of the command line is one clean `error:` line naming the next step.
+
+Bad option values, an output folder that does not exist, and even a bug: never a
+Python traceback (unless CONNECT_NUMBERS_DEBUG asks for one).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import render
+from tests.cli.support import run
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBERS = str(ROOT / "numbers.yaml")
+TARGET = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+
+def last_error(err: str) -> str:
+    assert "Traceback (most recent call last)" not in err, err
+    assert not any(line.startswith("Error:") for line in err.splitlines()), err
+    lines = err.strip().splitlines()
+    assert lines[-1].startswith("error: "), err
+    return lines[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["plan", "--numbers", NUMBERS, "--rate", "-1"], "Invalid value for '--rate': -1.0"),
+        (["plan", "--numbers", NUMBERS, "--rate", "0"], "Invalid value for '--rate': 0.0"),
+        (["plan", "--numbers", NUMBERS, "--burst", "0"], "Invalid value for '--burst': 0"),
+        (
+            ["apply", "--numbers", NUMBERS, "--ledger", "h.jsonl", "--rate", "-2"],
+            "Invalid value for '--rate'",
+        ),
+        (["emulator", "--rate", "-1"], "Invalid value for '--rate': -1.0"),
+        (["emulator", "--burst", "-3"], "Invalid value for '--burst': -3"),
+    ],
+)
+def test_an_option_out_of_range_is_a_usage_error(
+    emulator: Any, capsys: pytest.CaptureFixture[str], argv: list[str], fragment: str
+) -> None:
+    code, _, err = run(capsys, *argv)
+    assert code == 1
+    assert fragment in last_error(err)
+    assert emulator.stats()["total_calls"] == 0
+
+
+def test_init_into_a_missing_folder_says_so(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "no" / "numbers.yaml"
+    code, _, err = run(capsys, "init", "--target", TARGET, "--out", str(out))
+    assert code == 1 and not out.exists()
+    assert last_error(err) == (
+        f"error: --out {out}: cannot write (No such file or directory); nothing written. "
+        "Create its folder or name another file"
+    )
+
+
+def test_a_bug_is_one_line_asking_for_a_report_and_debug_shows_the_traceback(
+    emulator: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(plan: Any) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(render, "render_text", broken)
+    code, _, err = run(capsys, "plan", "--numbers", NUMBERS)
+    assert code == 1
+    assert last_error(err) == (
+        "error: unexpected RuntimeError: boom. This is a bug in connect-numbers: rerun with "
+        "CONNECT_NUMBERS_DEBUG=1 for the traceback and report it"
+    )
+    monkeypatch.setenv("CONNECT_NUMBERS_DEBUG", "1")
+    from reconciler.cli import main
+
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["plan", "--numbers", NUMBERS])
