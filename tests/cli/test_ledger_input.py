@@ -15,14 +15,29 @@ from typing import Any
 import pytest
 
 from tests.cli.support import run
+from tests.ledger.lines import HAND, UNREADABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBERS = str(ROOT / "numbers.yaml")
-HAND = '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"'
 CUT = (
     '{"action": "release", "phone_number": "+12065550111", "at": "2026-06-01T12:00:00Z", '
     '"status": "done", "phone_number_id": "pn-1", "target_'
 )
+
+
+def command_line(command: str, ledger: Path) -> list[str]:
+    """The arguments of ``command`` run on ``ledger`` (it goes on to release, for apply)."""
+    return {
+        "plan": ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)],
+        "apply": ["apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"],
+        "ledger add": [
+            *("ledger", "add", "release", "+12065550150", "--at", "2026-06-01T00:00:00Z"),
+            *("--ledger", str(ledger)),
+        ],
+        "import-cloudtrail": [
+            *("ledger", "import-cloudtrail", "--ledger", str(ledger), "--numbers", NUMBERS),
+        ],
+    }[command]
 
 
 def one_error(err: str) -> str:
@@ -35,15 +50,7 @@ def one_error(err: str) -> str:
 @pytest.mark.parametrize(
     ("line", "fragment"),
     [
-        (HAND + ', "status": "Done"}', "status 'Done': not a status this tool knows"),
-        (HAND + ', "status": "DONE"}', "status 'DONE': not a status this tool knows"),
-        (HAND + ', "status": "released"}', "status 'released': not a status this tool knows"),
-        (HAND + ', "status": 1}', "status 1: not a status this tool knows"),
-        (
-            HAND.replace("2026-05-01T12:00:00Z", "9999-12-31T23:59:59Z") + "}",
-            "9999-12-31T23:59:59Z is out of range; expected a time between 2000-01-01 and "
-            "2999-12-31",
-        ),
+        *UNREADABLE,
         (HAND + "},", "not valid JSON"),  # hand-written, with a trailing comma, as the last line
     ],
 )
@@ -59,20 +66,7 @@ def test_a_line_the_product_does_not_know_is_an_error_naming_file_and_line(
     ledger = tmp_path / "history.jsonl"
     text = HAND + "}\n" + line + ("" if line.endswith(",") else "\n")
     ledger.write_text(text)
-    argv = {
-        "plan": ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)],
-        "apply": ["apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"],
-        "ledger add": [
-            "ledger",
-            "add",
-            "release",
-            "+12065550150",
-            "--at",
-            "2026-06-01T00:00:00Z",
-            "--ledger",
-            str(ledger),
-        ],
-    }[command]
+    argv = command_line(command, ledger)
     code, _out, err = run(capsys, *argv)
     assert code == 1
     message = one_error(err)
@@ -123,28 +117,7 @@ def test_a_missing_ledger_is_an_error_whose_suggested_command_works(
     ledger = tmp_path / folder / "h.jsonl"
     if folder == "here":
         ledger = tmp_path / "h.jsonl"
-    argv = {
-        "ledger add": [
-            "ledger",
-            "add",
-            "release",
-            "+12065550150",
-            "--at",
-            "2026-06-01T00:00:00Z",
-            "--ledger",
-            str(ledger),
-        ],
-        "import-cloudtrail": [
-            "ledger",
-            "import-cloudtrail",
-            "--ledger",
-            str(ledger),
-            "--numbers",
-            NUMBERS,
-        ],
-        "plan": ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)],
-        "apply": ["apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"],
-    }[command]
+    argv = command_line(command, ledger)
     code, _, err = run(capsys, *argv)
     assert code == 1
     message = one_error(err)
