@@ -16,8 +16,8 @@ its state and history and moves its clock.
 
 Served operations (``operations.ROUTES``): ListPhoneNumbersV2,
 ListPhoneNumbers, DescribePhoneNumber, ListFlowAssociations,
-ReleasePhoneNumber, ClaimPhoneNumber, SearchAvailablePhoneNumbers; and
-(``services.JSON_TARGETS``) CloudTrail LookupEvents, Service Quotas
+BatchGetFlowAssociation, ReleasePhoneNumber, ClaimPhoneNumber,
+SearchAvailablePhoneNumbers; and (``services.JSON_TARGETS``) CloudTrail LookupEvents, Service Quotas
 GetServiceQuota and ListServiceQuotas. A seed's ``denied_actions`` (``iam``)
 makes any of them answer AccessDeniedException.
 

@@ -35,6 +35,9 @@ FLOW_ASSOCIATION_RESOURCE_TYPES: Final = (
     "ANALYTICS_CONNECTOR",
 )
 
+#: ``resourceArnListMaxLimit100``: BatchGetFlowAssociation's ResourceIds per call.
+MAX_BATCH_RESOURCE_IDS: Final = 100
+
 #: The operations the emulator serves (Connect's, then CloudTrail's and Service
 #: Quotas'): the ones whose rate limits and faults a seed or a server may
 #: configure, as ``services.SERVICES`` lists them per service.

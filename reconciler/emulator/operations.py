@@ -51,6 +51,7 @@ from .constants import (
     DEFAULT_MAX_RESULTS,
     E164_PATTERN,
     FLOW_ASSOCIATION_RESOURCE_TYPES,
+    MAX_BATCH_RESOURCE_IDS,
     MAX_CLIENT_TOKEN_LENGTH,
     MAX_COUNTRY_CODE_FILTERS,
     MAX_DESCRIPTION_LENGTH,
@@ -774,6 +775,45 @@ def list_flow_associations(state: ConnectState, request: ApiRequest) -> dict[str
     )
 
 
+def batch_get_flow_association(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """POST /flow-associations-batch/{InstanceId}: the flows of up to 100 given resources.
+
+    ``ResourceIds`` are phone-number ARNs (shape ``resourceArnListMaxLimit100``;
+    botocore checks only the minimum of 1 client-side, so 101 reaches the server
+    and is refused here). A number of the instance without a flow, or not on the
+    instance, has no summary in the answer; other resource types have none.
+    """
+    instance = _instance(state, request.path["InstanceId"], "InstanceId")
+    body = request.body
+    resource_ids = _body_string_list(body, "ResourceIds")
+    if not resource_ids:
+        raise invalid_parameter("ResourceIds must list at least one resource ARN.")
+    if len(resource_ids) > MAX_BATCH_RESOURCE_IDS:
+        raise invalid_parameter(
+            f"Value at 'resourceIds' failed to satisfy constraint: Member must have length "
+            f"less than or equal to {MAX_BATCH_RESOURCE_IDS}."
+        )
+    resource_type = _body_string(body, "ResourceType")
+    if resource_type is not None and resource_type not in FLOW_ASSOCIATION_RESOURCE_TYPES:
+        raise invalid_parameter(
+            f"ResourceType '{resource_type}' is not one of "
+            f"{', '.join(FLOW_ASSOCIATION_RESOURCE_TYPES)}."
+        )
+    summaries: list[dict[str, Any]] = []
+    if resource_type in (None, _VOICE_PHONE_NUMBER):
+        for arn in dict.fromkeys(resource_ids):
+            number_id = phone_number_id_from_arn(arn, state.region, state.account_id)
+            if number_id is None:
+                raise invalid_parameter(
+                    f"ResourceId '{arn}' is not a phone number ARN of account "
+                    f"{state.account_id} in {state.region}."
+                )
+            number = state.phone_number(number_id)
+            if number is not None and number.instance_id == instance.id and number.flow_arn:
+                summaries.append(_flow_association(number))
+    return {"FlowAssociationSummaryList": summaries}
+
+
 def _flow_association(number: PhoneNumber) -> dict[str, Any]:
     """Shape ``FlowAssociationSummary``: ResourceId is the number's ARN."""
     return {
@@ -788,6 +828,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/phone-numbers-summary/{InstanceId}", "ListPhoneNumbers"),
     Route("GET", "/phone-number/{PhoneNumberId}", "DescribePhoneNumber"),
     Route("GET", "/flow-associations-summary/{InstanceId}", "ListFlowAssociations"),
+    Route("POST", "/flow-associations-batch/{InstanceId}", "BatchGetFlowAssociation"),
     Route("DELETE", "/phone-number/{PhoneNumberId}", "ReleasePhoneNumber"),
     Route("POST", "/phone-number/claim", "ClaimPhoneNumber"),
     Route("POST", "/phone-number/search-available", "SearchAvailablePhoneNumbers"),
@@ -798,6 +839,7 @@ HANDLERS: Mapping[str, Handler] = {
     "ListPhoneNumbers": list_phone_numbers,
     "DescribePhoneNumber": describe_phone_number,
     "ListFlowAssociations": list_flow_associations,
+    "BatchGetFlowAssociation": batch_get_flow_association,
     "ReleasePhoneNumber": release_phone_number,
     "ClaimPhoneNumber": claim_phone_number,
     "SearchAvailablePhoneNumbers": search_available_phone_numbers,

@@ -87,6 +87,7 @@ CONNECT: Final = Service(
         "ListPhoneNumbers",
         "DescribePhoneNumber",
         "ListFlowAssociations",
+        "BatchGetFlowAssociation",
         "ReleasePhoneNumber",
         "ClaimPhoneNumber",
         "SearchAvailablePhoneNumbers",

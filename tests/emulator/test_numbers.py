@@ -105,3 +105,71 @@ def test_flow_associations_paginate(emulator: EmulatorServer) -> None:
     assert len(first["FlowAssociationSummaryList"]) == 4
     rest = connect.list_flow_associations(InstanceId=A, MaxResults=4, NextToken=first["NextToken"])
     assert len(rest["FlowAssociationSummaryList"]) == 2 and "NextToken" not in rest
+
+
+def number_arns(connect: Any) -> dict[str, str]:
+    items = connect.list_phone_numbers_v2()["ListPhoneNumbersSummaryList"]
+    return {item["PhoneNumber"]: item["PhoneNumberArn"] for item in items}
+
+
+def test_batch_get_flow_association_answers_only_numbers_with_a_flow(
+    emulator: EmulatorServer,
+) -> None:
+    connect = client()
+    arns = number_arns(connect)
+    asked = ["+12065550100", "+12065550151", "+18005550199", "+12065550300"]
+    response = connect.batch_get_flow_association(
+        InstanceId=A, ResourceIds=[arns[n] for n in asked], ResourceType="VOICE_PHONE_NUMBER"
+    )
+    found = {item["ResourceId"]: item["FlowId"] for item in response["FlowAssociationSummaryList"]}
+    # +12065550151 has no flow; +12065550300 is on instance B: neither has a summary here.
+    assert found == {
+        arns["+12065550100"]: f"{PREFIX}:instance/{A}/contact-flow/main",
+        arns["+18005550199"]: f"{PREFIX}:instance/{A}/contact-flow/sales",
+    }
+    other = connect.batch_get_flow_association(
+        InstanceId=f"{PREFIX}:instance/{B}", ResourceIds=[arns["+12065550300"]]
+    )
+    assert [item["FlowId"] for item in other["FlowAssociationSummaryList"]] == [
+        f"{PREFIX}:instance/{B}/contact-flow/main"
+    ]
+    email = connect.batch_get_flow_association(
+        InstanceId=A, ResourceIds=[arns["+12065550100"]], ResourceType="INBOUND_EMAIL"
+    )
+    assert email["FlowAssociationSummaryList"] == []
+
+
+def test_batch_get_flow_association_takes_at_most_100_resource_ids(
+    emulator: EmulatorServer,
+) -> None:
+    connect = client()
+    arn = number_arns(connect)["+12065550100"]
+    hundred = connect.batch_get_flow_association(InstanceId=A, ResourceIds=[arn] * 100)
+    assert len(hundred["FlowAssociationSummaryList"]) == 1  # the same number, once
+    with pytest.raises(connect.exceptions.InvalidParameterException, match="less than or equal"):
+        connect.batch_get_flow_association(InstanceId=A, ResourceIds=[arn] * 101)
+    with pytest.raises(connect.exceptions.InvalidParameterException, match="not a phone number"):
+        connect.batch_get_flow_association(InstanceId=A, ResourceIds=[f"{PREFIX}:instance/{A}"])
+    with pytest.raises(connect.exceptions.ResourceNotFoundException):
+        connect.batch_get_flow_association(
+            InstanceId="cccccccc-dddd-eeee-ffff-000000000000", ResourceIds=[arn]
+        )
+
+
+def test_batch_get_flow_association_has_its_own_rate_bucket(
+    emulator_factory: Any,
+) -> None:
+    from tests.conftest import DEMO_SEED
+
+    server = emulator_factory(DEMO_SEED, rate=1000, burst=1)
+    connect = client()
+    arn = number_arns(connect)["+12065550100"]
+    server.set_rate_limit("BatchGetFlowAssociation", 0.001, burst=2)
+    for _ in range(2):
+        connect.batch_get_flow_association(InstanceId=A, ResourceIds=[arn])
+    with pytest.raises(connect.exceptions.ThrottlingException):
+        connect.batch_get_flow_association(InstanceId=A, ResourceIds=[arn])
+    connect.list_flow_associations(InstanceId=A)  # another operation's bucket: not throttled
+    stats = server.stats()
+    assert stats["calls"]["BatchGetFlowAssociation"] == 3
+    assert stats["throttled"] == {"BatchGetFlowAssociation": 1}

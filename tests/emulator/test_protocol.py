@@ -120,6 +120,14 @@ CALLS: dict[str, Callable[[Any], Any]] = {
         InstanceId=INSTANCE, ResourceType="VOICE_PHONE_NUMBER", MaxResults=2
     ),
     "flows all": lambda c: c.list_flow_associations(InstanceId=INSTANCE_ARN),
+    "flows batch": lambda c: c.batch_get_flow_association(
+        InstanceId=INSTANCE,
+        ResourceType="VOICE_PHONE_NUMBER",
+        ResourceIds=[
+            f"arn:aws:connect:us-east-1:111122223333:phone-number/{_number_id(c, number)}"
+            for number in ("+12065550100", "+12065550151")
+        ],
+    ),
     "search paged": lambda c: c.search_available_phone_numbers(
         InstanceId=INSTANCE, PhoneNumberCountryCode="US", PhoneNumberType="DID", MaxResults=3
     ),
