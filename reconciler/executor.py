@@ -239,33 +239,19 @@ class Executor:
                 verdict, note = planner.absence(records, number_id)
                 if current is not None or verdict is not planner.Absence.CONFIRMED:
                     continue
+                plan, token = (intent.get(key) for key in ("plan_id", "client_token"))
+                if not (isinstance(plan, str) and isinstance(token, str)):
+                    plan, token = None, None  # an intent from elsewhere: settled by its number
+                gone = Release(
+                    phone_number=number,
+                    phone_number_id=number_id,
+                    phone_number_arn="",
+                    target_arn=arn,
+                )
                 at = self._clock()
-                plan = intent.get("plan_id") if isinstance(intent.get("plan_id"), str) else None
-                token = intent.get("client_token")
-                token = token if isinstance(token, str) else None
-                self._ledger.append(
-                    LedgerRecord(
-                        action=Action.RELEASE.value,
-                        phone_number=number,
-                        at=at,
-                        status=intents.DONE,
-                        phone_number_id=number_id,
-                        target_arn=arn,
-                        plan_id=plan,
-                        client_token=token,
-                        message=f"{note}; recorded by a later apply ({self._owner})",
-                    )
-                )
-                confirmed.append(
-                    ReleaseOutcome(
-                        phone_number=number,
-                        phone_number_id=number_id,
-                        status=OutcomeStatus.RELEASED,
-                        message=note,
-                        at=at,
-                        client_token=token,
-                    )
-                )
+                message = f"{note}; recorded by a later apply ({self._owner})"
+                self._record(plan, gone, token, intents.DONE, at=at, message=message)
+                confirmed.append(self._emit(gone, OutcomeStatus.RELEASED, note, at=at, token=token))
         return tuple(confirmed)
 
     def _records(self) -> list[dict[str, object]]:
@@ -405,9 +391,9 @@ class Executor:
 
     def _record(
         self,
-        plan_id: str,
+        plan_id: str | None,
         release: Release,
-        token: str,
+        token: str | None,
         status: str,
         *,
         at: datetime | None = None,

@@ -149,18 +149,14 @@ def kill_after_intent(
     proc.wait()
 
 
+def plan(world: dict[str, Any], *extra: str) -> subprocess.CompletedProcess[str]:
+    """`connect-numbers plan` of the world's numbers file and ledger, in this process."""
+    return cli("plan", "--numbers", str(world["numbers"]), "--ledger", str(world["ledger"]), *extra)
+
+
 def quota_used(world: dict[str, Any]) -> int:
     """What `plan --format json` counts as used: the history the product believes."""
-    result = cli(
-        "plan",
-        "--numbers",
-        str(world["numbers"]),
-        "--ledger",
-        str(world["ledger"]),
-        "--format",
-        "json",
-        *FAST,
-    )
+    result = plan(world, "--format", "json", *FAST)
     assert result.returncode in (0, 3), result.stdout + result.stderr
     return int(json.loads(result.stdout)["quota"]["used"])
 
@@ -189,14 +185,6 @@ def check_invariants(world: dict[str, Any]) -> None:
     done = Counter(r["phone_number"] for r in records(world) if r.get("status") == "done")
     assert all(c == 1 for c in done.values()), f"recorded done twice: {done}"
     assert set(done) == set(counts), "a release the emulator performed is not in the ledger"
-    final = cli(
-        "plan",
-        "--numbers",
-        str(world["numbers"]),
-        "--ledger",
-        str(world["ledger"]),
-        "--detailed-exitcode",
-        *FAST,
-    )
+    final = plan(world, "--detailed-exitcode", *FAST)
     assert final.returncode == 0, final.stdout + final.stderr
     assert "Release: nothing." in final.stdout
