@@ -13,7 +13,7 @@ from typing import Any
 
 from tests.regions import ACCOUNT, EAST, WEST
 
-from .test_apply_resilience import FAST, cli
+from .support import FAST, cli
 
 
 def history(path: Path, per_target: dict[str, int]) -> Path:

@@ -24,7 +24,7 @@ import pytest
 from reconciler.ledger import LedgerRecord
 from reconciler.ledger_s3 import S3Ledger
 
-from .test_apply_resilience import FAST, cli, cli_process
+from .support import FAST, cli, cli_process
 
 ACCOUNT = "111122223333"
 A, B = "aaaaaaaa-0000-0000-0000-00000000000a", "bbbbbbbb-0000-0000-0000-00000000000b"
