@@ -2,7 +2,8 @@
 
 Exit codes (DESIGN.md, "CLI contract"), as Terraform's ``-detailed-exitcode``:
 0 success / no changes; 1 error (bad input, AWS failure, bad usage);
-2 changes pending (only with ``--detailed-exitcode``); 3 plan refused by a rule.
+2 changes pending (only with ``--detailed-exitcode``); 3 plan refused by a rule;
+130 / 143 apply interrupted by SIGINT / SIGTERM (``cli_signals``).
 """
 
 from __future__ import annotations
@@ -482,6 +483,9 @@ def apply(
     since; every rule is decided again now (quota, empty file, mass release) and
     only numbers that both the saved plan and a fresh plan release are released.
     Without it, plans now, shows the plan and asks for `yes` (or --auto-approve).
+
+    Ctrl-C (or SIGTERM) during the releases lets the release in flight finish
+    and be recorded, then stops with the usual report (exit 130, or 143).
     """
     from .cli_signals import Interrupts
     from .executor import Executor
