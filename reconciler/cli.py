@@ -554,8 +554,8 @@ def apply(
         should_stop=stop.reason,
     )
     try:
-        with stop.releasing():
-            report = replace(executor.apply(saved, state, fresh=fresh), confirmed=confirmed)
+        stop.releases_begin()
+        report = replace(executor.apply(saved, state, fresh=fresh), confirmed=confirmed)
     finally:
         progress.finish()
     # What continues a stopped apply (interrupted, or a failure whose cause is fixed).

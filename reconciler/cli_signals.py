@@ -5,7 +5,7 @@ before each release. This module is that callable's other half, for the CLI:
 
 - before the releases start (planning, the prompt), a signal stops at once:
   nothing was written, so there is nothing to settle;
-- once they started (``releasing()``), the first SIGINT or SIGTERM only sets a
+- once they started (``releases_begin()``), the first SIGINT or SIGTERM only sets a
   flag: the ReleasePhoneNumber call in flight settles, its outcome is recorded,
   and the apply stops before the next release with its usual end report;
 - a second signal stops at once, as a kill would: a release in flight then
@@ -20,8 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from types import FrameType, TracebackType
 from typing import Any
 
@@ -63,14 +62,10 @@ class Interrupts:
             signal.signal(signum, handler)
         self._previous.clear()
 
-    @contextmanager
-    def releasing(self) -> Iterator[None]:
-        """While releases run, a first signal only asks the apply to stop."""
+    def releases_begin(self) -> None:
+        """From now on (the releases, then the report) a first signal only asks the
+        apply to stop: it never again means that nothing was released."""
         self._releasing = True
-        try:
-            yield
-        finally:
-            self._releasing = False
 
     def reason(self) -> str | None:
         """Why the apply must stop (``Executor(should_stop=...)``), or None."""
