@@ -58,23 +58,30 @@ def plan_for(connect: FakeInventory, state=None, history=()) -> Plan:  # type: i
     return make_plan(state, connect, list(history), policy=Policy(), now=NOW)
 
 
+def killed_intent(store: FileLedger, release: Release, plan_id: str) -> str:
+    """What an apply killed with its ReleasePhoneNumber in flight leaves: an intent."""
+    token = planner.client_token(plan_id, release.phone_number_id)
+    store.append(
+        LedgerRecord(
+            action="release",
+            phone_number=release.phone_number,
+            at=NOW,
+            status="intent",
+            phone_number_id=release.phone_number_id,
+            target_arn=release.target_arn,
+            plan_id=plan_id,
+            client_token=token,
+        )
+    )
+    return token
+
+
 def interrupt_first_release(
     plan: Plan, plan_id: str, store: FileLedger, connect: FakeInventory
 ) -> None:
     """A crash after AWS released the plan's first number, before `done` was written."""
     first = plan.releases[0]
-    token = planner.client_token(plan_id, first.phone_number_id)
-    store.append(
-        LedgerRecord(
-            action="release",
-            phone_number=first.phone_number,
-            at=NOW,
-            status="intent",
-            phone_number_id=first.phone_number_id,
-            plan_id=plan_id,
-            client_token=token,
-        )
-    )
+    token = killed_intent(store, first, plan_id)
     connect.release(first.phone_number_id, region="us-east-1", client_token=token)
 
 
@@ -345,24 +352,6 @@ def test_an_interrupted_release_counts_until_it_is_settled(tmp_path: Path) -> No
     executor.apply(plan, desired(KEEP))  # the same plan settles it: done, counted once
     history = store.read()
     assert len(history.events) == 3 and history.warnings == ()
-
-
-def killed_intent(store: FileLedger, release: Release, plan_id: str) -> str:
-    """What an apply killed with its ReleasePhoneNumber in flight leaves: an intent."""
-    token = planner.client_token(plan_id, release.phone_number_id)
-    store.append(
-        LedgerRecord(
-            action="release",
-            phone_number=release.phone_number,
-            at=NOW,
-            status="intent",
-            phone_number_id=release.phone_number_id,
-            target_arn=release.target_arn,
-            plan_id=plan_id,
-            client_token=token,
-        )
-    )
-    return token
 
 
 def test_a_number_gone_after_another_applys_intent_is_counted_done_never_skipped(
