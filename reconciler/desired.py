@@ -125,6 +125,37 @@ def load_desired(path: str | os.PathLike[str]) -> DesiredState:
     growing underneath us cannot exhaust memory.
     """
     source = os.fspath(path)
+    return parse_desired(_read(source), source)
+
+
+def load_desired_for(path: str | os.PathLike[str], targets: Iterable[str]) -> DesiredState:
+    """A numbers file whose targets are given by the caller, not listed in the file.
+
+    For the Pulumi component ``ConnectNumbers(targets=...)``, whose targets may be
+    outputs of other resources (``aws.connect.Instance(...).arn``). The file must
+    not have a ``targets`` key (two lists would disagree); the given ARNs are
+    appended as its ``targets``, so every error still names the file's own lines.
+    """
+    source = os.fspath(path)
+    data = _read(source)
+    arns = list(targets)
+    try:
+        parsed = yaml.safe_load(data)
+    except yaml.YAMLError:
+        parsed = None  # parse_desired reports it with its line
+    if isinstance(parsed, dict) and "targets" in parsed:
+        raise NumbersFileError(
+            source,
+            "lists its own targets, and targets are also given to ConnectNumbers",
+            key="targets",
+            expected="the targets in one place: remove the key from the file, or pass no targets",
+        )
+    lines = "".join(f"  - arn: {arn}\n" for arn in arns)
+    addition = f"\ntargets:\n{lines}" if arns else "\ntargets: []\n"
+    return parse_desired(data.rstrip(b"\n") + b"\n" + addition.encode(), source)
+
+
+def _read(source: str) -> bytes:
     try:
         with open(source, "rb") as stream:
             size = os.fstat(stream.fileno()).st_size
@@ -134,7 +165,7 @@ def load_desired(path: str | os.PathLike[str]) -> DesiredState:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise NumbersFileError(source, f"cannot read: {reason}") from exc
-    return parse_desired(data, source)
+    return data
 
 
 def parse_desired(data: bytes, source: str) -> DesiredState:

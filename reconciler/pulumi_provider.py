@@ -65,7 +65,7 @@ import pulumi.dynamic
 
 from . import ledger as ledger_store
 from . import service, stack
-from .errors import ConnectNumbersError
+from .errors import ConnectNumbersError, NumbersFileError
 from .executor import Executor
 from .inventory.aws import ConnectInventory
 from .model import E164_PATTERN, DesiredState, OutcomeStatus, Release, ReleaseOutcome, Target
@@ -465,16 +465,18 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
         return outs
 
 
-def _load_desired(path: str) -> DesiredState:
-    """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does."""
-    state, warning = service.load_numbers(path)
-    if warning:
-        pulumi.log.warn(warning)
-    return state
-    # Imported here: only an `auto` quota needs Service Quotas (another AWS adapter).
-    from .servicequotas import read_phone_number_quota
+def _load_desired(path: str, target_arn: str) -> DesiredState:
+    """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does.
 
-    state, warning = service.resolve_quota(state, read_phone_number_quota)
+    A file without ``targets`` belongs to a ``ConnectNumbers`` component given its
+    targets in the program: it is read with the number's own target.
+    """
+    try:
+        state, warning = service.load_numbers(path)
+    except NumbersFileError as exc:
+        if exc.key != "targets" or "missing required key" not in exc.problem:
+            raise
+        state, warning = service.load_numbers(path, targets=[target_arn])
     if warning:
         pulumi.log.warn(warning)
     return state
@@ -497,7 +499,7 @@ def _release(news: Mapping[str, Any]) -> ReleaseOutcome:
         target_arn=str(news["target_arn"]),
         description=news.get("description"),
     )
-    state = _load_desired(str(news["numbers_file"]))
+    state = _load_desired(str(news["numbers_file"]), str(news["target_arn"]))
     executor = Executor(
         connect=ConnectInventory(pacer=_PACER),
         ledger=ledger_store.open_ledger(str(spec)),

@@ -6,7 +6,7 @@ No decisions are made here: which numbers to describe comes from the planner
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -58,15 +58,21 @@ def resolve_quota(
     return replace(desired, quota=policy), warning
 
 
-def load_numbers(path: str) -> tuple[DesiredState, str | None]:
+def load_numbers(
+    path: str, *, targets: Sequence[str] | None = None
+) -> tuple[DesiredState, str | None]:
     """numbers.yaml, with ``phone_numbers: auto`` resolved as every front door must.
 
     Returns the desired state and a warning for the caller to show its own way
-    (the CLI on stderr, Pulumi with ``pulumi.log.warn``).
+    (the CLI on stderr, Pulumi with ``pulumi.log.warn``). ``targets``: the
+    targets given by the Pulumi component instead of the file's (``desired.load_desired_for``).
     """
     from . import desired as desired_file
 
-    state = desired_file.load_desired(path)
+    if targets is None:
+        state = desired_file.load_desired(path)
+    else:
+        state = desired_file.load_desired_for(path, targets)
     if not state.quota.auto:
         return state, None
     # Imported here: only an `auto` quota needs Service Quotas (an AWS adapter).

@@ -185,7 +185,7 @@ def steps(preview: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         s["urn"].rsplit("::", 1)[1]: s
         for s in preview.get("steps", [])
-        if s["urn"].split("::")[-2] == TYPE_TOKEN
+        if s["urn"].split("::")[-2].split("$")[-1] == TYPE_TOKEN
     }
 
 

@@ -30,7 +30,10 @@ RELEASES = ["+12065550150", "+12065550151", "+12065550152", "+18005550199"]
 KEEPS = ["+12065550100", "+12065550101", "+12065550102"]
 SKIPPED = ["+12065550160"]
 ROWS = sorted(RELEASES + KEEPS + SKIPPED)
-URN = "urn:pulumi:{stack}::connect-numbers::pulumi-python:dynamic/connect-numbers:PhoneNumber::{n}"
+URN = (
+    "urn:pulumi:{stack}::connect-numbers::connect-numbers:index:ConnectNumbers"
+    "$pulumi-python:dynamic/connect-numbers:PhoneNumber::{n}"
+)
 
 
 def released(server: EmulatorServer) -> Counter[str]:
@@ -85,7 +88,8 @@ def test_the_first_preview_adopts_every_number_and_changes_nothing(
     for name, step in steps(shown).items():
         # The engine shows what the provider's Check returned: claimed, even for a release.
         assert step["newState"]["inputs"]["state"] == "claimed", name
-    assert shown["changeSummary"] == {"create": len(ROWS) + 1}  # + the stack itself
+    # + the stack and the ConnectNumbers component the numbers are children of
+    assert shown["changeSummary"] == {"create": len(ROWS) + 2}
     # No release warning: nothing is released by this update.
     assert not [d for d in diagnostics(shown, "warning") if "RELEASED" in d["message"]]
     notes = {d["urn"] for d in diagnostics(shown, "info") if "adopted as claimed" in d["message"]}
@@ -117,7 +121,7 @@ def test_the_first_up_releases_nothing_the_next_preview_shows_each_release_as_it
     }
     assert set(warned) == {URN.format(stack="dev", n=n) for n in RELEASES}
     assert all("irreversible" in m for m in warned.values())
-    assert shown["changeSummary"] == {"same": 5, "update": 4}
+    assert shown["changeSummary"] == {"same": 6, "update": 4}  # with the stack and component
     assert released(emulator) == Counter()
 
     # `up` applies exactly what the preview showed: those four, once each.
@@ -375,7 +379,8 @@ def canonical(text: str) -> str:
         # A resource's block (its diff, or its diagnostics) starts at its header line.
         starts = re.match(
             r"^(    [~+\-] pulumi-python:dynamic/"  # a resource's diff
-            r"|  pulumi-python:dynamic/|  pulumi:pulumi:Stack \()",  # its diagnostics
+            r"|  pulumi-python:dynamic/|  pulumi:pulumi:Stack \("  # its diagnostics
+            r"|  connect-numbers:index:ConnectNumbers \()",
             line,
         )
         diagnostic = bool(blocks) and not blocks[-1][0].startswith("    ")

@@ -80,6 +80,7 @@ class Run:
     resources: list[Registered] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     logs: list[tuple[str, str]] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
     checked: bool = False
 
     def named(self) -> dict[str, Registered]:
@@ -185,6 +186,9 @@ def run_program(
         for name, value in root_outputs.items():
             run.outputs[name] = value
         for created in sorted(mocks.created, key=lambda a: (a.name, a.typ)):
+            if created.typ != TYPE_TOKEN:
+                run.components.append(created.typ)
+                continue  # the ConnectNumbers component the numbers are children of
             retain, ignore = monitor.options[created.name]
             run.resources.append(
                 Registered(
