@@ -217,8 +217,9 @@ def test_a_refused_plan_fails_preview_with_the_refusal_text(
     project = Project.make(tmp_path, numbers=strict)
     result = project.preview()
     assert result.code != 0
-    assert "mass_release" in result.text
-    assert "4 releases" in result.text or "releases 4" in result.text
+    # The CLI's refusal text, as the error of the program.
+    assert "REFUSED" in result.text and "[mass_release]" in result.text
+    assert "safety.max_releases" in result.text
     assert "Traceback" not in result.text
     assert released(emulator) == Counter()
 
