@@ -490,6 +490,10 @@ class Plan:
     # The history counted, as the front door read it; None: not stated (a plan
     # built directly, as in the core tests), shown as before.
     history: HistorySource | None = None
+    # False: refused by a rule the listing alone decides (planner.listing_refusals)
+    # before any status or flow was read: the releases are the candidates taken as
+    # CLAIMED, and their flows are unknown (not "none").
+    described: bool = True
 
     @property
     def used_known(self) -> bool:

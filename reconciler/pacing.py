@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_BURST", "DEFAULT_RATE", "HEADROOM", "Pacer", "RateLimit"]
+__all__ = ["DEFAULT_BURST", "DEFAULT_RATE", "HEADROOM", "OPENING_TIMEOUT", "Pacer", "RateLimit"]
 
 DEFAULT_RATE = 2.0
 DEFAULT_BURST = 5
@@ -41,11 +41,24 @@ class RateLimit:
             raise ValueError("burst must be at least 1")
 
 
+# How long a request waits for the first one of its operation to be answered
+# (``Pacer.opened``) before it goes all the same.
+OPENING_TIMEOUT = 10.0
+
+
 class _Bucket:
     def __init__(self, limit: RateLimit, now: float) -> None:
         self.limit = limit
         self.tokens = float(limit.burst)
         self.stamp = now
+        self.opener = threading.get_ident()
+        self.opened = False
+
+    def open(self, now: float) -> None:
+        """The first request was answered: count the refill from now, not from its send."""
+        if not self.opened:
+            self.opened = True
+            self.stamp = max(self.stamp, now)
 
     def reserve(self, now: float) -> float:
         """Take a token; return how long the caller must wait before using it."""
@@ -78,6 +91,7 @@ class Pacer:
         self._sleep = sleep
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
+        self._opening = threading.Condition(self._lock)
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
         self.throttles = 0  # 429s reported by the caller
 
@@ -93,16 +107,39 @@ class Pacer:
                 bucket.tokens = min(bucket.tokens, 0.0)
                 self.throttles += 1
 
+    def opened(self, operation: str) -> None:
+        """The first request of ``operation`` was answered (call it on every answer).
+
+        AWS's bucket starts when our first request *arrives*, one transit after we
+        sent it, and a new connection's transit can be longer than the 5% of
+        headroom: a burst sent at once would then find the bucket one token short
+        after it. So the first request of an operation goes alone, the others wait
+        for its answer, and the refill is counted from then. A caller that calls
+        one request after the other needs no call: its next ``acquire`` opens it.
+        """
+        with self._opening:
+            bucket = self._buckets.get(operation)
+            if bucket is not None and not bucket.opened:
+                bucket.open(self._clock())
+                self._opening.notify_all()
+
     def acquire(self, operation: str) -> None:
         limit = self._overrides.get(operation, self._default)
         if limit.rate is None:
             return
-        with self._lock:
+        with self._opening:
             now = self._clock()
             bucket = self._buckets.get(operation)
             if bucket is None:
                 paced = RateLimit(rate=limit.rate * self._headroom, burst=limit.burst)
                 bucket = self._buckets[operation] = _Bucket(paced, now)
+            elif not bucket.opened:
+                if bucket.opener == threading.get_ident():
+                    bucket.open(now)  # one call after the other: the first was answered
+                    self._opening.notify_all()
+                elif not self._opening.wait_for(lambda: bucket.opened, OPENING_TIMEOUT):
+                    bucket.open(self._clock())
+                now = self._clock()
             delay = bucket.reserve(now)
             self.waited += delay
         # Sleep outside the lock: the reservation is already ours, so other

@@ -255,6 +255,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         else HistorySource(
             ledger=data["history"]["ledger"], cloudtrail=bool(data["history"]["cloudtrail"])
         ),
+        described=bool(data.get("described", True)),
     )
 
 

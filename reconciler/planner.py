@@ -53,6 +53,8 @@ __all__ = [
     "confirm",
     "expected_gone",
     "in_scope",
+    "kept_arns",
+    "listing_refusals",
     "managed_numbers",
     "plan",
     "progress",
@@ -81,6 +83,63 @@ def release_candidates(desired: DesiredState, inventory: Inventory) -> list[Live
     """
     keep = {d.phone_number for d in desired.numbers}
     return [n for n in managed_numbers(desired, inventory) if n.phone_number not in keep]
+
+
+def kept_arns(desired: DesiredState, inventory: Inventory) -> frozenset[str]:
+    """The ARNs of the managed numbers numbers.yaml keeps: a flow of a release that one
+    of them has is not deactivated (flow impact), whatever else has it."""
+    keep = {d.phone_number for d in desired.numbers}
+    return frozenset(
+        n.phone_number_arn for n in managed_numbers(desired, inventory) if n.phone_number in keep
+    )
+
+
+def listing_refusals(
+    desired: DesiredState, listed: Inventory, policy: Policy
+) -> tuple[Refusal, ...]:
+    """The rules the listing alone decides, before any status or flow is read.
+
+    DESIGN.md: "Rules that need no describe are decided first". An empty numbers
+    file against a non-empty inventory is refused whatever the statuses are. The
+    mass-release rule counts the release candidates: every managed number the file
+    does not keep, whatever its status now (one IN_PROGRESS now is released by a
+    later run), so that a plan releasing too much is refused after the listing
+    alone, not after one DescribePhoneNumber per number (minutes at 2 requests/s).
+    A plan these refuse is made with no describe and no flow lookup
+    (``service.make_plan``; its ``Plan.described`` is False).
+    """
+    managed = managed_numbers(desired, listed)
+    candidates = release_candidates(desired, listed)
+    found = (_empty_refusal(desired, managed), _mass_refusal(desired, policy, len(candidates)))
+    return tuple(r for r in found if r is not None)
+
+
+def _empty_refusal(desired: DesiredState, managed: Sequence[LiveNumber]) -> Refusal | None:
+    if desired.numbers or not managed or desired.allow_empty:
+        return None
+    return Refusal(
+        code=RefusalCode.EMPTY_DESIRED_STATE,
+        message=(
+            f"{desired.source} lists no numbers but {len(managed)} number(s) are claimed "
+            "to its targets; a truncated file must never release an account's numbers. "
+            "If releasing every number is intended, set `allow_empty: true`"
+        ),
+    )
+
+
+def _mass_refusal(desired: DesiredState, policy: Policy, planned: int) -> Refusal | None:
+    limit = desired.max_releases
+    if limit is None or planned <= limit or policy.allow_mass_release:
+        return None
+    return Refusal(
+        code=RefusalCode.MASS_RELEASE,
+        message=(
+            f"the plan releases {planned} numbers, more than safety.max_releases "
+            f"= {limit} in {desired.source}. If intended, pass --allow-mass-release to "
+            "both `connect-numbers plan` and `connect-numbers apply` (Pulumi: "
+            "`pulumi config set connect-numbers:allowMassRelease true`)"
+        ),
+    )
 
 
 def _skip_reason(number: LiveNumber) -> str | None:
@@ -146,13 +205,16 @@ def plan(
     now: datetime,
     covered_since: datetime | None = None,
     history_source: HistorySource | None = None,
+    described: bool = True,
 ) -> Plan:
     """Diff numbers.yaml against the live inventory and judge the result.
 
     ``covered_since``: since when the history is complete (None: unknown); the
     plan reports the uncovered part of the window and applies quota.assume_prior.
     ``history_source``: what ``history`` came from; with none (no ledger, no
-    CloudTrail) the plan says the used count is unknown.
+    CloudTrail) the plan says the used count is unknown. ``described`` False: the
+    inventory is the listing alone (a plan ``listing_refusals`` refuses), its
+    candidates taken as CLAIMED and their flows not read; the plan says so.
     """
     managed = managed_numbers(desired, inventory)
     wanted = {d.phone_number: d for d in desired.numbers}
@@ -221,6 +283,7 @@ def plan(
         refusals=refusals,
         quota_groups=groups,
         history=history_source,
+        described=described,
     )
 
 
@@ -276,30 +339,8 @@ def _refusals(
 ) -> tuple[Refusal, ...]:
     """Evaluate every safety rule; list each one that is broken, in a stable order."""
     refusals = list(_quota_refusals(groups, known))
-    if not desired.numbers and managed and not desired.allow_empty:
-        refusals.append(
-            Refusal(
-                code=RefusalCode.EMPTY_DESIRED_STATE,
-                message=(
-                    f"{desired.source} lists no numbers but {len(managed)} number(s) are claimed "
-                    "to its targets; a truncated file must never release an account's numbers. "
-                    "If releasing every number is intended, set `allow_empty: true`"
-                ),
-            )
-        )
-    limit = desired.max_releases
-    if limit is not None and planned > limit and not policy.allow_mass_release:
-        refusals.append(
-            Refusal(
-                code=RefusalCode.MASS_RELEASE,
-                message=(
-                    f"the plan releases {planned} numbers, more than safety.max_releases "
-                    f"= {limit} in {desired.source}. If intended, pass --allow-mass-release to "
-                    "both `connect-numbers plan` and `connect-numbers apply` (Pulumi: "
-                    "`pulumi config set connect-numbers:allowMassRelease true`)"
-                ),
-            )
-        )
+    found = (_empty_refusal(desired, managed), _mass_refusal(desired, policy, planned))
+    refusals.extend(r for r in found if r is not None)
     return tuple(refusals)
 
 

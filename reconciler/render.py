@@ -143,6 +143,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "refused": plan.refused,
         "refusals": [{"code": r.code.value, "message": r.message} for r in plan.refusals],
         **_groups_dict(plan),
+        # Only when false, so that the id of every other plan is what it was.
+        **({} if plan.described else {"described": False}),
     }
 
 
@@ -339,10 +341,18 @@ def _by_group(plan: Plan) -> list[tuple[str | None, list[Release]]]:
     ]
 
 
-def _release_lines(r: Release) -> list[str]:
+_NOT_DESCRIBED = (
+    "refused from the listing alone: statuses and flows not read; "
+    "every claimed number the file does not list is shown"
+)
+
+
+def _release_lines(r: Release, described: bool = True) -> list[str]:
     desc = f"  {r.description}" if r.description else ""
     kind = f"  [{r.number_type}]" if r.number_type else ""
     lines = [f"  - {r.phone_number}{desc}{kind}  id {r.phone_number_id}"]
+    if not described:
+        return lines
     for flow in r.flows:
         lost = "  <- loses its last number: DEACTIVATED" if flow in r.deactivated_flows else ""
         lines.append(f"      flow {_flow_name(flow)} ({flow}){lost}")
@@ -363,11 +373,13 @@ def render_text(plan: Plan) -> str:
             f"Release ({len(plan.releases)}), irreversible: each enters a cooldown "
             "of up to 180 days:"
         )
+        if not plan.described:
+            out.append(f"  ({_NOT_DESCRIBED})")
         for heading, releases in _by_group(plan):
             if heading:
                 out.append(f"  {heading}:")
             for r in releases:
-                out.extend(_release_lines(r))
+                out.extend(_release_lines(r, plan.described))
     else:
         out.append("Release: nothing.")
     if plan.keeps:
@@ -520,6 +532,8 @@ def render_markdown(plan: Plan) -> str:
     if plan.releases:
         several = len(plan.quota_groups) > 1
         column = ("Account, region | ", "---|") if several else ("", "")
+        if not plan.described:
+            out += [f"_{_NOT_DESCRIBED[0].upper()}{_NOT_DESCRIBED[1:]}._", ""]
         out += [
             f"| {column[0]}Release | Description | Type | Flow | Loses its last number |",
             f"|{column[1]}---|---|---|---|---|",
@@ -527,6 +541,8 @@ def render_markdown(plan: Plan) -> str:
         for r in plan.releases:
             flows = ", ".join(f"`{_flow_name(f)}`" for f in r.flows) or "-"
             lost = ", ".join(f"**yes: `{_flow_name(f)}` deactivated**" for f in r.deactivated_flows)
+            if not plan.described:
+                flows = lost = "not read"
             scope = (scope_of(r.target_arn) or "?").replace("/", ", ")
             first = f"{scope} | " if several else ""
             out.append(

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from . import planner
 from .errors import ConnectNumbersError
-from .inventory import InventoryReader, with_states
+from .inventory import InventoryReader, both, with_flows, with_states
 from .model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
 
 __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
@@ -82,12 +82,28 @@ def load_numbers(
 
 
 def read_inventory(reader: InventoryReader, desired: DesiredState) -> Inventory:
-    """List every target, then describe only the numbers the plan would release."""
-    listed = reader.list_numbers(desired.targets)
+    """List every target, then read only what the plan needs of the numbers it would
+    release (``_read_candidates``)."""
+    return _read_candidates(reader, desired, reader.list_numbers(desired.targets, with_flows=False))
+
+
+def _read_candidates(
+    reader: InventoryReader, desired: DesiredState, listed: Inventory
+) -> Inventory:
+    """The statuses (DescribePhoneNumber) and flows (flow impact) of the release
+    candidates, read at once: separate operations, separate rate buckets.
+
+    Cost (DESIGN.md, "Performance targets"): one describe per candidate; the flow
+    lookups only when there is a candidate; none of either when there is none.
+    """
     candidates = planner.release_candidates(desired, listed)
     if not candidates:
         return listed
-    return with_states(listed, reader.describe(candidates))
+    kept = planner.kept_arns(desired, listed)
+    states, flows = both(
+        lambda: reader.describe(candidates), lambda: reader.flows(candidates, kept)
+    )
+    return with_states(with_flows(listed, flows), states)
 
 
 def make_plan(
@@ -102,17 +118,28 @@ def make_plan(
     history_source: HistorySource | None = None,
 ) -> Plan:
     """Read the inventory and plan. ``history_source`` says what ``history`` came
-    from, so the plan can say when the used count is unknown (no source)."""
-    if confirming is None:
-        inventory = read_inventory(reader, desired)
-    else:
+    from, so the plan can say when the used count is unknown (no source).
+
+    The rules the listing alone decides (``planner.listing_refusals``: an empty
+    file, a mass release) are decided before any describe: a plan they refuse
+    costs the listing and nothing more, its candidates taken as CLAIMED and their
+    flows not read (``Plan.described`` False).
+    """
+    described = True
+    listed = reader.list_numbers(desired.targets, with_flows=False)
+    if confirming is not None:
         # The fresh plan that bounds a saved one at apply (``planner.confirm``): one
         # listing, no describes. The saved releases are taken as CLAIMED
         # (``planner.assume_claimed``): the executor describes each one just before
         # releasing it and skips one that is not.
-        listed = reader.list_numbers(desired.targets)
         released = (r.phone_number_id for r in confirming.releases)
         inventory = planner.assume_claimed(listed, released)
+    elif planner.listing_refusals(desired, listed, policy):
+        candidates = planner.release_candidates(desired, listed)
+        inventory = planner.assume_claimed(listed, (n.phone_number_id for n in candidates))
+        described = False
+    else:
+        inventory = _read_candidates(reader, desired, listed)
     return planner.plan(
         desired,
         inventory,
@@ -121,4 +148,5 @@ def make_plan(
         now=now,
         covered_since=covered_since,
         history_source=history_source,
+        described=described,
     )

@@ -1,20 +1,35 @@
 """Reading the live inventory: the ``InventoryReader`` protocol and an in-memory fake.
 
 The boto3 adapter lives in ``inventory.aws`` (the only module that imports
-boto3). Reading is two-phase because ListPhoneNumbersV2 has no status field:
-``list_numbers`` reads every target with paginated list calls, then
-``describe`` reads the status of just the numbers the plan would release.
+boto3). Reading is two-phase because ListPhoneNumbersV2 has no status field
+and no flows: ``list_numbers`` reads every target with paginated list calls,
+then, for just the numbers the plan would release, ``describe`` reads their
+status and ``flows`` their flows (and, when one has a flow, which kept numbers
+share it: flow impact). ``ReadProgress`` counts what a read has done so far,
+for a front door to show.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import queue
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from ..model import Inventory, LiveNumber, NumberStatus, Target
 
-__all__ = ["FakeInventory", "InventoryReader", "NumberState", "with_states"]
+__all__ = [
+    "FakeInventory",
+    "InventoryReader",
+    "NumberState",
+    "ReadProgress",
+    "ReadStopped",
+    "both",
+    "parallel",
+    "with_flows",
+    "with_states",
+]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -26,13 +41,154 @@ class NumberState:
 
 
 class InventoryReader(Protocol):
-    def list_numbers(self, targets: Sequence[Target]) -> Inventory:
-        """Every number claimed to the targets, with flows; statuses unknown."""
+    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
+        """Every number claimed to the targets, statuses unknown; with every number's
+        flows, or (``with_flows=False``) none read: each number's ``flows`` empty."""
         ...
 
     def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
         """Status per phone_number_id; ``None`` if the number no longer exists."""
         ...
+
+    def flows(
+        self, candidates: Sequence[LiveNumber], kept: frozenset[str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """Flow ARNs by phone-number ARN: of every candidate, and of the ``kept``
+        numbers (ARNs) as far as flow impact needs them: for each flow of a
+        candidate, every number that has it, or at least one of ``kept`` that
+        has it. A number absent from the answer has no flow, or none that matters.
+        """
+        ...
+
+
+class ReadProgress:
+    """What a read has done so far: written by the reader's threads, read by a front door."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.targets = 0  # targets whose listing started
+        self.targets_done = 0
+        self.pages = 0  # ListPhoneNumbersV2 pages read
+        self.numbers = 0  # numbers those pages listed
+        self.lookups = 0  # numbers to describe (known once the listing is done)
+        self.looked_up = 0
+        self.flow_calls = 0  # BatchGetFlowAssociation and ListFlowAssociations calls
+
+    def count(self, **increments: int) -> None:
+        with self._lock:
+            for name, value in increments.items():
+                setattr(self, name, getattr(self, name) + value)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return {
+                name: getattr(self, name)
+                for name in (
+                    "targets",
+                    "targets_done",
+                    "pages",
+                    "numbers",
+                    "lookups",
+                    "looked_up",
+                    "flow_calls",
+                )
+            }
+
+
+_T = TypeVar("_T")
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+
+
+def parallel(
+    calls: Sequence[Callable[[], _T]], *, workers: int, stop: threading.Event | None = None
+) -> list[_T]:
+    """Run ``calls`` on up to ``workers`` threads; their results, in the order of ``calls``.
+
+    On an error ``stop`` (made here if not given) is set: the workers take no
+    further call, and a call that loops over pages checks it and ends at its next
+    page. The calls in flight end, and the error of the first call (in the order
+    of ``calls``) that failed is raised: the same error whichever thread was
+    faster. The threads are daemons: one still waiting on AWS never holds up the
+    process's exit (Ctrl-C).
+    """
+    stop = stop if stop is not None else threading.Event()
+    if not calls:
+        return []
+    pending: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for index in range(len(calls)):
+        pending.put(index)
+    done: queue.SimpleQueue[tuple[int, bool, Any]] = queue.SimpleQueue()
+
+    def work() -> None:
+        while not stop.is_set():
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                done.put((index, True, calls[index]()))
+            except BaseException as exc:  # handed to the caller's thread, raised there
+                stop.set()
+                done.put((index, False, exc))
+                return
+
+    threads = [
+        threading.Thread(target=work, name=f"connect-numbers-read-{number}", daemon=True)
+        for number in range(max(1, min(workers, len(calls))))
+    ]
+    for thread in threads:
+        thread.start()
+    results: list[Any] = [None] * len(calls)
+    errors: dict[int, BaseException] = {}
+    received = 0
+    while received < len(calls):
+        try:
+            index, ok, value = done.get(timeout=0.2)
+        except queue.Empty:
+            if stop.is_set() and not any(t.is_alive() for t in threads) and done.empty():
+                break  # stopped: nothing more will come
+            continue
+        except BaseException:
+            stop.set()  # Ctrl-C: the workers stop at their next call
+            raise
+        received += 1
+        if ok:
+            results[index] = value
+        else:
+            errors[index] = value
+    if errors:
+        first = min(errors, key=lambda i: (isinstance(errors[i], ReadStopped), i))
+        raise errors[first]
+    if stop.is_set():
+        # Set by someone else (a sibling read that failed): what remains was not read.
+        raise ReadStopped("the read was stopped by an error elsewhere")
+    return cast(list[_T], results)
+
+
+class ReadStopped(Exception):
+    """A concurrent read gave up because another part of it failed (that error is raised)."""
+
+
+def both(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
+    """``first()`` and ``second()`` at once (operations with separate rate buckets)."""
+    a, b = parallel([first, second], workers=2)
+    return cast(_A, a), cast(_B, b)
+
+
+def with_flows(inventory: Inventory, flows: Mapping[str, Sequence[str]]) -> Inventory:
+    """The inventory with the flows read (by phone-number ARN) filled in."""
+    if not flows:
+        return inventory
+    return replace(
+        inventory,
+        numbers=tuple(
+            replace(n, flows=tuple(sorted(flows[n.phone_number_arn])))
+            if n.phone_number_arn in flows
+            else n
+            for n in inventory.numbers
+        ),
+    )
 
 
 def with_states(inventory: Inventory, states: Mapping[str, NumberState | None]) -> Inventory:
@@ -55,17 +211,28 @@ class FakeInventory:
         self.numbers = list(numbers)
         self.list_calls = 0
         self.describe_calls = 0
+        self.flow_calls = 0
         self.released: dict[str, str] = {}  # client token -> phone_number_id
 
-    def list_numbers(self, targets: Sequence[Target]) -> Inventory:
+    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
         arns = {t.arn for t in targets}
         self.list_calls += len(arns)
         found = tuple(
-            replace(n, status=None, status_message=None)
+            replace(n, status=None, status_message=None, flows=n.flows if with_flows else ())
             for n in self.numbers
             if n.target_arn in arns
         )
         return Inventory(targets=tuple(sorted(arns)), numbers=found)
+
+    def flows(
+        self, candidates: Sequence[LiveNumber], kept: frozenset[str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """The candidates' flows, and when one has a flow, every live number's (as a
+        whole ListFlowAssociations listing would give them)."""
+        by_arn = {n.phone_number_arn: n.flows for n in self.numbers if n.flows}
+        self.flow_calls += 1
+        has_flow = any(n.phone_number_arn in by_arn for n in candidates)
+        return by_arn if has_flow else {}
 
     def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
         by_id = {n.phone_number_id: n for n in self.numbers}

@@ -16,10 +16,12 @@ naming the endpoint and the setting it came from, credentials in a URL masked.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,7 +45,7 @@ from ..errors import (
 )
 from ..model import Inventory, LiveNumber, NumberStatus, Target
 from ..pacing import Pacer
-from . import NumberState
+from . import NumberState, ReadProgress, ReadStopped, parallel
 
 __all__ = [
     "CONNECT_ATTEMPTS",
@@ -56,6 +58,14 @@ __all__ = [
 ]
 
 PAGE_SIZE = 1000  # MaxResult1000: the largest page ListPhoneNumbersV2 allows
+BATCH_SIZE = 100  # resourceArnListMaxLimit100: BatchGetFlowAssociation's ResourceIds
+_VOICE_PHONE_NUMBER = "VOICE_PHONE_NUMBER"
+# Threads of one read: targets (and instances) listed side by side, and describes a
+# few at once. Each call waits for its operation's token (Pacer), so more threads
+# do not mean more requests per second; these few hide the round trips. At most
+# _WORKERS + _DESCRIBE_WORKERS at once, under botocore's 10 pooled connections.
+_WORKERS = 4
+_DESCRIBE_WORKERS = 4
 
 # AWS error code -> our class. Codes from botocore's Connect model; anything
 # else falls back on the HTTP status (5xx transient, 4xx permanent).
@@ -255,30 +265,47 @@ def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
 
 
 class ConnectInventory:
-    """``InventoryReader`` over the real Connect API (or the bundled emulator)."""
+    """``InventoryReader`` over the real Connect API (or the bundled emulator).
 
-    def __init__(self, *, pacer: Pacer | None = None, clients: ClientFactory | None = None):
+    Calls of different operations run at once, each paced to its own operation's
+    bucket (AWS throttles each API separately): the targets' listings side by side
+    (the pages of one target follow each other, by NextToken), then the describes
+    beside the flow lookups. ``progress`` counts what was read, for a front door.
+    """
+
+    def __init__(
+        self,
+        *,
+        pacer: Pacer | None = None,
+        clients: ClientFactory | None = None,
+        progress: ReadProgress | None = None,
+    ):
         self._pacer = pacer or Pacer()
         self._make_client = clients or client_factory()
         self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self.progress = progress or ReadProgress()
 
     def _client(self, region: str) -> Any:
-        client = self._clients.get(region)
-        if client is None:
-            client = self._make_client(region)
-            # Pace every HTTP attempt, retries included: AWS counts them all.
-            client.meta.events.register("before-send.connect", self._before_send)
-            client.meta.events.register("needs-retry.connect", self._after_attempt)
-            self._clients[region] = client
+        with self._lock:  # reads run in threads: one client per region all the same
+            client = self._clients.get(region)
+            if client is None:
+                client = self._make_client(region)
+                # Pace every HTTP attempt, retries included: AWS counts them all.
+                client.meta.events.register("before-send.connect", self._before_send)
+                client.meta.events.register("needs-retry.connect", self._after_attempt)
+                self._clients[region] = client
         return client
 
     def _before_send(self, event_name: str, **_: Any) -> None:
         self._pacer.acquire(event_name.rsplit(".", 1)[-1])
 
     def _after_attempt(self, event_name: str, response: Any = None, **_: Any) -> None:
-        # Returns None: botocore's own retry handler decides; we only listen for 429.
+        # Returns None: botocore's own retry handler decides; we only listen.
+        operation = event_name.rsplit(".", 1)[-1]
+        self._pacer.opened(operation)
         if response is not None and getattr(response[0], "status_code", None) == 429:
-            self._pacer.throttled(event_name.rsplit(".", 1)[-1])
+            self._pacer.throttled(operation)
 
     def _call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
         client = self._client(region)
@@ -290,69 +317,190 @@ class ConnectInventory:
         return result
 
     def _pages(
-        self, region: str, operation: str, items: str, token_key: str, **params: Any
-    ) -> Iterator[dict[str, Any]]:
+        self,
+        region: str,
+        operation: str,
+        items: str,
+        stop: threading.Event,
+        **params: Any,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page's items, one call per page (NextToken); ends early once ``stop``
+        is set (another part of the read failed)."""
         token: str | None = None
-        while True:
-            page = self._call(region, operation, **params, **({token_key: token} if token else {}))
-            yield from page.get(items, [])
+        while not stop.is_set():
+            more = {"NextToken": token} if token else {}
+            page = self._call(region, operation, **params, **more)
+            yield list(page.get(items, []))
             token = page.get("NextToken")
             if not token:
                 return
+        raise ReadStopped(f"{operation} stopped: another part of the read failed")
 
     def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
-        """Every number claimed to ``targets``; ``with_flows=False`` skips
-        ListFlowAssociations (each number's ``flows`` is then empty): for readers
-        that do not use them, such as the Pulumi provider's Read."""
-        numbers: list[LiveNumber] = []
-        for target in targets:
-            listed = list(
-                self._pages(
-                    target.region,
-                    "ListPhoneNumbersV2",
-                    "ListPhoneNumbersSummaryList",
-                    "NextToken",
-                    TargetArn=target.arn,
-                    MaxResults=PAGE_SIZE,
-                )
+        """Every number claimed to ``targets``: ceil(n / 1000) ListPhoneNumbersV2 calls
+        per target, targets side by side. ``with_flows`` also lists every flow
+        association of their instances (ceil(a / 1000) ListFlowAssociations calls
+        each, beside the listing); without it each number's ``flows`` is empty:
+        for readers that read flows only where needed (``flows``) or not at all."""
+        stop = threading.Event()
+        instances = (
+            {(t.region, t.resource_id) for t in targets if t.kind == "instance"}
+            if with_flows
+            else set()
+        )
+        listings: list[Callable[[], Any]] = [
+            functools.partial(self._listing, target, stop) for target in targets
+        ]
+        flow_lists: list[Callable[[], Any]] = [
+            functools.partial(self._associations, region, instance, stop)
+            for region, instance in sorted(instances)
+        ]
+        results = parallel(listings + flow_lists, workers=_WORKERS, stop=stop)
+        listed: list[list[dict[str, Any]]] = results[: len(listings)]
+        flows: dict[str, set[str]] = defaultdict(set)
+        for found in results[len(listings) :]:
+            _merge(flows, found)
+        if with_flows:
+            # Instances met in the listing that are not targets (numbers of a traffic
+            # distribution group): their associations too.
+            more = sorted(
+                {
+                    (target.region, s["InstanceId"])
+                    for target, rows in zip(targets, listed, strict=True)
+                    for s in rows
+                    if s.get("InstanceId")
+                }
+                - instances
             )
-            flows = (
-                self._flows(target, {s.get("InstanceId") for s in listed} - {None})
-                if with_flows
-                else {}
-            )
-            numbers.extend(_live(s, target.arn, flows) for s in listed)
+            calls = [functools.partial(self._associations, r, i, stop) for r, i in more]
+            for found in parallel(calls, workers=_WORKERS, stop=stop):
+                _merge(flows, found)
+        numbers = [
+            _live(s, target.arn, flows)
+            for target, rows in zip(targets, listed, strict=True)
+            for s in rows
+        ]
         return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
 
-    def _flows(self, target: Target, instance_ids: set[Any]) -> dict[str, list[str]]:
-        """Phone-number ARN -> flow ARNs, from ListFlowAssociations per instance."""
-        if target.kind == "instance":
-            instance_ids = instance_ids | {target.resource_id}
-        flows: dict[str, list[str]] = defaultdict(list)
-        for instance_id in sorted(instance_ids):
-            for item in self._pages(
-                target.region,
-                "ListFlowAssociations",
-                "FlowAssociationSummaryList",
-                "NextToken",
+    def _listing(self, target: Target, stop: threading.Event) -> list[dict[str, Any]]:
+        self.progress.count(targets=1)
+        rows: list[dict[str, Any]] = []
+        for page in self._pages(
+            target.region,
+            "ListPhoneNumbersV2",
+            "ListPhoneNumbersSummaryList",
+            stop,
+            TargetArn=target.arn,
+            MaxResults=PAGE_SIZE,
+        ):
+            rows.extend(page)
+            self.progress.count(pages=1, numbers=len(page))
+        self.progress.count(targets_done=1)
+        return rows
+
+    def _association_pages(
+        self, region: str, instance_id: str, stop: threading.Event
+    ) -> Iterator[list[tuple[str, str]]]:
+        """ListFlowAssociations of one instance, page by page: (number ARN, flow ARN)."""
+        for page in self._pages(
+            region,
+            "ListFlowAssociations",
+            "FlowAssociationSummaryList",
+            stop,
+            InstanceId=instance_id,
+            ResourceType=_VOICE_PHONE_NUMBER,
+            MaxResults=PAGE_SIZE,
+        ):
+            self.progress.count(flow_calls=1)
+            yield [
+                (item["ResourceId"], item["FlowId"])
+                for item in page
+                if item.get("ResourceId") and item.get("FlowId")
+            ]
+
+    def _associations(
+        self, region: str, instance_id: str, stop: threading.Event
+    ) -> list[tuple[str, str]]:
+        pages = self._association_pages(region, instance_id, stop)
+        return [pair for page in pages for pair in page]
+
+    def flows(
+        self, candidates: Sequence[LiveNumber], kept: frozenset[str]
+    ) -> Mapping[str, tuple[str, ...]]:
+        """Flows of the candidates and, where flow impact needs them, of other numbers.
+
+        Per instance: BatchGetFlowAssociation for the candidates, 100 a call
+        (``BATCH_SIZE``). Only if one of them has a flow, ListFlowAssociations of
+        that instance, page by page, until every such flow is seen on a number of
+        ``kept`` (it then loses no last number) or the pages end (every number
+        that has it is then known): at most ceil(a / 1000) pages, often one.
+        """
+        groups: dict[tuple[str, str], list[LiveNumber]] = defaultdict(list)
+        for n in candidates:
+            target = Target(arn=n.target_arn)
+            instance = n.instance_id or (target.resource_id if target.kind == "instance" else None)
+            if instance is not None:  # no instance, no flow to look up
+                groups[(target.region, instance)].append(n)
+        stop = threading.Event()
+        calls = [
+            functools.partial(self._instance_flows, region, instance, numbers, kept, stop)
+            for (region, instance), numbers in sorted(groups.items())
+        ]
+        flows: dict[str, set[str]] = defaultdict(set)
+        for found in parallel(calls, workers=_WORKERS, stop=stop):
+            _merge(flows, found)
+        return {arn: tuple(sorted(f)) for arn, f in flows.items()}
+
+    def _instance_flows(
+        self,
+        region: str,
+        instance_id: str,
+        numbers: Sequence[LiveNumber],
+        kept: frozenset[str],
+        stop: threading.Event,
+    ) -> list[tuple[str, str]]:
+        found: list[tuple[str, str]] = []
+        arns = list(dict.fromkeys(n.phone_number_arn for n in numbers))
+        for start in range(0, len(arns), BATCH_SIZE):
+            if stop.is_set():
+                raise ReadStopped("BatchGetFlowAssociation stopped: another read failed")
+            answer = self._call(
+                region,
+                "BatchGetFlowAssociation",
                 InstanceId=instance_id,
-                ResourceType="VOICE_PHONE_NUMBER",
-                MaxResults=PAGE_SIZE,
-            ):
-                if item.get("ResourceId") and item.get("FlowId"):
-                    flows[item["ResourceId"]].append(item["FlowId"])
-        return flows
+                ResourceIds=arns[start : start + BATCH_SIZE],
+                ResourceType=_VOICE_PHONE_NUMBER,
+            )
+            self.progress.count(flow_calls=1)
+            found.extend(
+                (item["ResourceId"], item["FlowId"])
+                for item in answer.get("FlowAssociationSummaryList", [])
+                if item.get("ResourceId") and item.get("FlowId")
+            )
+        unproven = {flow for _, flow in found}  # flows that may lose their last number
+        if not unproven:
+            return found  # no candidate has a flow: nothing to list
+        for page in self._association_pages(region, instance_id, stop):
+            found.extend(page)
+            unproven -= {flow for arn, flow in page if arn in kept}
+            if not unproven:
+                break
+        return found
 
     def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
-        states: dict[str, NumberState | None] = {}
-        for n in numbers:
+        """One DescribePhoneNumber per number, a few at once (paced all the same)."""
+        self.progress.count(lookups=len(numbers))
+
+        def state(n: LiveNumber) -> NumberState | None:
             current = self.lookup(n.phone_number_id, region=Target(arn=n.target_arn).region)
-            states[n.phone_number_id] = (
-                None
-                if current is None or current.status is None
-                else NumberState(status=current.status, message=current.status_message)
-            )
-        return states
+            self.progress.count(looked_up=1)
+            if current is None or current.status is None:
+                return None
+            return NumberState(status=current.status, message=current.status_message)
+
+        calls = [functools.partial(state, n) for n in numbers]
+        found = parallel(calls, workers=_DESCRIBE_WORKERS)
+        return {n.phone_number_id: s for n, s in zip(numbers, found, strict=True)}
 
     def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
         """The current state of one number (DescribePhoneNumber); None if it is gone."""
@@ -376,7 +524,14 @@ class ConnectInventory:
         )
 
 
-def _live(summary: dict[str, Any], target_arn: str, flows: Mapping[str, list[str]]) -> LiveNumber:
+def _merge(flows: dict[str, set[str]], pairs: Iterable[tuple[str, str]]) -> None:
+    for arn, flow in pairs:
+        flows[arn].add(flow)
+
+
+def _live(
+    summary: dict[str, Any], target_arn: str, flows: Mapping[str, Iterable[str]]
+) -> LiveNumber:
     raw = summary.get("PhoneNumber", "")
     try:
         number = normalize_number(raw)

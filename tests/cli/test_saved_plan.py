@@ -93,7 +93,10 @@ def test_an_edited_refused_plan_releases_nothing_empty_file(
     empty.write_text(text[: text.index("numbers:\n")] + "numbers: []\n")
     saved = saved_plan(capsys, tmp_path, empty)
     forge(saved, unrefuse)
-    assert len(json.loads(saved.read_text())["releases"]) == 7  # the kept numbers too
+    # The kept numbers too, and the IN_PROGRESS one: refused from the listing alone,
+    # its statuses were not read (`described: false`).
+    data = json.loads(saved.read_text())
+    assert len(data["releases"]) == 8 and data["described"] is False
     code, out, err = run(capsys, "apply", str(saved), "--ledger", str(ledger))
     assert_refused_block(code, out, err, "empty_desired_state")
     assert emulator.history() == [] and set(KEPT) <= listed(emulator)

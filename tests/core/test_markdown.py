@@ -92,6 +92,22 @@ def refused_mass_release() -> Plan:
     )
 
 
+def refused_from_the_listing() -> Plan:
+    """A mass release refused from the listing alone: no status, no flow read."""
+    return planner.plan(
+        desired("+12065550100", "+12065550101", max_releases=2),
+        planner.assume_claimed(
+            _numbers(*(live(f"+120655502{i:02d}", status=None) for i in range(3))),
+            [f"id-120655502{i:02d}" for i in range(3)],
+        ),
+        [],
+        policy=Policy(),
+        now=NOW,
+        covered_since=COVERED,
+        described=False,
+    )
+
+
 def no_history_source() -> Plan:
     """`plan` with no --ledger: the used count is unknown, never "0 used"."""
     made = planner.plan(
@@ -133,6 +149,7 @@ CASES = {
         flow_loses_last_number,
         refused_by_quota,
         refused_mass_release,
+        refused_from_the_listing,
         no_history_source,
         imported_cloudtrail,
     )

@@ -96,3 +96,28 @@ def test_the_default_paces_a_little_under_the_limit() -> None:
     assert t.sleeps == pytest.approx([1 / 19])
     with pytest.raises(ValueError):
         Pacer(headroom=0)
+
+
+def test_the_first_request_of_an_operation_opens_its_bucket() -> None:
+    """AWS's bucket starts when our first request arrives: other threads wait for its
+    answer (``opened``), and the refill is counted from then, not from its send."""
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=2.0, burst=2), clock=t.clock, sleep=t.sleep, headroom=1.0)
+    pacer.acquire("DescribePhoneNumber")  # sent alone at 0
+    gone: list[float] = []
+    other = threading.Thread(
+        target=lambda: (pacer.acquire("DescribePhoneNumber"), gone.append(t.now))
+    )
+    other.start()
+    other.join(timeout=0.3)
+    assert other.is_alive() and gone == []  # waits for the first answer
+    t.now = 0.4  # the first request was slow to arrive and be answered
+    pacer.opened("DescribePhoneNumber")
+    other.join(timeout=5)
+    assert gone == [0.4]  # the second token of the burst
+    pacer.acquire("DescribePhoneNumber")
+    # The refill counts from 0.4 (the answer), not from 0 (the send): 0.5 s for a token.
+    assert t.sleeps == pytest.approx([0.5])
+    pacer.acquire("ListPhoneNumbersV2")
+    pacer.acquire("ListPhoneNumbersV2")  # one caller, one call after the other: no wait
+    assert t.sleeps == pytest.approx([0.5])

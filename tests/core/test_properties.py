@@ -451,11 +451,14 @@ def test_a_flow_is_deactivated_iff_the_plan_releases_all_its_numbers(s: Scenario
 
 @PROPERTY
 @given(desired_states(), live_numbers(statuses=DESCRIBED), st.data())
-def test_service_describes_only_the_release_candidates(
+def test_service_reads_only_what_the_rules_need(
     desired: DesiredState, numbers: tuple[LiveNumber, ...], data: st.DataObject
 ) -> None:
-    """make_plan describes exactly the managed numbers numbers.yaml does not keep, and plans
-    exactly as planner.plan does on the inventory it read (statuses of those candidates)."""
+    """make_plan lists once, then describes exactly the managed numbers numbers.yaml does
+    not keep and plans as a plan made from the whole inventory with every status and
+    flow known; unless a rule the listing alone decides refuses it (an empty file, more
+    release candidates than safety.max_releases): then nothing is described or looked
+    up, the candidates are shown as releases and the plan says it was not described."""
     history = data.draw(histories(desired.quota))
     policy = Policy(allow_mass_release=data.draw(st.booleans()))
     fake = FakeInventory(numbers)
@@ -463,24 +466,29 @@ def test_service_describes_only_the_release_candidates(
 
     arns = desired.target_arns
     keep = {d.phone_number for d in desired.numbers}
-    candidates = [n for n in numbers if n.target_arn in arns and n.phone_number not in keep]
-    assert fake.describe_calls == len(candidates)
+    managed = [n for n in numbers if n.target_arn in arns]
+    candidates = [n for n in managed if n.phone_number not in keep]
+    empty = not desired.numbers and bool(managed) and not desired.allow_empty
+    cap = desired.max_releases
+    mass = cap is not None and len(candidates) > cap and not policy.allow_mass_release
     assert fake.list_calls == len(arns)
-
-    # What the reader returns: managed numbers, statuses known for the candidates only.
-    read = Inventory(
-        targets=tuple(sorted(arns)),
-        numbers=tuple(
-            n if n.phone_number not in keep else replace(n, status=None, status_message=None)
-            for n in numbers
-            if n.target_arn in arns
-        ),
-    )
-    assert plan == planner.plan(desired, read, history, policy=policy, now=NOW)
-    # And the same decisions as a plan made from the whole inventory with every status known.
     whole = planner.plan(
         desired, Inventory(targets=TARGET_POOL, numbers=numbers), history, policy=policy, now=NOW
     )
+    if empty or mass:
+        assert fake.describe_calls == 0 and fake.flow_calls == 0
+        assert not plan.described and plan.refused
+        assert {r.phone_number_id for r in plan.releases} == {n.phone_number_id for n in candidates}
+        found = set(codes(plan))
+        assert (RefusalCode.EMPTY_DESIRED_STATE in found) == empty
+        assert (RefusalCode.MASS_RELEASE in found) == mass
+        # Never less strict than the plan the statuses would give.
+        assert set(codes(whole)) - {RefusalCode.QUOTA_EXCEEDED} <= found
+        return
+    assert fake.describe_calls == len(candidates)
+    assert fake.flow_calls == (1 if candidates else 0)
+    assert plan.described
+    # The same decisions as a plan made from the whole inventory with every status known.
     assert replace(plan, inventory_fingerprint="") == replace(whole, inventory_fingerprint="")
 
 
