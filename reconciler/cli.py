@@ -12,7 +12,7 @@ import shlex
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -98,6 +98,13 @@ def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
     from .inventory.aws import ConnectInventory
 
     return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)))
+
+
+def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:
+    """Progress of the read on stderr while it lasts (``cli_progress``)."""
+    from .cli_progress import ReadingProgress
+
+    return ReadingProgress(reader.progress, expected=len(state.numbers), rate=rate, enabled=enabled)
 
 
 def _exit_code(plan: Plan, detailed: bool) -> int:
@@ -201,7 +208,12 @@ def validate(files: tuple[str, ...]) -> None:
     is_flag=True,
     help="Exit 2 when the plan has releases (0 when none, 3 when refused).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and any refusals.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Print only the summary and any refusals, and no progress on stderr.",
+)
 @click.option(
     "--allow-mass-release",
     is_flag=True,
@@ -249,15 +261,19 @@ def plan(
         from .cli_history import trail_history
 
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
-    result = service.make_plan(
-        state,
-        _reader(rate, burst),
-        history.events,
-        policy=Policy(allow_mass_release=allow_mass_release),
-        now=_now(),
-        covered_since=history.tracking_since,
-        history_source=HistorySource(ledger=ledger_path, cloudtrail=history_source == "cloudtrail"),
-    )
+    reader = _reader(rate, burst)
+    with _reading(reader, state, rate, enabled=not quiet):
+        result = service.make_plan(
+            state,
+            reader,
+            history.events,
+            policy=Policy(allow_mass_release=allow_mass_release),
+            now=_now(),
+            covered_since=history.tracking_since,
+            history_source=HistorySource(
+                ledger=ledger_path, cloudtrail=history_source == "cloudtrail"
+            ),
+        )
     if out is not None:
         planfile.write_plan(result, out, protected=inputs)
     if quiet and fmt == "text":
@@ -356,7 +372,7 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
         parsed = tuple(Target(arn=arn) for arn in targets)
     except ValueError as exc:
         _fail(f"--target: {exc}")
-    inventory = _reader(DEFAULT_RATE, DEFAULT_BURST).list_numbers(parsed)
+    inventory = _reader(DEFAULT_RATE, DEFAULT_BURST).list_numbers(parsed, with_flows=False)
     text = render.render_numbers_file(
         tuple(t.arn for t in parsed),
         inventory.numbers,
@@ -509,16 +525,17 @@ def apply(
     history = _history_of(store)
 
     def plan_now(state: DesiredState, confirming: Plan | None = None) -> Plan:
-        return service.make_plan(
-            state,
-            connect,
-            history.events,
-            policy=Policy(allow_mass_release=allow_mass_release),
-            now=_now(),
-            covered_since=history.tracking_since,
-            confirming=confirming,
-            history_source=HistorySource(ledger=ledger_path),
-        )
+        with _reading(connect, state, rate, enabled=not quiet):
+            return service.make_plan(
+                state,
+                connect,
+                history.events,
+                policy=Policy(allow_mass_release=allow_mass_release),
+                now=_now(),
+                covered_since=history.tracking_since,
+                confirming=confirming,
+                history_source=HistorySource(ledger=ledger_path),
+            )
 
     fresh: Plan | None = None
     if saved is not None:

@@ -66,7 +66,7 @@ class ReadProgress:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.targets = 0  # targets whose listing started
+        self.targets = 0  # targets to list
         self.targets_done = 0
         self.pages = 0  # ListPhoneNumbersV2 pages read
         self.numbers = 0  # numbers those pages listed

@@ -355,6 +355,7 @@ class ConnectInventory:
             functools.partial(self._associations, region, instance, stop)
             for region, instance in sorted(instances)
         ]
+        self.progress.count(targets=len(targets))
         results = parallel(listings + flow_lists, workers=_WORKERS, stop=stop)
         listed: list[list[dict[str, Any]]] = results[: len(listings)]
         flows: dict[str, set[str]] = defaultdict(set)
@@ -383,7 +384,6 @@ class ConnectInventory:
         return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
 
     def _listing(self, target: Target, stop: threading.Event) -> list[dict[str, Any]]:
-        self.progress.count(targets=1)
         rows: list[dict[str, Any]] = []
         for page in self._pages(
             target.region,
