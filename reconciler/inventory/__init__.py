@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar, cast
 
@@ -176,7 +176,7 @@ def both(first: Callable[[], _A], second: Callable[[], _B]) -> tuple[_A, _B]:
     return cast(_A, a), cast(_B, b)
 
 
-def with_flows(inventory: Inventory, flows: Mapping[str, Sequence[str]]) -> Inventory:
+def with_flows(inventory: Inventory, flows: Mapping[str, Iterable[str]]) -> Inventory:
     """The inventory with the flows read (by phone-number ARN) filled in."""
     if not flows:
         return inventory

@@ -46,6 +46,7 @@ from ..errors import (
 from ..model import Inventory, LiveNumber, NumberStatus, Target
 from ..pacing import Pacer
 from . import NumberState, ReadProgress, ReadStopped, parallel
+from . import with_flows as fill_flows
 
 __all__ = [
     "CONNECT_ATTEMPTS",
@@ -357,34 +358,29 @@ class ConnectInventory:
         ]
         self.progress.count(targets=len(targets))
         results = parallel(listings + flow_lists, workers=_WORKERS, stop=stop)
-        listed: list[list[dict[str, Any]]] = results[: len(listings)]
+        listed: list[list[LiveNumber]] = results[: len(listings)]
+        numbers = [n for rows in listed for n in rows]
+        if not with_flows:
+            return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
         flows: dict[str, set[str]] = defaultdict(set)
         for found in results[len(listings) :]:
             _merge(flows, found)
-        if with_flows:
-            # Instances met in the listing that are not targets (numbers of a traffic
-            # distribution group): their associations too.
-            more = sorted(
-                {
-                    (target.region, s["InstanceId"])
-                    for target, rows in zip(targets, listed, strict=True)
-                    for s in rows
-                    if s.get("InstanceId")
-                }
-                - instances
-            )
-            calls = [functools.partial(self._associations, r, i, stop) for r, i in more]
-            for found in parallel(calls, workers=_WORKERS, stop=stop):
-                _merge(flows, found)
-        numbers = [
-            _live(s, target.arn, flows)
-            for target, rows in zip(targets, listed, strict=True)
-            for s in rows
-        ]
-        return Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
+        # Instances met in the listing that are not targets (numbers of a traffic
+        # distribution group): their associations too.
+        more = sorted(
+            {(Target(arn=n.target_arn).region, n.instance_id) for n in numbers if n.instance_id}
+            - instances
+        )
+        calls = [functools.partial(self._associations, r, i, stop) for r, i in more]
+        for found in parallel(calls, workers=_WORKERS, stop=stop):
+            _merge(flows, found)
+        inventory = Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
+        return fill_flows(inventory, flows)
 
-    def _listing(self, target: Target, stop: threading.Event) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
+    def _listing(self, target: Target, stop: threading.Event) -> list[LiveNumber]:
+        """One target's numbers. Each page is read into numbers (normalized) while the
+        next page waits for its token: that work is off the paced path."""
+        numbers: list[LiveNumber] = []
         for page in self._pages(
             target.region,
             "ListPhoneNumbersV2",
@@ -393,10 +389,10 @@ class ConnectInventory:
             TargetArn=target.arn,
             MaxResults=PAGE_SIZE,
         ):
-            rows.extend(page)
+            numbers.extend(_live(s, target.arn, {}) for s in page)
             self.progress.count(pages=1, numbers=len(page))
         self.progress.count(targets_done=1)
-        return rows
+        return numbers
 
     def _association_pages(
         self, region: str, instance_id: str, stop: threading.Event
