@@ -221,6 +221,14 @@ def validate(files: tuple[str, ...]) -> None:
     "`apply PLAN.json` needs it too (two explicit acts).",
 )
 @click.option(
+    "--fit",
+    is_flag=True,
+    help="When the releases do not fit the rolling quota, release those that fit now "
+    "(keeping quota.reserve) and defer the rest, each with the date it fits; a scheduled "
+    "run with --fit finishes them. Order: releases that deactivate no flow first, then "
+    "the others, each by number.",
+)
+@click.option(
     "--rate",
     type=click.FloatRange(min=0, min_open=True),
     default=DEFAULT_RATE,
@@ -243,6 +251,7 @@ def plan(
     detailed_exitcode: bool,
     quiet: bool,
     allow_mass_release: bool,
+    fit: bool,
     rate: float,
     burst: int,
 ) -> None:
@@ -267,7 +276,7 @@ def plan(
             state,
             reader,
             history.events,
-            policy=Policy(allow_mass_release=allow_mass_release),
+            policy=Policy(allow_mass_release=allow_mass_release, fit=fit),
             now=_now(),
             covered_since=history.tracking_since,
             history_source=HistorySource(
@@ -460,6 +469,14 @@ class _Progress:
     "`plan --allow-mass-release` needs it here too: apply decides every rule again.",
 )
 @click.option(
+    "--fit",
+    is_flag=True,
+    help="Without PLAN_FILE: when the releases do not fit the rolling quota, release those that fit now "
+    "(keeping quota.reserve) and defer the rest, each with the date it fits; a scheduled "
+    "run with --fit finishes them. Order: releases that deactivate no flow first, then "
+    "the others, each by number. A saved plan made with --fit is re-decided with it.",
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json"]),
@@ -488,6 +505,7 @@ def apply(
     auto_approve: bool,
     quiet: bool,
     allow_mass_release: bool,
+    fit: bool,
     fmt: str,
     rate: float,
     burst: int,
@@ -524,13 +542,20 @@ def apply(
         click.echo(f"note: recorded the release of {done.phone_number}: {done.message}", err=True)
     history = _history_of(store)
 
+    # A saved `--fit` plan is re-decided with --fit: the fresh plan that bounds it must
+    # defer what no longer fits, not refuse the whole (``planner.confirm``).
+    fitting = fit or (saved is not None and saved.policy.fit)
+
     def plan_now(state: DesiredState, confirming: Plan | None = None) -> Plan:
+        # A mass release takes two explicit acts: the reviewed plan's (`plan
+        # --allow-mass-release`, recorded in its policy) and this run's flag.
+        reviewed = confirming is None or confirming.policy.allow_mass_release
         with _reading(connect, state, rate, enabled=not quiet):
             return service.make_plan(
                 state,
                 connect,
                 history.events,
-                policy=Policy(allow_mass_release=allow_mass_release),
+                policy=Policy(allow_mass_release=allow_mass_release and reviewed, fit=fitting),
                 now=_now(),
                 covered_since=history.tracking_since,
                 confirming=confirming,

@@ -186,6 +186,27 @@ def test_a_mass_release_needs_the_flag_on_plan_and_on_apply(
     assert "4 released" in out and len(emulator.history()) == 4
 
 
+@pytest.mark.parametrize("forgery", ["unrefused", "policy"])
+def test_the_flag_on_apply_alone_is_not_two_acts(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, ledger: Path, forgery: str
+) -> None:
+    """A plan reviewed without --allow-mass-release (refused and edited to pass, or made
+    with the flag and its policy edited) is not released by `apply --allow-mass-release`."""
+    numbers = numbers_file(tmp_path, "max_releases: 10", "max_releases: 1")
+    if forgery == "unrefused":
+        saved = saved_plan(capsys, tmp_path, numbers)
+        forge(saved, unrefuse)
+    else:
+        saved = saved_plan(capsys, tmp_path, numbers, "--allow-mass-release")
+        forge(saved, lambda data: data["policy"].update(allow_mass_release=False))
+    code, out, err = run(
+        capsys, "apply", str(saved), "--ledger", str(ledger), "--allow-mass-release"
+    )
+    assert_refused_block(code, out, err, "mass_release")
+    assert "to both `connect-numbers plan` and `connect-numbers apply`" in out
+    assert emulator.history() == []
+
+
 def test_a_refused_plan_is_refused_with_no_aws_call(
     emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, ledger: Path
 ) -> None:
