@@ -18,6 +18,7 @@ from typing import Any
 from .errors import InputError
 from .ledger import parse_time
 from .model import (
+    Deferred,
     HistorySource,
     Keep,
     Missing,
@@ -81,6 +82,8 @@ def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
     the path, why, and what to do.
     """
     where = f"--out {path}"
+    if not os.path.basename(path):
+        raise PlanFileError(f"{where}: names no file; name one, such as plan.json")
     directory = os.path.dirname(os.path.abspath(path))
     try:
         folder = os.stat(directory)
@@ -111,7 +114,8 @@ def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
                 f"{where}: is {kind or 'not a regular file'}; a plan is written only to a new "
                 "or existing regular file: name a file, such as plan.json"
             )
-        if not existing.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        writable = existing.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+        if not writable or not os.access(path, os.W_OK):  # (root ignores the mode bits)
             raise PlanFileError(
                 f"{where}: the file is read-only (mode {stat.filemode(existing.st_mode)}); "
                 "nothing written. Make it writable or name another file"
@@ -122,6 +126,17 @@ def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
                 f"{where}: is {role} ({other}); writing the plan there would destroy it. "
                 "Save the plan to its own file, such as plan.json"
             )
+
+
+def _mode_for(path: str) -> int:
+    """The mode ``open(path, "w")`` would leave: an existing file's own, else 0666 less the
+    umask (the temporary file is made 0600, which would hide a plan from its reviewers)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def write_plan(plan: Plan, path: str, *, protected: Iterable[tuple[str, str]] = ()) -> None:
@@ -149,6 +164,7 @@ def write_plan(plan: Plan, path: str, *, protected: Iterable[tuple[str, str]] = 
         raise PlanFileError(f"--out {path}: cannot write the plan: {exc.strerror}") from exc
     try:
         check_output(path, protected)  # again: the path may have changed while we wrote
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException as exc:
         os.unlink(temporary)
@@ -204,7 +220,9 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         numbers_fingerprint=str(data["numbers_fingerprint"]),
         inventory_fingerprint=str(data["inventory_fingerprint"]),
         targets=tuple(str(t) for t in data["targets"]),
-        policy=Policy(allow_mass_release=bool(policy["allow_mass_release"])),
+        policy=Policy(
+            allow_mass_release=bool(policy["allow_mass_release"]), fit=bool(policy.get("fit"))
+        ),
         max_releases=policy["max_releases"],
         allow_empty=bool(policy["allow_empty"]),
         releases=tuple(
@@ -256,6 +274,16 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             ledger=data["history"]["ledger"], cloudtrail=bool(data["history"]["cloudtrail"])
         ),
         described=bool(data.get("described", True)),
+        deferred=tuple(
+            Deferred(
+                phone_number=d["phone_number"],
+                phone_number_id=d["phone_number_id"],
+                target_arn=d["target_arn"],
+                fits_at=_time(d.get("fits_at")),
+                flows=tuple(d.get("flows", ())),
+            )
+            for d in data.get("deferred", ())
+        ),
     )
 
 

@@ -80,6 +80,39 @@ def test_a_new_file_and_an_existing_regular_file_are_written(
     no_temporary_files(tmp_path)
 
 
+def test_the_plan_keeps_the_mode_open_would_give_it(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, inputs: tuple[Path, Path]
+) -> None:
+    """Reviewers (a CI upload, another user) read the plan: a new file takes 0666 less the
+    umask, an existing one keeps its mode, never the temporary file's 0600."""
+    out = tmp_path / "plan.json"
+    umask = os.umask(0o022)
+    try:
+        assert plan_to(capsys, inputs, out)[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o644
+        out.chmod(0o640)
+        assert plan_to(capsys, inputs, out)[0] == 0
+        assert stat.S_IMODE(out.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
+
+
+@pytest.mark.parametrize("out", ["", "folder/"])
+def test_a_path_that_names_no_file_is_refused(
+    emulator: Any,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    inputs: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    out: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    refused(emulator, capsys, inputs, out, "names no file")
+    no_temporary_files(tmp_path)
+    no_temporary_files(tmp_path.parent)
+
+
 @pytest.mark.parametrize("spelling", ["plain", "dotdot", "hardlink"])
 def test_the_ledger_is_refused_by_any_spelling(
     emulator: Any,
