@@ -471,10 +471,10 @@ class _Progress:
 @click.option(
     "--fit",
     is_flag=True,
-    help="Without PLAN_FILE: when the releases do not fit the rolling quota, release those that fit now "
-    "(keeping quota.reserve) and defer the rest, each with the date it fits; a scheduled "
-    "run with --fit finishes them. Order: releases that deactivate no flow first, then "
-    "the others, each by number. A saved plan made with --fit is re-decided with it.",
+    help="Without PLAN_FILE: when the releases do not fit the rolling quota, release "
+    "those that fit now (keeping quota.reserve) and defer the rest, each with the date it "
+    "fits; a scheduled `apply --fit --auto-approve` finishes them. A saved plan made "
+    "with --fit is re-decided with it.",
 )
 @click.option(
     "--format",

@@ -19,6 +19,7 @@ __all__ = [
     "E164_PATTERN",
     "Action",
     "ApplyReport",
+    "Deferred",
     "DesiredNumber",
     "DesiredState",
     "HistoryEvent",
@@ -327,6 +328,9 @@ class Policy:
     """What a run allows beyond numbers.yaml (flags of the run, not of the file)."""
 
     allow_mass_release: bool = False
+    # `--fit` (Pulumi: connect-numbers:fitToQuota): when the releases do not fit the
+    # rolling quota, plan those that fit now and defer the rest (planner.plan).
+    fit: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -341,6 +345,21 @@ class Release:
     # Flows whose every number is released by this plan: AWS deactivates a flow
     # "until another number is associated with it".
     deactivated_flows: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Deferred:
+    """A release a ``--fit`` plan leaves for later: the quota has no room for it now.
+
+    ``fits_at``: the earliest moment it fits, given the releases ordered before it
+    (each made at its own date); None when it never fits (the reserve leaves no room).
+    """
+
+    phone_number: str
+    phone_number_id: str
+    target_arn: str
+    fits_at: datetime | None
+    flows: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -494,6 +513,8 @@ class Plan:
     # before any status or flow was read: the releases are the candidates taken as
     # CLAIMED, and their flows are unknown (not "none").
     described: bool = True
+    # A `--fit` plan's releases left for later, in the order they are to be made.
+    deferred: tuple[Deferred, ...] = field(default=())
 
     @property
     def used_known(self) -> bool:

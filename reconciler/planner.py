@@ -10,7 +10,9 @@ reviewer sees every broken rule in one round:
   skipped and the plan says why;
 - a desired number not claimed to any target is drift (``missing``);
 - refusals (``RefusalCode``): the rolling quota, an empty desired state against
-  a non-empty inventory, and more releases than ``safety.max_releases``.
+  a non-empty inventory, and more releases than ``safety.max_releases``;
+- ``--fit`` (``Policy.fit``): releases the quota has no room for now are not
+  refused but deferred, each with the date it fits (``fit_order``, ``_fit``).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from enum import StrEnum
 
 from . import intents, quota
 from .model import (
+    Deferred,
     DesiredState,
     HistoryEvent,
     HistorySource,
@@ -52,6 +55,7 @@ __all__ = [
     "client_token",
     "confirm",
     "expected_gone",
+    "fit_order",
     "in_scope",
     "kept_arns",
     "listing_refusals",
@@ -166,12 +170,19 @@ def _quota_refusal(report: QuotaReport, known: bool = True) -> str:
     )
     if report.plan_never_fits:
         need = report.planned + report.reserve
-        return (
-            f"{text}; the whole plan never fits one window "
+        text += (
+            f"; the whole plan never fits one window "
             f"({need} actions > limit {report.limit}): split it across windows or raise the quota"
         )
-    if report.whole_plan_fits_at is not None:
+    elif report.whole_plan_fits_at is not None:
         text += f"; the whole plan fits on {iso(report.whole_plan_fits_at)}"
+    if report.limit > report.reserve:
+        # The way out that needs no one to wait: release what fits, defer the rest.
+        text += (
+            f". Or plan with `--fit` (Pulumi: connect-numbers:fitToQuota): it releases the "
+            f"{report.fits_now} that fit now and defers the other "
+            f"{max(0, report.planned - report.fits_now)}, each with the date it fits"
+        )
     return text
 
 
@@ -194,6 +205,74 @@ def _flow_effects(
         if n.phone_number_id not in released:
             remaining.update(n.flows)
     return lambda n: tuple(sorted(f for f in n.flows if remaining[f] == 0))
+
+
+def fit_order(
+    deactivated: Callable[[LiveNumber], tuple[str, ...]],
+) -> Callable[[LiveNumber], tuple[bool, str, str]]:
+    """The order in which ``--fit`` spends the room of the quota (documented, stable):
+    first the releases that deactivate no flow (of the whole plan), then the others,
+    each group by number (then by id)."""
+    return lambda n: (bool(deactivated(n)), n.phone_number, n.phone_number_id)
+
+
+def _fit(
+    candidates: Sequence[LiveNumber],
+    deactivated: Callable[[LiveNumber], tuple[str, ...]],
+    events: Sequence[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    covered_since: datetime | None,
+) -> tuple[list[LiveNumber], list[Deferred]]:
+    """Split the releases into those that fit the quota now and those deferred.
+
+    Each account and region has its own room (AWS counts per account and region).
+    In ``fit_order``, a release is made now while ``used + made + 1 + reserve <=
+    limit``; each later one is deferred with ``fits_at``, the date it fits given the
+    releases before it, each made at its own date (``quota.schedule``).
+    """
+    order = fit_order(deactivated)
+    by_scope: dict[str | None, list[LiveNumber]] = {}
+    for number in sorted(candidates, key=order):
+        by_scope.setdefault(scope_of(number.target_arn), []).append(number)
+    fitted: list[LiveNumber] = []
+    deferred: list[tuple[LiveNumber, datetime | None]] = []
+    for scope, numbers in by_scope.items():
+        counted = events if scope is None else in_scope(events, scope)
+        times = quota.counted_times(counted, desired.quota, now=now, covered_since=covered_since)
+        dates = quota.schedule(times, desired.quota, now=now, count=len(numbers))
+        for number, at in zip(numbers, dates, strict=True):
+            if at == now:
+                fitted.append(number)
+            else:
+                deferred.append((number, at))
+    deferred.sort(key=lambda pair: order(pair[0]))
+    return fitted, [
+        Deferred(
+            phone_number=n.phone_number,
+            phone_number_id=n.phone_number_id,
+            target_arn=n.target_arn,
+            fits_at=at,
+            flows=tuple(sorted(n.flows)),
+        )
+        for n, at in deferred
+    ]
+
+
+def _never_fits_refusal(desired: DesiredState, deferred: Sequence[Deferred]) -> Refusal | None:
+    never = [d for d in deferred if d.fits_at is None]
+    if not never:
+        return None
+    q = desired.quota
+    return Refusal(
+        code=RefusalCode.QUOTA_EXCEEDED,
+        message=(
+            f"{len(never)} release(s) never fit, even with --fit: quota.reserve {q.reserve} "
+            f"in {desired.source} leaves no room in the limit of {q.limit} claim/release "
+            "actions per window. Lower quota.reserve or raise the phone-number quota"
+        ),
+    )
 
 
 def plan(
@@ -241,6 +320,15 @@ def plan(
             skipped.append(_skipped(number, reason))
 
     deactivated = _flow_effects(to_release, managed)
+    deferred: list[Deferred] = []
+    candidates = len(to_release)
+    if policy.fit:
+        history = list(history)
+        to_release, deferred = _fit(
+            to_release, deactivated, history, desired, now=now, covered_since=covered_since
+        )
+        # A flow loses its last number now only if every one of its numbers goes now.
+        deactivated = _flow_effects(to_release, managed)
     releases = [
         Release(
             phone_number=n.phone_number,
@@ -264,7 +352,10 @@ def plan(
     # The binding group: the one left with the least room after the plan.
     report = min((g.quota for g in groups), key=lambda q: q.limit - q.after - q.reserve)
     known = history_source is None or history_source.known
-    refusals = _refusals(desired, policy, managed, groups, len(releases), known)
+    refusals = _refusals(desired, policy, managed, groups, candidates, known)
+    never = _never_fits_refusal(desired, deferred)
+    if never is not None:
+        refusals = (never, *refusals)
 
     return Plan(
         created_at=now,
@@ -284,6 +375,7 @@ def plan(
         quota_groups=groups,
         history=history_source,
         described=described,
+        deferred=tuple(deferred),
     )
 
 
@@ -528,7 +620,10 @@ def staleness(
     plan already released or attempted, which are expected to be gone.
     """
     released = {r.phone_number_id for r in saved.releases}
-    skipped = {s.phone_number_id for s in saved.skipped}
+    # A `--fit` plan's deferred numbers are not described at apply either: known.
+    skipped = {s.phone_number_id for s in saved.skipped} | {
+        d.phone_number_id for d in saved.deferred
+    }
     assumed = assume_claimed(listed, released)
     fresh = plan(desired, assumed, (), policy=saved.policy, now=saved.created_at)
     changes: list[str] = []

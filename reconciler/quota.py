@@ -21,12 +21,13 @@ spend headroom AWS no longer has, so we count it (the conservative reading).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from .model import HistoryEvent, QuotaPolicy, QuotaReport
 
-__all__ = ["assess", "coverage_gap", "window_times"]
+__all__ = ["assess", "counted_times", "coverage_gap", "schedule", "window_times"]
 
 
 def window_times(
@@ -74,6 +75,52 @@ def coverage_gap(
     return (start, min(covered_since, now))
 
 
+def counted_times(
+    history: Iterable[HistoryEvent],
+    policy: QuotaPolicy,
+    *,
+    now: datetime,
+    covered_since: datetime | None = None,
+) -> list[datetime]:
+    """The moments of the actions counted at ``now``, oldest first: the window's events,
+    plus ``policy.assume_prior`` at the end of the span the history does not cover
+    (the latest they can have happened, so they are held longest: conservative)."""
+    times = window_times(history, policy, now=now)
+    gap = coverage_gap(policy, now=now, covered_since=covered_since)
+    if policy.assume_prior and gap is not None:
+        times = sorted([*times, *[gap[1]] * policy.assume_prior])
+    return times
+
+
+def schedule(
+    times: Sequence[datetime], policy: QuotaPolicy, *, now: datetime, count: int
+) -> list[datetime | None]:
+    """When each of ``count`` releases, made one after another, first fits the quota.
+
+    ``times``: the actions counted at ``now`` (``counted_times``). Each release is
+    made at the earliest moment ``t >= now`` at which the window then holds room for
+    it and the reserve (``used(t) + 1 + reserve <= limit``), counting every release
+    before it at its own date: ``now`` for those that fit now, in the order given.
+    None for every one when the reserve leaves no room at all (it never fits).
+
+    With ``k = limit - reserve - 1`` actions allowed beside it, a release fits at
+    ``t`` when at most ``k`` counted actions are later than ``t - window``: when the
+    ``(len - k)``-th oldest has left the window (it counts until ``at + window``).
+    """
+    room = policy.limit - policy.reserve - 1
+    if room < 0:
+        return [None] * count
+    counted = sorted(times)
+    found: list[datetime | None] = []
+    for _ in range(count):
+        at = now
+        if len(counted) > room:
+            at = max(now, counted[len(counted) - room - 1] + policy.window)
+        bisect.insort(counted, at)
+        found.append(at)
+    return found
+
+
 def assess(
     history: Iterable[HistoryEvent],
     policy: QuotaPolicy,
@@ -93,9 +140,7 @@ def assess(
     events = history if isinstance(history, Sequence) else list(history)
     gap = coverage_gap(policy, now=now, covered_since=covered_since)
     assumed = policy.assume_prior if gap is not None else 0
-    times = window_times(events, policy, now=now)
-    if assumed and gap is not None:
-        times = sorted([*times, *[gap[1]] * assumed])
+    times = counted_times(events, policy, now=now, covered_since=covered_since)
     used = len(times)
     limit = policy.limit
     fits_now = max(0, limit - policy.reserve - used)

@@ -28,6 +28,7 @@ from .model import (
 __all__ = [
     "apply_to_dict",
     "coverage_lines",
+    "deferred_lines",
     "history_line",
     "iso",
     "outcome_line",
@@ -92,6 +93,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "targets": list(plan.targets),
         "policy": {
             "allow_mass_release": plan.policy.allow_mass_release,
+            "fit": plan.policy.fit,
             "max_releases": plan.max_releases,
             "allow_empty": plan.allow_empty,
         },
@@ -100,6 +102,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "keeps": len(plan.keeps),
             "missing": len(plan.missing),
             "skipped": len(plan.skipped),
+            "deferred": len(plan.deferred),
             "deactivated_flows": sorted({f for r in plan.releases for f in r.deactivated_flows}),
         },
         "releases": [
@@ -135,6 +138,17 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "reason": s.reason,
             }
             for s in plan.skipped
+        ],
+        # `--fit`: the releases left for later, in the order they are to be made.
+        "deferred": [
+            {
+                "phone_number": d.phone_number,
+                "phone_number_id": d.phone_number_id,
+                "target_arn": d.target_arn,
+                "fits_at": iso(d.fits_at),
+                "flows": list(d.flows),
+            }
+            for d in plan.deferred
         ],
         "quota": _quota_dict(plan.quota, plan.used_known),
         "history": None
@@ -382,6 +396,7 @@ def render_text(plan: Plan) -> str:
                 out.extend(_release_lines(r, plan.described))
     else:
         out.append("Release: nothing.")
+    out.extend(deferred_lines(plan))
     if plan.keeps:
         out.append(f"Keep ({len(plan.keeps)}): " + ", ".join(k.phone_number for k in plan.keeps))
     for m in plan.missing:
@@ -395,9 +410,10 @@ def render_text(plan: Plan) -> str:
     out.append("")
     out.extend(_plan_quota_lines(plan))
     out.append("")
+    deferred = f", {len(plan.deferred)} deferred" if plan.deferred else ""
     out.append(
         f"Plan: {len(plan.releases)} to release, {len(plan.keeps)} to keep, "
-        f"{len(plan.missing)} missing, {len(plan.skipped)} skipped."
+        f"{len(plan.missing)} missing, {len(plan.skipped)} skipped{deferred}."
     )
     out.extend(over_limit_lines(plan))
     if plan.refused:
@@ -406,6 +422,24 @@ def render_text(plan: Plan) -> str:
         for refusal in plan.refusals:
             out.append(f"  [{refusal.code.value}] {refusal.message}")
     return "\n".join(out) + "\n"
+
+
+def _fits(moment: datetime | None) -> str:
+    return f"fits from {iso(moment)}" if moment is not None else "never fits (quota.reserve)"
+
+
+def deferred_lines(plan: Plan) -> list[str]:
+    """A `--fit` plan's deferred releases: the quota has no room for them now."""
+    if not plan.deferred:
+        return []
+    lines = [
+        f"Deferred ({len(plan.deferred)}), no room in the rolling quota now (--fit): a "
+        "later run releases each once it fits, in this order:"
+    ]
+    lines += [
+        f"  > {d.phone_number}  id {d.phone_number_id}  {_fits(d.fits_at)}" for d in plan.deferred
+    ]
+    return lines
 
 
 def apply_to_dict(report: ApplyReport, next_step: str | None = None) -> dict[str, Any]:
@@ -511,11 +545,12 @@ def verdict(plan: Plan) -> str:
     if plan.refused:
         codes = ", ".join(f"`{r.code.value}`" for r in plan.refusals)
         return f"**REFUSED** ({codes}): nothing will be released"
+    later = f", {len(plan.deferred)} deferred (--fit)" if plan.deferred else ""
     if not plan.releases:
-        return "**No changes**: nothing to release"
+        return f"**No changes**: nothing to release{later}"
     lost = sorted({f for r in plan.releases for f in r.deactivated_flows})
     flows = f", {len(lost)} flow(s) lose their last number" if lost else ""
-    return f"**{len(plan.releases)} release(s)**{flows}"
+    return f"**{len(plan.releases)} release(s)**{flows}{later}"
 
 
 def render_markdown(plan: Plan) -> str:
@@ -549,6 +584,18 @@ def render_markdown(plan: Plan) -> str:
                 f"| {first}`{r.phone_number}` | {_cell(r.description)} | "
                 f"{_cell(r.number_type)} | {flows} | {lost or 'no'} |"
             )
+        out.append("")
+    if plan.deferred:
+        out += [
+            f"**Deferred** ({len(plan.deferred)}): no room in the rolling quota now (`--fit`); "
+            "a later run releases each once it fits, in this order.",
+            "",
+            "| Deferred | Fits from |",
+            "|---|---|",
+        ]
+        for d in plan.deferred:
+            when = iso(d.fits_at) if d.fits_at is not None else "never (quota.reserve)"
+            out.append(f"| `{d.phone_number}` | {when} |")
         out.append("")
     groups = [(f" of {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]
     for where, report in groups if len(groups) > 1 else [("", q)]:

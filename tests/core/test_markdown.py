@@ -81,6 +81,21 @@ def refused_by_quota() -> Plan:
     )
 
 
+def fitted_to_quota() -> Plan:
+    """`plan --fit`: room for 2 of 5; the one whose flow loses its last number goes last."""
+    return planner.plan(
+        desired("+12065550100", "+12065550101"),
+        _numbers(
+            live("+12065550200", flows=(flow("promo"),)),
+            *(live(f"+120655502{i:02d}") for i in range(1, 5)),
+        ),
+        events(18, days_ago=170, step_days=1),
+        policy=Policy(fit=True),
+        now=NOW,
+        covered_since=COVERED,
+    )
+
+
 def refused_mass_release() -> Plan:
     return planner.plan(
         desired("+12065550100", max_releases=2),
@@ -148,6 +163,7 @@ CASES = {
         releases,
         flow_loses_last_number,
         refused_by_quota,
+        fitted_to_quota,
         refused_mass_release,
         refused_from_the_listing,
         no_history_source,
