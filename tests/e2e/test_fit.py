@@ -1,0 +1,136 @@
+"""`--fit` end to end (issue 15, part 2): room for 2 of 5 releases; the emulator's clock
+moved past the deferred dates lets later runs finish, never refused, never over the quota.
+
+The CLI runs in this process with its clock set to the emulator's (``cli._now``), as
+a pipeline's clock and AWS's agree; the emulator enforces the rolling quota itself.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import cli as cli_module
+
+from .support import FAST, INSTANCE, TARGET, cli
+
+KEEP = "+12065550100"
+DROP = [f"+120655502{i:02d}" for i in range(5)]
+
+
+def _at(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def world(emulator_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    # 18 claims of the last 170 days: 2 of the limit of 20 are free now, and one more
+    # frees each day from 10 days on. The account (the emulator) and the ledger both
+    # hold them.
+    now = datetime.now(UTC).replace(microsecond=0)
+    claims = [
+        {
+            "action": "claim",
+            "phone_number": f"+1206555{9000 + i}",
+            "at": _at(now - timedelta(days=170 - i)),
+        }
+        for i in range(18)
+    ]
+    server = emulator_factory(
+        {
+            "account_id": "111122223333",
+            "region": "us-east-1",
+            "instances": [{"id": INSTANCE}],
+            "quota": {"phone_numbers": 10, "window_days": 180, "limit_percent": 200},
+            "numbers": [
+                {"phone_number": n, "instance": INSTANCE, "flow": f"{TARGET}/contact-flow/f{i}"}
+                for i, n in enumerate([KEEP, *DROP])
+            ],
+            "history": claims,
+        },
+        rate=50.0,
+        burst=5,
+    )
+    ledger = tmp_path / "history.jsonl"
+    ledger.write_text("".join(json.dumps({**c, "target_arn": TARGET}) + "\n" for c in claims))
+    numbers = tmp_path / "numbers.yaml"
+    numbers.write_text(
+        f"version: 1\ntargets:\n  - arn: {TARGET}\nquota:\n  phone_numbers: 10\n"
+        f'numbers:\n  - "{KEEP}"\n'
+    )
+    # The pipeline's clock is the account's: moving the emulator's moves both.
+    monkeypatch.setattr(cli_module, "_now", server.now)
+    return {"server": server, "numbers": numbers, "ledger": ledger, "dir": tmp_path}
+
+
+def _args(world: dict[str, Any]) -> list[str]:
+    return ["--numbers", str(world["numbers"]), "--ledger", str(world["ledger"]), *FAST]
+
+
+def _released(world: dict[str, Any]) -> list[str]:
+    return sorted(
+        e["phone_number"] for e in world["server"].history("emulator") if e["action"] == "release"
+    )
+
+
+def _account_used(world: dict[str, Any]) -> int:
+    return int(world["server"].state_summary()["quota"]["used"])
+
+
+def test_without_fit_the_plan_is_refused_and_suggests_fit(world: dict[str, Any]) -> None:
+    result = cli("plan", *_args(world))
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "it releases the 2 that fit now and defers the other 3" in result.stdout
+
+
+def test_room_for_two_of_five_releases_two_defers_three_and_later_runs_finish(
+    world: dict[str, Any],
+) -> None:
+    saved = world["dir"] / "plan.json"
+    result = cli("plan", "--fit", "--format", "json", "--out", str(saved), *_args(world))
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = json.loads(result.stdout)
+    assert [r["phone_number"] for r in plan["releases"]] == DROP[:2]
+    deferred = plan["deferred"]
+    assert [d["phone_number"] for d in deferred] == DROP[2:]
+    dates = [datetime.fromisoformat(d["fits_at"]) for d in deferred]
+    assert dates == sorted(dates) and dates[0] > world["server"].now() + timedelta(days=9)
+
+    text = cli("plan", "--fit", *_args(world)).stdout
+    assert f"  > {DROP[2]}  id " in text and f"fits from {deferred[0]['fits_at']}" in text
+    markdown = cli("plan", "--fit", "--format", "markdown", *_args(world)).stdout
+    assert (
+        "| Deferred | Fits from |" in markdown
+        and f"| `{DROP[4]}` | {deferred[2]['fits_at']} |" in markdown
+    )
+
+    # Apply the reviewed plan: the 2 that fit, nothing deferred.
+    applied = cli("apply", str(saved), "--ledger", str(world["ledger"]), *FAST)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert _released(world) == DROP[:2] and _account_used(world) == 20
+
+    # A scheduled run before the first date: nothing fits, nothing refused, nothing released.
+    daily = ["apply", "--fit", "--auto-approve", *_args(world)]
+    early = cli(*daily)
+    assert early.returncode == 0, early.stdout + early.stderr
+    assert "Deferred (3)" in early.stdout and _released(world) == DROP[:2]
+
+    # Past the first date: one more fits.
+    world["server"].set_clock(dates[0] + timedelta(minutes=1))
+    run = cli(*daily)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _released(world) == DROP[:3] and _account_used(world) == 20
+
+    # Past the last date: the runs finish.
+    world["server"].set_clock(dates[2] + timedelta(minutes=1))
+    run = cli(*daily)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _released(world) == DROP and _account_used(world) <= 20
+    final = cli("plan", "--fit", "--detailed-exitcode", "--format", "json", *_args(world))
+    assert final.returncode == 0, final.stdout + final.stderr
+    done = json.loads(final.stdout)
+    assert done["releases"] == [] and done["deferred"] == []
