@@ -8,6 +8,7 @@ Exit codes (DESIGN.md, "CLI contract"), as Terraform's ``-detailed-exitcode``:
 
 from __future__ import annotations
 
+import logging
 import shlex
 import sys
 from dataclasses import replace
@@ -675,8 +676,19 @@ def _register_subgroups() -> None:
 _register_subgroups()
 
 
+class _WarningLines(logging.Handler):
+    """The library's logged warnings (a ledger's cut line set aside, say) as the CLI's
+    own `warning:` lines, not Python's bare last-resort output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.echo(f"warning: {record.getMessage()}", err=True)
+
+
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI; every expected error is one line on stderr and exit code 1."""
+    library = logging.getLogger("reconciler")
+    if not any(isinstance(h, _WarningLines) for h in library.handlers):
+        library.addHandler(_WarningLines(logging.WARNING))
     try:
         code = cli.main(args=argv, prog_name="connect-numbers", standalone_mode=False)
     except click.exceptions.Abort:

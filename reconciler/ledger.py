@@ -471,6 +471,19 @@ def _cut_warning(text: list[str], index: int, source: str) -> str | None:
     return None
 
 
+class _RepeatedKey(ValueError):
+    """A JSON object names one key twice (its args: the key)."""
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _RepeatedKey(key)
+        seen[key] = value
+    return seen
+
+
 def _scan(
     text: list[str], source: str, warnings: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -484,7 +497,17 @@ def _scan(
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = json.loads(line, object_pairs_hook=_once_each)
+        except _RepeatedKey as exc:
+            # json.loads keeps the last: `"status": "done", "status": "failed"` would
+            # silently uncount a release.
+            raise LedgerFileError(
+                source,
+                f"the key {exc.args[0]!r} appears more than once in the record (keep one). "
+                "Nothing is counted from a line this tool cannot read; correct the line, "
+                "then run again",
+                line=number,
+            ) from None
         except json.JSONDecodeError as exc:
             warning = _cut_warning(text, index, source)
             if warning is None:

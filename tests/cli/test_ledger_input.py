@@ -100,6 +100,9 @@ def test_a_cut_last_line_is_a_warning_then_set_aside_by_the_next_append(
         str(ledger),
     )
     assert code == 0, err
+    # Said as the CLI says every warning (not Python's bare last-resort log line).
+    assert f"warning: {ledger}:2: the last line was a record cut short" in err
+    assert f"moved it to {ledger}.torn" in err
     assert [json.loads(x)["text"] for x in Path(f"{ledger}.torn").read_text().splitlines()] == [CUT]
     assert ledger.read_text().startswith(HAND + "}\n" + '{"action": "claim"')
     code, out, err = run(

@@ -16,4 +16,9 @@ UNREADABLE = [
         "at '9999-12-31T23:59:59Z': 9999-12-31T23:59:59Z is out of range; expected a time "
         "between 2000-01-01 and 2999-12-31",
     ),
+    # JSON keeps the last of two values: the first would be dropped unseen.
+    (
+        HAND + ', "status": "done", "status": "failed"}',
+        "the key 'status' appears more than once in the record",
+    ),
 ]
