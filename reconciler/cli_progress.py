@@ -22,7 +22,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
 
 import click
 
@@ -112,12 +111,7 @@ class ReadingProgress:
             self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()

@@ -20,6 +20,7 @@ import pytest
 from .support import run
 from .test_apply import RELEASED
 from .test_plan import NUMBERS
+from .test_saved_plan import numbers_file
 
 Calls = list[tuple[str, str | None]]
 IN_PROGRESS = "+12065550160"
@@ -51,14 +52,6 @@ def by_operation(calls: Calls) -> dict[str, int]:
 
 def described(calls: Calls) -> Counter[str]:
     return Counter(pid for name, pid in calls if name == "DescribePhoneNumber" and pid)
-
-
-def numbers_file(tmp_path: Path, old: str, new: str) -> Path:
-    text = Path(NUMBERS).read_text()
-    assert old in text
-    path = tmp_path / "numbers.yaml"
-    path.write_text(text.replace(old, new, 1))
-    return path
 
 
 def test_a_plan_describes_each_candidate_once_and_looks_flows_up_by_batch(
@@ -106,9 +99,9 @@ def test_a_mass_release_is_refused_after_the_listing_alone(
 def test_an_empty_file_is_refused_after_the_listing_alone(
     emulator: Any, capsys: pytest.CaptureFixture[str], calls: Calls, tmp_path: Path
 ) -> None:
-    text = Path(NUMBERS).read_text()
-    empty = tmp_path / "numbers.yaml"
-    empty.write_text(text[: text.index("numbers:\n")] + "numbers: []\n")
+    empty = tmp_path / "empty.yaml"
+    head = Path(NUMBERS).read_text().split("numbers:\n")[0]
+    empty.write_text(f"{head}numbers: []\n")
     code, out, _ = run(capsys, "plan", "--numbers", str(empty))
     assert code == 3 and "[empty_desired_state]" in out
     assert by_operation(calls) == {"ListPhoneNumbersV2": 1}
