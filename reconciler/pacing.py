@@ -92,6 +92,7 @@ class Pacer:
         self._buckets: dict[str, _Bucket] = {}
         self._lock = threading.Lock()
         self._opening = threading.Condition(self._lock)
+        self._gated = False  # whether the first request of an operation goes alone
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
         self.throttles = 0  # 429s reported by the caller
 
@@ -107,15 +108,22 @@ class Pacer:
                 bucket.tokens = min(bucket.tokens, 0.0)
                 self.throttles += 1
 
+    def reports_answers(self) -> None:
+        """The caller calls ``opened`` on every answer: from now on the first request
+        of each operation goes alone, the others waiting for its answer."""
+        with self._lock:
+            self._gated = True
+
     def opened(self, operation: str) -> None:
         """The first request of ``operation`` was answered (call it on every answer).
 
         AWS's bucket starts when our first request *arrives*, one transit after we
         sent it, and a new connection's transit can be longer than the 5% of
-        headroom: a burst sent at once would then find the bucket one token short
-        after it. So the first request of an operation goes alone, the others wait
-        for its answer, and the refill is counted from then. A caller that calls
-        one request after the other needs no call: its next ``acquire`` opens it.
+        headroom: a burst sent at once by several threads would then find the
+        bucket one token short after it. So, for a caller that ``reports_answers``,
+        the first request of an operation goes alone, the others wait for its
+        answer, and the refill is counted from then. A caller that calls one
+        request after the other needs none of it: its next ``acquire`` opens it.
         """
         with self._opening:
             bucket = self._buckets.get(operation)
@@ -137,7 +145,9 @@ class Pacer:
                 if bucket.opener == threading.get_ident():
                     bucket.open(now)  # one call after the other: the first was answered
                     self._opening.notify_all()
-                elif not self._opening.wait_for(lambda: bucket.opened, OPENING_TIMEOUT):
+                elif not self._gated or not self._opening.wait_for(
+                    lambda: bucket.opened, OPENING_TIMEOUT
+                ):
                     bucket.open(self._clock())
                 now = self._clock()
             delay = bucket.reserve(now)

@@ -282,6 +282,7 @@ class ConnectInventory:
         progress: ReadProgress | None = None,
     ):
         self._pacer = pacer or Pacer()
+        self._pacer.reports_answers()  # _after_attempt reports each answer
         self._make_client = clients or client_factory()
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()

@@ -103,6 +103,7 @@ def test_the_first_request_of_an_operation_opens_its_bucket() -> None:
     answer (``opened``), and the refill is counted from then, not from its send."""
     t = FakeTime()
     pacer = Pacer(RateLimit(rate=2.0, burst=2), clock=t.clock, sleep=t.sleep, headroom=1.0)
+    pacer.reports_answers()  # as ConnectInventory does
     pacer.acquire("DescribePhoneNumber")  # sent alone at 0
     gone: list[float] = []
     other = threading.Thread(
@@ -121,3 +122,15 @@ def test_the_first_request_of_an_operation_opens_its_bucket() -> None:
     pacer.acquire("ListPhoneNumbersV2")
     pacer.acquire("ListPhoneNumbersV2")  # one caller, one call after the other: no wait
     assert t.sleeps == pytest.approx([0.5])
+
+
+def test_a_caller_that_reports_no_answer_is_never_held_up() -> None:
+    """CloudTrail's reader paces one call after the other and reports nothing: a
+    request from another thread does not wait for an answer nobody will report."""
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=2.0, burst=2), clock=t.clock, sleep=t.sleep, headroom=1.0)
+    pacer.acquire("LookupEvents")
+    other = threading.Thread(target=pacer.acquire, args=("LookupEvents",))
+    other.start()
+    other.join(timeout=2)
+    assert not other.is_alive() and t.sleeps == []
