@@ -13,6 +13,8 @@ Stack config (declared in Pulumi.yaml; see Pulumi.example.yaml):
 - ``connect-numbers:ledger``: the history, a JSON Lines file or ``s3://BUCKET/KEY``
   (must exist when set);
 - ``connect-numbers:allowMassRelease``: allow more than ``safety.max_releases``;
+- ``connect-numbers:fitToQuota``: release what fits the rolling quota now and
+  defer the rest (as ``connect-numbers plan --fit``);
 - ``aws:region`` (falls back to ``AWS_REGION``/``AWS_DEFAULT_REGION``) and
   ``aws:profile`` (exported as ``AWS_PROFILE`` for boto3), read with
   ``pulumi.Config("aws")``: the program needs no pulumi-aws, so the engine asks
@@ -49,6 +51,7 @@ class Settings:
     numbers_file: str
     ledger: str | None
     allow_mass_release: bool
+    fit_to_quota: bool
     aws_region: str | None
     aws_profile: str | None
 
@@ -60,6 +63,7 @@ def read_settings() -> Settings:
         numbers_file=config.get("numbersFile") or DEFAULT_NUMBERS_FILE,
         ledger=config.get("ledger") or None,
         allow_mass_release=bool(config.get_bool("allowMassRelease")),
+        fit_to_quota=bool(config.get_bool("fitToQuota")),
         # As pulumi-aws reads them: aws:region, else AWS_REGION/AWS_DEFAULT_REGION.
         aws_region=aws.get("region")
         or os.environ.get("AWS_REGION")
@@ -92,6 +96,7 @@ def main() -> None:
         numbers_file=settings.numbers_file,
         ledger=settings.ledger,
         allow_mass_release=settings.allow_mass_release,
+        fit_to_quota=settings.fit_to_quota,
     )
     assert numbers.known is not None  # the file's own targets: planned at once
     pulumi.export("plan", numbers.known["plan"])

@@ -66,6 +66,7 @@ class ConnectNumbers(pulumi.ComponentResource):
     traffic distribution group ARNs, plain or outputs. ``ledger``: the history
     (a JSON Lines path or ``s3://BUCKET/KEY``; required to release).
     ``allow_mass_release``: as ``connect-numbers plan --allow-mass-release``.
+    ``fit_to_quota``: as ``connect-numbers plan --fit``.
     """
 
     plan: pulumi.Output[dict[str, Any]]
@@ -80,12 +81,14 @@ class ConnectNumbers(pulumi.ComponentResource):
         targets: Sequence[pulumi.Input[str]] | None = None,
         ledger: str | None = None,
         allow_mass_release: bool = False,
+        fit_to_quota: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(COMPONENT_TYPE, name, None, opts)
         self._numbers_file = numbers_file
         self._ledger = ledger
         self._allow_mass_release = allow_mass_release
+        self._fit_to_quota = fit_to_quota
         result: pulumi.Output[dict[str, Any]]
         #: The outputs as plain values when they are known at once (no ``targets``).
         self.known: dict[str, Any] | None = None
@@ -159,7 +162,7 @@ class ConnectNumbers(pulumi.ComponentResource):
             state,
             ConnectInventory(),
             history.events,
-            policy=Policy(allow_mass_release=self._allow_mass_release),
+            policy=Policy(allow_mass_release=self._allow_mass_release, fit=self._fit_to_quota),
             now=now,
             covered_since=history.tracking_since,
             history_source=HistorySource(ledger=self._ledger),

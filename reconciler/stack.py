@@ -262,6 +262,12 @@ def stack_resources(
             make(s.phone_number, s.phone_number_id, s.target_arn, NumberState.CLAIMED)
             for s in plan.skipped
         ),
+        # Deferred by a `fitToQuota` plan: no room in the quota now, so it stays
+        # claimed; a later `pulumi up`, once it fits, releases it.
+        *(
+            make(d.phone_number, d.phone_number_id, d.target_arn, NumberState.CLAIMED)
+            for d in plan.deferred
+        ),
     ]
 
     names: dict[str, StackResource] = {}

@@ -576,6 +576,7 @@ def test_pulumi_yaml_declares_the_config_the_program_reads(
         "connect-numbers:numbersFile": ("string", "numbers.yaml"),
         "connect-numbers:ledger": ("string", ""),  # a default keeps it optional
         "connect-numbers:allowMassRelease": ("boolean", False),
+        "connect-numbers:fitToQuota": ("boolean", False),  # issue 15: plan --fit
     }
     assert all(v["description"] for v in declared.values())
 
