@@ -8,6 +8,7 @@ Exit codes (DESIGN.md, "CLI contract"), as Terraform's ``-detailed-exitcode``:
 
 from __future__ import annotations
 
+import json
 import logging
 import shlex
 import sys
@@ -19,7 +20,7 @@ import click
 
 from . import __version__, desired, ledger, planfile, render, service
 from .errors import ConnectNumbersError
-from .model import DesiredState, HistorySource, Plan, Policy, ReleaseOutcome
+from .model import ApplyReport, DesiredState, HistorySource, Plan, Policy, ReleaseOutcome
 from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
@@ -525,11 +526,25 @@ def apply(
     from .cli_signals import Interrupts
     from .executor import Executor
 
+    # What continues a stopped apply (interrupted, or a failure whose cause is fixed).
+    rerun = ["connect-numbers", "apply", *([plan_file] if plan_file else [])]
+    rerun += [*(["--numbers", numbers_file] if numbers_file else []), "--ledger", ledger_path]
+    saved: Plan | None = None
+
+    def stopped_early(reason: str) -> str | None:
+        """The JSON report of an apply a signal stopped before any release."""
+        if fmt != "json":
+            return None  # text: the error line says it
+        data = render.apply_to_dict(
+            ApplyReport(plan_id="", outcomes=(), stopped=reason), shlex.join(rerun)
+        )
+        data["plan_id"] = None if saved is None else render.plan_id(saved)
+        return json.dumps(data, indent=2) + "\n"
+
     # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
-    stop = click.get_current_context().with_resource(Interrupts())
+    stop = click.get_current_context().with_resource(Interrupts(stopped_early))
     store = ledger.open_ledger(ledger_path)
     connect = _reader(rate, burst)
-    saved: Plan | None = None
     if plan_file is not None:
         saved = planfile.load_plan(plan_file)
         state = _load_desired(numbers_file or saved.numbers_file)
@@ -601,9 +616,6 @@ def apply(
         report = replace(executor.apply(saved, state, fresh=fresh), confirmed=confirmed)
     finally:
         progress.finish()
-    # What continues a stopped apply (interrupted, or a failure whose cause is fixed).
-    rerun = ["connect-numbers", "apply", *([plan_file] if plan_file else [])]
-    rerun += [*(["--numbers", numbers_file] if numbers_file else []), "--ledger", ledger_path]
     next_step = None if report.ok or report.refusals else shlex.join(rerun)
     if fmt == "json":
         click.echo(render.render_apply_json(report, next_step), nl=False)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from types import FrameType, TracebackType
 from typing import Any
@@ -39,7 +40,10 @@ def _say(text: str) -> None:
 class Interrupts:
     """Install with ``with Interrupts() as stop:``; pass ``stop.reason`` as ``should_stop``."""
 
-    def __init__(self) -> None:
+    def __init__(self, early_report: Callable[[str], str | None] | None = None) -> None:
+        """``early_report(reason)``: what to print on stdout when a signal stops the apply
+        before its releases (the JSON report, so a pipeline always gets one), or None."""
+        self._early_report = early_report
         self.signum: int | None = None
         self._releasing = False
         self._previous: dict[int, Any] = {}
@@ -80,6 +84,10 @@ class Interrupts:
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
         if not self._releasing:
+            report = self._early_report(f"interrupted by {name}") if self._early_report else None
+            if report is not None:
+                with suppress(OSError):
+                    os.write(1, report.encode("utf-8", "replace"))
             _say(f"\nerror: interrupted by {name} before any release; nothing was released\n")
             raise SystemExit(128 + signum)
         if self.signum is not None:

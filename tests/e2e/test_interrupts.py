@@ -115,7 +115,8 @@ def test_a_second_interrupt_stops_at_once_and_the_release_still_counts(
 def test_an_interrupt_before_any_release_stops_at_once(
     world: dict[str, Any], sig: signal.Signals
 ) -> None:
-    """While the apply still plans (a slow listing), there is nothing to settle."""
+    """While the apply still plans (a slow listing), there is nothing to settle; the JSON
+    report still comes (a pipeline parsing stdout always gets one): nothing released."""
     world["server"].add_fault("delay", operation="ListPhoneNumbersV2", count=1, delay=2.0)
     proc = spawn(*fresh_apply_args(world), "--format", "json")
     wait_until(
@@ -126,5 +127,10 @@ def test_an_interrupt_before_any_release_stops_at_once(
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig
     assert f"error: interrupted by {sig.name} before any release; nothing was released" in err
-    assert "Traceback" not in err and out == ""
+    assert "Traceback" not in err
+    report = json.loads(out)
+    assert report["stopped"] == f"interrupted by {sig.name}" and report["ok"] is False
+    assert report["plan_id"] is None and report["outcomes"] == []
+    assert set(report["counts"].values()) == {0}
+    assert report["next"].startswith("connect-numbers apply ") and "--ledger" in report["next"]
     assert emulator_releases(world) == [] and records(world) == []
