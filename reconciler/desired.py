@@ -33,6 +33,7 @@ import difflib
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
@@ -42,15 +43,22 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+try:
+    from yaml import CSafeLoader as _LibyamlLoader
+except ImportError:  # PyYAML built without libyaml: the same composer, in Python
+    from yaml import SafeLoader as _LibyamlLoader  # type: ignore[assignment]
+
 from reconciler.errors import NumbersFileError, NumbersFileErrors
-from reconciler.model import DesiredNumber, DesiredState, QuotaPolicy, Target
+from reconciler.model import E164_PATTERN, DesiredNumber, DesiredState, QuotaPolicy, Target
 
 __all__ = ["MAX_FILE_BYTES", "load_desired", "normalize_number", "parse_desired"]
 
-#: A numbers file larger than this is refused unread: 5 MiB holds well over
-#: 100,000 numbers, and the bound keeps a wrong path (a log, a disk image) from
-#: being slurped into memory and parsed.
-MAX_FILE_BYTES = 5 * 1024 * 1024
+#: A numbers file larger than this is refused unread: 16 MiB holds over
+#: 200,000 numbers with descriptions (100,000 take about 7 MB), and the bound
+#: keeps a wrong path (a log, a disk image) from being slurped into memory and
+#: parsed. YAML bombs are refused whatever the size: anchors and aliases are
+#: refused before anything expands, and nesting is bounded (``_MAX_DEPTH``).
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 SUPPORTED_VERSION = 1
 DEFAULT_MAX_RELEASES = 10
@@ -140,10 +148,12 @@ def load_desired_for(path: str | os.PathLike[str], targets: Iterable[str]) -> De
     data = _read(source)
     arns = list(targets)
     try:
-        parsed = yaml.safe_load(data)
-    except yaml.YAMLError:
-        parsed = None  # parse_desired reports it with its line
-    if isinstance(parsed, dict) and "targets" in parsed:
+        root = _compose(_decode(data, source), source)
+    except NumbersFileError:
+        root = None  # parse_desired reports it with its line
+    if isinstance(root, MappingNode) and any(
+        isinstance(key, ScalarNode) and key.value == "targets" for key, _ in root.value
+    ):
         raise NumbersFileError(
             source,
             "lists its own targets, and targets are also given to ConnectNumbers",
@@ -176,11 +186,26 @@ def parse_desired(data: bytes, source: str) -> DesiredState:
     if len(data) > MAX_FILE_BYTES:
         _raise_too_large(source, len(data))
     fingerprint = "sha256:" + hashlib.sha256(data).hexdigest()
+    known = _parsed.get((source, fingerprint))
+    if known is not None:
+        return known
     text = _decode(data, source)
     root = _compose(text, source)
     if root is None:
         raise NumbersFileError(source, "the file is empty (no YAML document)", expected=_TOP_SHAPE)
-    return _Validator(source).document(root, fingerprint)
+    state = _Validator(source).document(root, fingerprint)
+    with _known_lock:
+        if len(_parsed) >= _PARSED_LIMIT:
+            _parsed.clear()
+        _parsed[(source, fingerprint)] = state
+    return state
+
+
+# The last files parsed, by name and digest: one run reads numbers.yaml more
+# than once (the Pulumi program checks it before its component plans with it),
+# and the same bytes always mean the same DesiredState (frozen, so shared).
+_PARSED_LIMIT = 2
+_parsed: dict[tuple[str, str], DesiredState] = {}
 
 
 def normalize_number(text: str) -> str:
@@ -190,7 +215,87 @@ def normalize_number(text: str) -> str:
     ``tel:+1-206-555-0100``) and requires a valid number: parsed with no default
     region, so the country code must be written. Raises :class:`ValueError`
     whose message says what is wrong with the value.
+
+    A number already written in E.164 skips ``phonenumbers.parse`` when the
+    parse could not change it (see :func:`_canonical`); one this process has
+    already found valid (numbers.yaml's, then the same number in the live
+    listing) is not validated again. Either way the result is the full parse's.
     """
+    if _E164_SHAPE.fullmatch(text) is not None and (text in _known or _valid_as_written(text)):
+        return text
+    e164, parsed = _normalize_parsed(text)
+    if parsed.italian_leading_zero is None and _canonical(
+        parsed.country_code or 0, str(parsed.national_number)
+    ):
+        _remember(e164)  # normalize_number(e164) is e164 itself: same digits, no prefix
+    return e164
+
+
+# What a number in E.164 looks like before we know it is valid: +, a country
+# code, at most 15 digits in all. Shorter than 7 digits is left to the full
+# parse, which words why.
+_E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
+
+# E.164 numbers found valid by this process, so the live listing does not
+# validate again what numbers.yaml listed. Bounded: emptied when full.
+_KNOWN_LIMIT = 1 << 18
+_known: dict[str, None] = {}
+_known_lock = threading.Lock()
+
+
+def _remember(e164: str) -> None:
+    with _known_lock:
+        if len(_known) >= _KNOWN_LIMIT:
+            _known.clear()
+        _known[e164] = None
+
+
+def _canonical(country_code: int, national: str) -> bool:
+    """Whether ``phonenumbers.parse("+" + code + national)`` keeps ``national`` as is.
+
+    ``parse`` strips a national prefix it finds at the start of the national
+    number (a 0 in most of Europe, a 1 in North America), and keeps leading
+    zeros aside (Italy): only when neither can happen is the parsed number
+    exactly (``country_code``, ``int(national)``), which formats back to the
+    same E.164 text.
+    """
+    if not national or national[0] == "0":
+        return False
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    prefix = metadata.national_prefix_for_parsing
+    return not prefix or re.match(prefix, national) is None
+
+
+def _valid_as_written(text: str) -> bool:
+    """Whether E.164-shaped ``text`` is a valid number that the full parse returns unchanged.
+
+    False means "not shown here", not "invalid": the full parse then decides
+    and words the reason.
+    """
+    digits = text[1:]
+    # As phonenumbers reads the country code: the shortest known prefix (the
+    # codes are prefix-free), at most three digits.
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return False
+    national = digits[size:]
+    if not _canonical(country_code, national):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    if not phonenumbers.is_valid_number(number):
+        return False
+    _remember(text)
+    return True
+
+
+def _normalize_parsed(text: str) -> tuple[str, phonenumbers.PhoneNumber]:
+    """The full parse: the E.164 form and the parsed number. Raises ValueError."""
     shown = repr(_shorten(text))
     body = text.strip()
     if body[:4].lower() == "tel:":
@@ -214,7 +319,13 @@ def normalize_number(text: str) -> str:
         raise ValueError(f"{shown} {reason}") from exc
     if not phonenumbers.is_valid_number(parsed):
         raise ValueError(f"{shown} {_invalid_reason(parsed)}")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if E164_PATTERN.match(e164) is None:
+        # phonenumbers accepts a few national plans (Germany) beyond E.164's 15 digits.
+        raise ValueError(
+            f"{shown} has {len(e164) - 1} digits; E.164, and so Amazon Connect, allows at most 15"
+        )
+    return e164, parsed
 
 
 _PARSE_REASONS: Mapping[int, str] = {
@@ -374,7 +485,102 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
+class _Recheck(Exception):
+    """The fast composer met something the checked one must judge (and word)."""
+
+
+class _FastLoader(_LibyamlLoader):
+    """libyaml's composer, with the depth bound of :class:`_Loader`.
+
+    libyaml builds nodes in C but still asks Python to resolve each node
+    (``descend_resolver``/``resolve``/``ascend_resolver``), which is where the
+    depth is bounded: "[[[[..." is stopped at the same level, before libyaml's
+    composer recurses any deeper. Anchors and tags are found on the finished
+    tree (:func:`_has_properties`); an alias is a shared node, never a copy.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
+        # SafeLoader has no path resolvers, so Resolver's own method does nothing.
+        self._depth += 1
+        if self._depth > _MAX_DEPTH:
+            raise _Recheck
+
+    def ascend_resolver(self) -> None:
+        self._depth -= 1
+
+
+_LINE_ENDS = ("\n", "\r", "\x85", "\u2028", "\u2029")
+
+# What a node's properties start with: an &anchor or a !tag (an *alias needs an
+# anchor). A file without either character has neither, whatever its layout.
+_PROPERTY_MARKS = ("&", "!")
+
+
+def _has_properties(root: Node, text: str) -> bool:
+    """Whether any node of the tree carries an anchor or an explicit tag.
+
+    A node's start mark is the start of its properties when it has any, and
+    marks count characters of ``text``. A node met twice is an alias.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        index = node.start_mark.index
+        if text[index : index + 1] in _PROPERTY_MARKS:
+            return True
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                stack.append(key)
+                stack.append(value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
+def _compose_fast(text: str) -> tuple[bool, Node | None]:
+    """``(True, root)`` by libyaml, or ``(False, None)`` when the checked composer must decide.
+
+    Only a tree both composers build alike is returned: plain YAML without
+    anchors, aliases, tags, deep nesting or a second document. Anything else,
+    errors included, goes to :func:`_compose_checked`, which refuses it with
+    the line and words the corpus expects (libyaml words its errors otherwise).
+    """
+    if not text.endswith(_LINE_ENDS) or "\t" in text:
+        # Where the two scanners are known to differ: libyaml ends an unfinished
+        # last line itself (an empty value there gets the next line), and it
+        # takes tabs as spaces in places PyYAML refuses them. Rare in a
+        # numbers file; the checked composer reads those as it always did.
+        return False, None
+    loader = _FastLoader(text)
+    try:
+        if not loader.check_node():
+            return True, None
+        root = loader.get_node()
+        if root is None or loader.check_node():
+            return False, None
+    except (yaml.YAMLError, _Recheck):
+        return False, None
+    finally:
+        loader.dispose()
+    if any(mark in text for mark in _PROPERTY_MARKS) and _has_properties(root, text):
+        return False, None
+    return True, root
+
+
 def _compose(text: str, source: str) -> Node | None:
+    decided, root = _compose_fast(text)
+    return root if decided else _compose_checked(text, source)
+
+
+def _compose_checked(text: str, source: str) -> Node | None:
     loader = _Loader(text)
     try:
         if not loader.check_node():
