@@ -163,6 +163,29 @@ def _unreachable(exc: Exception, operation: str, service: str | None) -> str:
     return f"{operation} failed: cannot reach {endpoint} ({origin}): {reason}; {fix}"
 
 
+def _not_an_aws_answer(
+    code: str, message: str, status: int, operation: str, service: str | None
+) -> str | None:
+    """The message for an answer that is no AWS error (a web page, a bare status: the
+    endpoint is some other server), naming the endpoint setting; None for an AWS error.
+    (S3 answers HEAD requests with a bare status: left to the S3 ledger.)"""
+    if service in (None, "s3") or (code != str(status) and not message.lstrip().startswith("<")):
+        return None
+    names = (f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}", "AWS_ENDPOINT_URL")
+    setting = next((name for name in names if os.environ.get(name, "").strip()), None)
+    if setting is None:
+        return (
+            f"{operation} failed: the AWS endpoint answered HTTP {status} with no AWS error; "
+            "check the network (a proxy?) and endpoint_url in the profile, then try again"
+        )
+    return (
+        f"{operation} failed: {mask_url(os.environ[setting].strip())} (the endpoint set by "
+        f"{setting}) answered HTTP {status} with no AWS error: it is not the {service} API. "
+        f"Check {setting} (`connect-numbers emulator` prints the URL to use), or unset it "
+        "to reach AWS itself"
+    )
+
+
 def map_error(exc: Exception, operation: str, *, service: str | None = None) -> AwsError:
     """Our error for a botocore/boto3 exception raised by ``operation``.
 
@@ -186,6 +209,9 @@ def _map_error(exc: Exception, operation: str, service: str | None) -> AwsError:
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         cls = _CODES.get(code) or (TransientAwsError if status >= 500 else PermanentAwsError)
         hint = _HINTS.get(cls, "")
+        foreign = _not_an_aws_answer(code, message, status, operation, service)
+        if foreign is not None:
+            return cls(foreign, operation=operation, code=code)
         return cls(f"{operation} failed: {code}: {message}{hint}", operation=operation, code=code)
     for kind, cls, what in _BOTOCORE:
         if isinstance(exc, kind):

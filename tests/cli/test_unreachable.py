@@ -162,3 +162,48 @@ def test_mask_url_hides_user_and_password_anywhere_in_a_message() -> None:
         'Could not connect to "https://***@host:1/x" or http://***@h'
     )
     assert mask_url("http://host/a@b") == "http://host/a@b"  # an @ in the path is not a user
+
+
+@pytest.fixture
+def web_page_port() -> Iterator[int]:
+    """Some other web server (not an AWS API): every request gets an HTML error page."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<!DOCTYPE HTML>\n<html><body><h1>Not here</h1>\n</body></html>\n"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield int(server.server_address[1])
+    server.shutdown()
+    server.server_close()
+
+
+def test_an_endpoint_that_is_not_an_aws_api_is_named_in_one_line(
+    aws_env: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    web_page_port: int,
+) -> None:
+    """A wrong port (a web server answering HTML) names the endpoint and its setting,
+    credentials masked, instead of printing the page line by line."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_CONNECT", f"http://ana:s3cr3t@127.0.0.1:{web_page_port}")
+    _, code, err = timed(capsys, "plan", "--numbers", NUMBERS)
+    assert code == 1
+    assert one_line(err) == (
+        f"error: ListPhoneNumbersV2 failed: http://***@127.0.0.1:{web_page_port} (the endpoint "
+        "set by AWS_ENDPOINT_URL_CONNECT) answered HTTP 404 with no AWS error: it is not the "
+        "connect API. Check AWS_ENDPOINT_URL_CONNECT (`connect-numbers emulator` prints the URL "
+        "to use), or unset it to reach AWS itself"
+    )
+    assert "s3cr3t" not in err and "<html" not in err
