@@ -712,7 +712,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         if ctx is not None:
             click.echo(ctx.get_usage(), err=True)
             click.echo(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", err=True)
-        _fail(exc.format_message())
+        _fail(" ".join(exc.format_message().split()))  # one line (click wraps choices)
     except ConnectNumbersError as exc:
         _fail(str(exc))
     except Exception as exc:

@@ -50,6 +50,16 @@ def test_an_option_out_of_range_is_a_usage_error(
     assert emulator.stats()["total_calls"] == 0
 
 
+def test_a_missing_choice_is_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """click wraps the choices on lines of their own; the error stays one `error:` line."""
+    code, _, err = run(capsys, "ledger", "add")
+    assert code == 1
+    assert err.count("error:") == 1
+    assert last_error(err) == (
+        "error: Missing argument '{claim|release}'. Choose from: claim, release"
+    )
+
+
 def test_init_into_a_missing_folder_says_so(
     emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
