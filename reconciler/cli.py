@@ -109,6 +109,10 @@ def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: b
     return ReadingProgress(reader.progress, expected=len(state.numbers), rate=rate, enabled=enabled)
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _exit_code(plan: Plan, detailed: bool) -> int:
     if plan.refused:
         return EXIT_REFUSED
@@ -292,6 +296,8 @@ def plan(
         _echo_text(text[text.index("Plan: ") :])  # the summary and any refusals
     elif fmt == "text":
         _echo_text(render.render_text(result))
+        if _stdout_is_terminal():  # a person reads it: the window as a picture
+            click.echo("\n" + render.terminal_chart(result), nl=False)
     else:
         views = {"json": render.render_json, "markdown": render.render_markdown}
         click.echo(views[fmt](result), nl=False)
@@ -677,6 +683,53 @@ def emulator(
         _fail(f"{exc}. A seed is a YAML file like examples/emulator-seed.yaml")
     except StateFileError as exc:
         _fail(str(exc))
+
+
+@cli.command(name="quota")
+@click.option(
+    "--numbers",
+    "numbers_file",
+    default="numbers.yaml",
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The numbers file: its targets (accounts and regions) and quota settings.",
+)
+@click.option(
+    "--ledger",
+    "ledger_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The history of claims and releases: a JSON Lines file, or s3://BUCKET/KEY.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
+    """Show the rolling quota now: used, limit, reserve, the events in the window and
+    when room returns, per account and region. Reads no Connect API.
+
+    \b
+    Examples:
+      connect-numbers quota --ledger history.jsonl
+      connect-numbers quota --numbers prod/numbers.yaml --ledger history.jsonl --format json
+    """
+    from . import planner
+
+    state = _load_desired(numbers_file)
+    history = _history_of(ledger.open_ledger(ledger_path))
+    now = _now()
+    windows = planner.windows(history.events, state, now=now, covered_since=history.tracking_since)
+    views = {
+        "text": render.render_window_text,
+        "json": render.render_window_json,
+        "markdown": render.render_window_markdown,
+    }
+    click.echo(views[fmt](windows, now), nl=False)
 
 
 def _register_subgroups() -> None:

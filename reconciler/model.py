@@ -42,6 +42,7 @@ __all__ = [
     "Skipped",
     "Target",
     "TrailEvent",
+    "Window",
     "scope_of",
 ]
 
@@ -422,6 +423,10 @@ class QuotaReport:
     uncovered_from: datetime | None = None
     uncovered_until: datetime | None = None
     assumed_prior: int = 0
+    # The actions counted in the window at now + 0, 1, ..., window_days days, before
+    # the plan (quota.outlook): the chart of the window. It moves with the clock, so
+    # it is not part of the plan JSON (nor of the plan id), nor of equality.
+    outlook: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def fully_covered(self) -> bool:
@@ -477,6 +482,22 @@ class QuotaGroup:
     account_id: str
     region: str
     quota: QuotaReport
+
+    @property
+    def scope(self) -> str:
+        return f"{self.account_id}/{self.region}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Window:
+    """The rolling window of one account and region now (``connect-numbers quota``)."""
+
+    account_id: str
+    region: str
+    quota: QuotaReport  # planned: 0
+    events: tuple[HistoryEvent, ...]  # the events counted now, oldest first
+    # When one release fits again, if none fits now (None: one fits now, or never).
+    room_returns_at: datetime | None = None
 
     @property
     def scope(self) -> str:

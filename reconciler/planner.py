@@ -43,6 +43,7 @@ from .model import (
     Release,
     Skipped,
     TrailEvent,
+    Window,
     iso,
     scope_of,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "settle_failed_call",
     "staleness",
     "trail_imports",
+    "windows",
 ]
 
 
@@ -411,6 +413,36 @@ def quota_groups(
         )
         groups.append(QuotaGroup(account_id=account_id, region=region, quota=report))
     return tuple(groups)
+
+
+def windows(
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    covered_since: datetime | None = None,
+) -> tuple[Window, ...]:
+    """The rolling window now of each account and region of the targets
+    (``connect-numbers quota``): its figures, the events it counts, when room returns."""
+    events = list(history)
+    policy = desired.quota
+    found = []
+    for group in quota_groups(events, desired, now=now, releases=(), covered_since=covered_since):
+        scoped = in_scope(events, group.scope)
+        start = now - policy.window
+        counted = sorted((e for e in scoped if start < e.at), key=lambda e: e.at)
+        times = quota.counted_times(scoped, policy, now=now, covered_since=covered_since)
+        first = quota.schedule(times, policy, now=now, count=1)[0]
+        found.append(
+            Window(
+                account_id=group.account_id,
+                region=group.region,
+                quota=group.quota,
+                events=tuple(counted),
+                room_returns_at=first if first != now else None,
+            )
+        )
+    return tuple(found)
 
 
 def _quota_refusals(groups: Sequence[QuotaGroup], known: bool = True) -> Iterator[Refusal]:

@@ -23,11 +23,18 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from .model import HistoryEvent, QuotaPolicy, QuotaReport
 
-__all__ = ["assess", "counted_times", "coverage_gap", "schedule", "window_times"]
+__all__ = [
+    "assess",
+    "counted_times",
+    "coverage_gap",
+    "outlook",
+    "schedule",
+    "window_times",
+]
 
 
 def window_times(
@@ -121,6 +128,20 @@ def schedule(
     return found
 
 
+def outlook(times: Sequence[datetime], policy: QuotaPolicy, *, now: datetime) -> tuple[int, ...]:
+    """The actions counted in the window at ``now + d`` days, for d = 0 .. window_days.
+
+    ``times``: the actions counted at ``now`` (``counted_times``); no new action is
+    assumed, so the count only falls as the events leave the window.
+    """
+    counted = sorted(times)
+    days = range(policy.window_days + 1)
+    return tuple(
+        len(counted) - bisect.bisect_right(counted, now + timedelta(days=d) - policy.window)
+        for d in days
+    )
+
+
 def assess(
     history: Iterable[HistoryEvent],
     policy: QuotaPolicy,
@@ -173,4 +194,5 @@ def assess(
         uncovered_from=gap[0] if gap else None,
         uncovered_until=gap[1] if gap else None,
         assumed_prior=assumed,
+        outlook=outlook(times, policy, now=now),
     )

@@ -18,9 +18,11 @@ from .model import (
     LiveNumber,
     OutcomeStatus,
     Plan,
+    QuotaGroup,
     QuotaReport,
     Release,
     ReleaseOutcome,
+    Window,
     iso,
     scope_of,
 )
@@ -31,7 +33,9 @@ __all__ = [
     "deferred_lines",
     "history_line",
     "iso",
+    "mermaid_chart",
     "outcome_line",
+    "outlook",
     "over_limit_lines",
     "plan_id",
     "plan_to_dict",
@@ -41,7 +45,12 @@ __all__ = [
     "render_markdown",
     "render_numbers_file",
     "render_text",
+    "render_window_json",
+    "render_window_markdown",
+    "render_window_text",
+    "terminal_chart",
     "verdict",
+    "window_to_dict",
 ]
 
 
@@ -626,6 +635,7 @@ def render_markdown(plan: Plan) -> str:
             f"> {coverage[1]}",
             "",
         ]
+    out += mermaid_chart(plan)
     details = render_text(plan).splitlines()[2:]  # without the header and its timestamp
     out += [
         "<details><summary>Full plan</summary>",
@@ -636,6 +646,219 @@ def render_markdown(plan: Plan) -> str:
         "</details>",
         "",
     ]
+    return "\n".join(out)
+
+
+# --- A picture of the rolling window (issue 15, part 3) ------------------------------
+
+
+def outlook(plan: Plan, group: QuotaGroup | None = None) -> tuple[list[int], list[int]]:
+    """The actions counted in the window at each of the next ``window_days`` days (day 0:
+    the plan's time), before and after the plan: its releases made now, and a ``--fit``
+    plan's deferred releases each at the date it fits."""
+    q = group.quota if group is not None else plan.quota
+    before = list(q.outlook)
+    window = timedelta(days=q.window_days)
+    deferred = [
+        d.fits_at
+        for d in plan.deferred
+        if d.fits_at is not None and (group is None or scope_of(d.target_arn) == group.scope)
+    ]
+    after = []
+    for day, count in enumerate(before):
+        moment = plan.created_at + timedelta(days=day)
+        later = sum(1 for at in deferred if at <= moment < at + window)
+        after.append(count + (q.planned if day < q.window_days else 0) + later)
+    return before, after
+
+
+def _chart_groups(plan: Plan) -> list[tuple[str, QuotaGroup | None]]:
+    """The windows to draw, one per account and region; none when the history is
+    unknown (no history source): a chart of zeros would state "0 used" as a fact."""
+    if not plan.used_known:
+        return []
+    if len(plan.quota_groups) <= 1:
+        return [("", None)]
+    return [(f" of {g.account_id}, {g.region}", g) for g in plan.quota_groups]
+
+
+def mermaid_chart(plan: Plan) -> list[str]:
+    """A Mermaid ``xychart-beta`` (GitHub renders it) of the window over the next
+    ``window_days`` days: before the plan, after it, and the limit as a line."""
+    out: list[str] = []
+    for where, group in _chart_groups(plan):
+        q = group.quota if group is not None else plan.quota
+        before, after = outlook(plan, group)
+        if not before:
+            continue
+        top = max([q.limit, *after]) + 1
+        out += [
+            "```mermaid",
+            "xychart-beta",
+            f'    title "Actions counted in the rolling {q.window_days}-day window{where}"',
+            f'    x-axis "days from this plan" 0 --> {len(before) - 1}',
+            f'    y-axis "claims + releases" 0 --> {top}',
+            f"    line [{', '.join(map(str, before))}]",
+            f"    line [{', '.join(map(str, after))}]",
+            f"    line [{', '.join([str(q.limit)] * len(before))}]",
+            "```",
+            "_Lines: counted before the plan; after it"
+            + (" (releases now, deferred ones at their dates)" if plan.deferred else "")
+            + f"; the limit, {q.limit}"
+            + (f" ({q.reserve} of it reserved)" if q.reserve else "")
+            + "._",
+            "",
+        ]
+    return out
+
+
+def terminal_chart(plan: Plan, *, width: int = 60, height: int = 6) -> str:
+    """A compact chart of the same for a terminal: each column the most counted over
+    its days, ``█`` counted before the plan, ``▒`` added by it, ``┄`` the limit."""
+    lines: list[str] = []
+    for where, group in _chart_groups(plan):
+        q = group.quota if group is not None else plan.quota
+        before, after = outlook(plan, group)
+        if not before:
+            continue
+        days = len(before)
+        columns = min(width, days)
+        spans = [range(c * days // columns, (c + 1) * days // columns) for c in range(columns)]
+        low = [max(before[d] for d in span) for span in spans]
+        high = [max(after[d] for d in span) for span in spans]
+        top = max([q.limit, *high, 1])
+
+        def level(value: int, top: int = top) -> int:
+            return round(value * height / top)
+
+        limit_row = level(q.limit)
+        label = len(str(top))
+        lines.append(
+            f"Rolling {q.window_days}-day window{where}, next {days - 1} days: "
+            f"█ counted ▒ added by this plan ┄ limit {q.limit}"
+        )
+        for row in range(height, 0, -1):
+            cells = "".join(
+                "█"
+                if level(lo) >= row
+                else "▒"
+                if level(hi) >= row
+                else "┄"
+                if row == limit_row
+                else " "
+                for lo, hi in zip(low, high, strict=True)
+            )
+            name = str(top) if row == height else str(q.limit) if row == limit_row else ""
+            lines.append(f"{name:>{label}} │{cells}")
+        lines.append(f"{'0':>{label}} └{'─' * columns}")
+        end = f"+{days - 1}d"
+        lines.append(f"{'':>{label}}  today{end:>{columns - 5}}")
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+# --- `connect-numbers quota`: the window now ------------------------------------------
+
+
+def window_to_dict(windows: tuple[Window, ...], now: datetime) -> dict[str, Any]:
+    """The rolling window now, per account and region (``connect-numbers quota --format json``)."""
+    return {
+        "at": iso(now),
+        "windows": [
+            {
+                "account_id": w.account_id,
+                "region": w.region,
+                "limit": w.quota.limit,
+                "used": w.quota.used,
+                "reserve": w.quota.reserve,
+                "free": max(0, w.quota.limit - w.quota.used - w.quota.reserve),
+                "window_days": w.quota.window_days,
+                "over_limit": w.quota.over_limit,
+                "claims_blocked_until": iso(w.quota.claims_blocked_until),
+                "room_returns_at": iso(w.room_returns_at),
+                "next_frees_at": iso(w.quota.next_frees_at),
+                "assumed_prior": w.quota.assumed_prior,
+                "events": [
+                    {
+                        "action": e.action.value,
+                        "phone_number": e.phone_number,
+                        "at": iso(e.at),
+                        "leaves_window_at": iso(e.at + timedelta(days=w.quota.window_days)),
+                    }
+                    for e in w.events
+                ],
+            }
+            for w in windows
+        ],
+    }
+
+
+def render_window_json(windows: tuple[Window, ...], now: datetime) -> str:
+    return json.dumps(window_to_dict(windows, now), indent=2) + "\n"
+
+
+def _room(w: Window) -> str:
+    q = w.quota
+    free = max(0, q.limit - q.used - q.reserve)
+    if free:
+        return f"room now for {free} more action(s)"
+    if w.room_returns_at is not None:
+        return f"no room now; room for one release returns on {iso(w.room_returns_at)}"
+    return "no room: quota.reserve takes the whole limit"
+
+
+def render_window_text(windows: tuple[Window, ...], now: datetime) -> str:
+    out = [f"The rolling quota at {iso(now)}:"]
+    for w in windows:
+        q = w.quota
+        reserve = f", {q.reserve} reserved" if q.reserve else ""
+        out += [
+            "",
+            f"account {w.account_id}, {w.region} (rolling {q.window_days}-day window; limit "
+            f"{q.limit} = {q.limit_percent}% of {q.phone_numbers} phone numbers):",
+            f"  used: {q.used} of {q.limit}{reserve}"
+            + ("  <- over the limit" if q.over_limit else ""),
+            f"  {_room(w)}",
+        ]
+        if q.claims_blocked_until is not None:
+            out.append(f"  claims are blocked until {iso(q.claims_blocked_until)}")
+        if q.assumed_prior:
+            out.append(
+                f"  {q.assumed_prior} action(s) assumed for an uncovered span (quota.assume_prior)"
+            )
+        out.append(
+            f"  events in the window ({len(w.events)}):"
+            if w.events
+            else "  no events in the window"
+        )
+        window = timedelta(days=q.window_days)
+        out += [
+            f"    {iso(e.at)}  {e.action.value:<7}  {e.phone_number or '(number not logged)'}"
+            f"  leaves the window {iso(e.at + window)}"
+            for e in w.events
+        ]
+    return "\n".join(out) + "\n"
+
+
+def render_window_markdown(windows: tuple[Window, ...], now: datetime) -> str:
+    out = [f"### connect-numbers quota at {iso(now)}", ""]
+    for w in windows:
+        q = w.quota
+        reserve = f", {q.reserve} reserved" if q.reserve else ""
+        out += [
+            f"**account {w.account_id}, {w.region}** (rolling {q.window_days}-day window, limit "
+            f"{q.limit} = {q.limit_percent}% of {q.phone_numbers}): {q.used} used{reserve} "
+            f"{_quota_bar(q)}; {_room(w)}",
+            "",
+        ]
+        if w.events:
+            window = timedelta(days=q.window_days)
+            out += ["| When | Action | Number | Leaves the window |", "|---|---|---|---|"]
+            out += [
+                f"| {iso(e.at)} | {e.action.value} | {_cell(e.phone_number)} | "
+                f"{iso(e.at + window)} |"
+                for e in w.events
+            ]
+            out.append("")
     return "\n".join(out)
 
 
