@@ -672,25 +672,28 @@ def outlook(plan: Plan, group: QuotaGroup | None = None) -> tuple[list[int], lis
     return before, after
 
 
-def _chart_groups(plan: Plan) -> list[tuple[str, QuotaGroup | None]]:
-    """The windows to draw, one per account and region; none when the history is
-    unknown (no history source): a chart of zeros would state "0 used" as a fact."""
+def _charts(plan: Plan) -> list[tuple[str, QuotaReport, list[int], list[int]]]:
+    """The windows to draw (where, quota, before, after), one per account and region;
+    none when the history is unknown (no history source): a chart of zeros would state
+    "0 used" as a fact; none from a plan read back from a file (no outlook)."""
     if not plan.used_known:
         return []
-    if len(plan.quota_groups) <= 1:
-        return [("", None)]
-    return [(f" of {g.account_id}, {g.region}", g) for g in plan.quota_groups]
+    groups: list[tuple[str, QuotaGroup | None]] = [("", None)]
+    if len(plan.quota_groups) > 1:
+        groups = [(f" of {g.account_id}, {g.region}", g) for g in plan.quota_groups]
+    found = []
+    for where, group in groups:
+        before, after = outlook(plan, group)
+        if before:
+            found.append((where, group.quota if group else plan.quota, before, after))
+    return found
 
 
 def mermaid_chart(plan: Plan) -> list[str]:
     """A Mermaid ``xychart-beta`` (GitHub renders it) of the window over the next
     ``window_days`` days: before the plan, after it, and the limit as a line."""
     out: list[str] = []
-    for where, group in _chart_groups(plan):
-        q = group.quota if group is not None else plan.quota
-        before, after = outlook(plan, group)
-        if not before:
-            continue
+    for where, q, before, after in _charts(plan):
         top = max([q.limit, *after]) + 1
         out += [
             "```mermaid",
@@ -716,11 +719,7 @@ def terminal_chart(plan: Plan, *, width: int = 60, height: int = 6) -> str:
     """A compact chart of the same for a terminal: each column the most counted over
     its days, ``█`` counted before the plan, ``▒`` added by it, ``┄`` the limit."""
     lines: list[str] = []
-    for where, group in _chart_groups(plan):
-        q = group.quota if group is not None else plan.quota
-        before, after = outlook(plan, group)
-        if not before:
-            continue
+    for where, q, before, after in _charts(plan):
         days = len(before)
         columns = min(width, days)
         spans = [range(c * days // columns, (c + 1) * days // columns) for c in range(columns)]

@@ -134,3 +134,20 @@ def test_room_for_two_of_five_releases_two_defers_three_and_later_runs_finish(
     assert final.returncode == 0, final.stdout + final.stderr
     done = json.loads(final.stdout)
     assert done["releases"] == [] and done["deferred"] == []
+
+
+def test_the_markdown_plan_has_the_chart_and_quota_shows_the_window(world: dict[str, Any]) -> None:
+    markdown = cli("plan", "--fit", "--format", "markdown", *_args(world))
+    assert markdown.returncode == 0, markdown.stderr
+    assert "```mermaid\nxychart-beta\n" in markdown.stdout
+    assert "    line [18, 18, " in markdown.stdout and "    line [20, 20, " in markdown.stdout
+
+    where = ["--numbers", str(world["numbers"]), "--ledger", str(world["ledger"])]
+    text = cli("quota", *where)
+    assert text.returncode == 0, text.stderr
+    assert "used: 18 of 20" in text.stdout and "events in the window (18):" in text.stdout
+    data = json.loads(cli("quota", *where, "--format", "json").stdout)
+    assert [(w["used"], w["free"]) for w in data["windows"]] == [(18, 2)]
+    # The account agrees: the emulator counts the same 18.
+    assert _account_used(world) == 18
+    assert "18 used" in cli("quota", *where, "--format", "markdown").stdout
