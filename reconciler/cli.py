@@ -563,6 +563,13 @@ def apply(
     for done in confirmed:
         click.echo(f"note: recorded the release of {done.phone_number}: {done.message}", err=True)
     history = _history_of(store)
+    # A plan that counted CloudTrail (`plan --history cloudtrail`) is re-decided on no
+    # less: with the ledger alone, its quota refusal could be edited away and pass.
+    trail = saved is not None and saved.history is not None and saved.history.cloudtrail
+    if trail:
+        from .cli_history import trail_history
+
+        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
 
     # A saved `--fit` plan is re-decided with --fit: the fresh plan that bounds it must
     # defer what no longer fits, not refuse the whole (``planner.confirm``).
@@ -581,7 +588,7 @@ def apply(
                 now=_now(),
                 covered_since=history.tracking_since,
                 confirming=confirming,
-                history_source=HistorySource(ledger=ledger_path),
+                history_source=HistorySource(ledger=ledger_path, cloudtrail=trail),
             )
 
     fresh: Plan | None = None

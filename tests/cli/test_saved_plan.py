@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from reconciler import planfile, render
+from tests.conftest import DEMO_SEED
 
 from .support import run
 from .test_apply import RELEASED, listed
@@ -230,3 +232,38 @@ def test_the_fresh_plan_costs_one_listing_and_no_describe(
     calls = emulator.stats()["calls"]
     assert calls["ListPhoneNumbersV2"] == 2  # the fresh plan, and the staleness check
     assert calls["DescribePhoneNumber"] == calls["ReleasePhoneNumber"] == len(RELEASED)
+
+
+def test_a_plan_that_counted_cloudtrail_is_re_decided_on_cloudtrail_too(
+    emulator_factory: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, ledger: Path
+) -> None:
+    """18 claims only CloudTrail knows of: `plan --history cloudtrail` refuses 4 releases
+    (22 of 20). Edited to pass, the plan must not be re-decided on the ledger alone
+    (0 used), which let apply release until AWS itself refused, at 20 of 20."""
+    seed = yaml.safe_load(DEMO_SEED.read_text())
+    instance = seed["instances"][0]["id"]
+    seed["history"] = [
+        {
+            "action": "claim",
+            "phone_number": f"+1425555{2000 + i}",
+            "at": f"2026-10-{1 + i:02d}T12:00:00Z",
+            "phone_number_id": f"00000000-0000-4000-8000-{i:012d}",
+            "instance": instance,
+        }
+        for i in range(18)
+    ]
+    emulator = emulator_factory(seed)
+    emulator.set_clock("2026-11-28T12:00:00Z")
+    ledger.write_text(
+        '{"status": "coverage", "since": "2026-01-01T00:00:00Z", "source": "created", '
+        '"at": "2026-01-01T00:00:00Z"}\n'
+    )
+    saved = saved_plan(
+        capsys, tmp_path, NUMBERS, "--ledger", str(ledger), "--history", "cloudtrail"
+    )
+    assert [r["code"] for r in json.loads(saved.read_text())["refusals"]] == ["quota_exceeded"]
+    forge(saved, unrefuse)
+    code, out, err = run(capsys, "apply", str(saved), "--ledger", str(ledger))
+    assert_refused_block(code, out, err, "quota_exceeded")
+    assert "22 of 20" in out
+    assert [e for e in emulator.history() if e.get("origin") != "seed"] == []
