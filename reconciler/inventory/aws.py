@@ -1,9 +1,12 @@
 """The boto3 inventory adapter: the only module of the product that imports boto3.
 
 Costs, per target (DESIGN.md, "Performance targets"): ceil(n / 1000) calls of
-ListPhoneNumbersV2, ceil(f / 1000) calls of ListFlowAssociations per instance,
-and one DescribePhoneNumber per number the plan would release, never one per
-managed number (a Terraform-style refresh would describe every number).
+ListPhoneNumbersV2; one DescribePhoneNumber per number the plan would release,
+never one per managed number (a Terraform-style refresh would describe every
+number); for their flows, one BatchGetFlowAssociation per 100 of them and, only
+when one has a flow, at most ceil(a / 1000) ListFlowAssociations pages of its
+instance (``ConnectInventory.flows``). tests/inventory/test_call_budget.py
+counts them.
 
 Endpoints, credentials and the region come from the standard AWS settings
 (``AWS_ENDPOINT_URL_CONNECT``, profiles, environment); the region of each
