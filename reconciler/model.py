@@ -309,14 +309,18 @@ class Inventory:
     numbers: tuple[LiveNumber, ...]
 
     def fingerprint(self) -> str:
-        """A digest of what a plan depends on: ids, numbers, targets, statuses, flows."""
+        """A digest of what a plan depends on: ids, numbers, targets, statuses, and the
+        flows of the numbers whose status was read (the release candidates). Other
+        numbers' flows are read only as far as flow impact needs them (a listing of
+        flow associations may stop early), so they are left out: the same account
+        and file give the same digest however far the flows were read."""
         import hashlib
 
         digest = hashlib.sha256()
         for arn in sorted(self.targets):
             digest.update(f"T|{arn}\n".encode())
         for n in sorted(self.numbers, key=lambda n: n.phone_number_id):
-            flows = ",".join(sorted(n.flows))
+            flows = ",".join(sorted(n.flows)) if n.status is not None else ""
             status = n.status.value if n.status else "-"
             digest.update(
                 f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|{status}|{flows}\n".encode()
