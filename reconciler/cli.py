@@ -385,6 +385,16 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
 
     if os.path.exists(out) and not force:
         _fail(f"{out} exists; nothing written. Use --force to overwrite it")
+    # Even with --force: a regular file only (no link, device, folder, read-only file),
+    # and never JSON, which is a ledger or a saved plan, not a numbers file.
+    planfile.check_output(out, what="numbers file", example="numbers.yaml")
+    if os.path.exists(out):
+        with open(out, "rb") as existing:
+            if existing.read(4096).lstrip().startswith(b"{"):
+                _fail(
+                    f"--out {out}: holds JSON (a ledger or a saved plan?), not a numbers file; "
+                    "nothing written, even with --force. Name another file, such as numbers.yaml"
+                )
     try:
         parsed = tuple(Target(arn=arn) for arn in targets)
     except ValueError as exc:

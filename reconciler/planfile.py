@@ -72,30 +72,37 @@ def _same_file(path: str, existing: os.stat_result | None, other: str) -> bool:
         return False
 
 
-def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
+def check_output(
+    path: str,
+    protected: Iterable[tuple[str, str]] = (),
+    *,
+    what: str = "plan",
+    example: str = "plan.json",
+) -> None:
     """Refuse an output path that would clobber an input or is not a plain file.
 
     A plan goes to a new or existing regular file only: never onto one of
     ``protected`` (``(path, what it is)``: the ledger, the numbers file, the
     ledger's lock file), a symbolic link, a read-only file, or anything that is
     not a regular file (a folder, a device, a FIFO). Raises PlanFileError naming
-    the path, why, and what to do.
+    the path, why, and what to do. ``what``/``example``: what is written (``init``
+    writes a numbers file through the same checks).
     """
     where = f"--out {path}"
     if not os.path.basename(path):
-        raise PlanFileError(f"{where}: names no file; name one, such as plan.json")
+        raise PlanFileError(f"{where}: names no file; name one, such as {example}")
     directory = os.path.dirname(os.path.abspath(path))
     try:
         folder = os.stat(directory)
     except FileNotFoundError:
         raise PlanFileError(
             f"{where}: the folder {directory} does not exist; create it first "
-            f"(mkdir -p {directory}) or save the plan elsewhere"
+            f"(mkdir -p {directory}) or save the {what} elsewhere"
         ) from None
     except OSError as exc:
         raise PlanFileError(f"{where}: cannot use the folder {directory}: {exc.strerror}") from exc
     if not stat.S_ISDIR(folder.st_mode):
-        raise PlanFileError(f"{where}: {directory} is not a folder; save the plan elsewhere")
+        raise PlanFileError(f"{where}: {directory} is not a folder; save the {what} elsewhere")
     try:
         existing: os.stat_result | None = os.lstat(path)
     except FileNotFoundError:
@@ -105,14 +112,14 @@ def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
     if existing is not None:
         if stat.S_ISLNK(existing.st_mode):
             raise PlanFileError(
-                f"{where}: is a symbolic link (to {os.readlink(path)}); a plan is written "
-                "only to a regular file, never through a link: name a new file, such as plan.json"
+                f"{where}: is a symbolic link (to {os.readlink(path)}); a {what} is written "
+                f"only to a regular file, never through a link: name a new file, such as {example}"
             )
         kind = next((name for test, name in _KINDS if test(existing.st_mode)), None)
         if kind is not None or not stat.S_ISREG(existing.st_mode):
             raise PlanFileError(
-                f"{where}: is {kind or 'not a regular file'}; a plan is written only to a new "
-                "or existing regular file: name a file, such as plan.json"
+                f"{where}: is {kind or 'not a regular file'}; a {what} is written only to a "
+                f"new or existing regular file: name a file, such as {example}"
             )
         writable = existing.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
         if not writable or not os.access(path, os.W_OK):  # (root ignores the mode bits)
@@ -123,8 +130,8 @@ def check_output(path: str, protected: Iterable[tuple[str, str]] = ()) -> None:
     for other, role in protected:
         if _same_file(path, existing, other):
             raise PlanFileError(
-                f"{where}: is {role} ({other}); writing the plan there would destroy it. "
-                "Save the plan to its own file, such as plan.json"
+                f"{where}: is {role} ({other}); writing the {what} there would destroy "
+                f"it. Save the {what} to its own file, such as {example}"
             )
 
 

@@ -67,9 +67,28 @@ def test_init_into_a_missing_folder_says_so(
     code, _, err = run(capsys, "init", "--target", TARGET, "--out", str(out))
     assert code == 1 and not out.exists()
     assert last_error(err) == (
-        f"error: --out {out}: cannot write (No such file or directory); nothing written. "
-        "Create its folder or name another file"
+        f"error: --out {out}: the folder {out.parent} does not exist; create it first "
+        f"(mkdir -p {out.parent}) or save the numbers file elsewhere"
     )
+    assert emulator.stats()["total_calls"] == 0  # checked before the listing
+
+
+@pytest.mark.parametrize("kind", ["ledger", "link", "device"])
+def test_init_force_never_overwrites_a_ledger_a_link_or_a_device(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str
+) -> None:
+    """--force overwrites a numbers file, never a ledger (JSON), a link or a device."""
+    ledger = tmp_path / "history.jsonl"
+    text = '{"action": "release", "phone_number": "+12065550100", "at": "2026-05-01T12:00:00Z"}\n'
+    ledger.write_text(text)
+    out = {"ledger": ledger, "link": tmp_path / "numbers.yaml", "device": Path("/dev/null")}[kind]
+    if kind == "link":
+        out.symlink_to(ledger.name)
+    code, _, err = run(capsys, "init", "--target", TARGET, "--out", str(out), "--force")
+    assert code == 1
+    why = {"ledger": "holds JSON", "link": "is a symbolic link", "device": "character device"}
+    assert last_error(err).startswith(f"error: --out {out}: ") and why[kind] in err
+    assert ledger.read_text() == text
 
 
 def test_a_bug_is_one_line_asking_for_a_report_and_debug_shows_the_traceback(
