@@ -17,9 +17,10 @@ its state and history and moves its clock.
 Served operations (``operations.ROUTES``): ListPhoneNumbersV2,
 ListPhoneNumbers, DescribePhoneNumber, ListFlowAssociations,
 BatchGetFlowAssociation, ReleasePhoneNumber, ClaimPhoneNumber,
-SearchAvailablePhoneNumbers; and (``services.JSON_TARGETS``) CloudTrail LookupEvents, Service Quotas
-GetServiceQuota and ListServiceQuotas. A seed's ``denied_actions`` (``iam``)
-makes any of them answer AccessDeniedException.
+SearchAvailablePhoneNumbers, UpdatePhoneNumberMetadata (IN_PROGRESS until
+described once), TagResource, UntagResource; and (``services.JSON_TARGETS``)
+CloudTrail LookupEvents, Service Quotas GetServiceQuota and ListServiceQuotas.
+A seed's ``denied_actions`` (``iam``) makes any of them answer AccessDeniedException.
 
 Layout (a module imports only those below it; nothing from the rest of
 ``reconciler``, no boto3)::

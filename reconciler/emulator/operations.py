@@ -814,6 +814,77 @@ def batch_get_flow_association(state: ConnectState, request: ApiRequest) -> dict
     return {"FlowAssociationSummaryList": summaries}
 
 
+# --- metadata in place: no quota cost (issue 15, part 1) ------------------------------
+
+_METADATA_IN_PROGRESS_MESSAGE = "The update of this phone number's metadata is in progress."
+
+
+def update_phone_number_metadata(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """PUT /phone-number/{PhoneNumberId}/metadata: a new description, in place.
+
+    Asynchronous like a claim: the number is IN_PROGRESS until one DescribePhoneNumber
+    has seen it so (AWS: "You can call DescribePhoneNumber API to verify the status of
+    a previous UpdatePhoneNumberMetadata operation"). Costs nothing against the quota.
+    A number whose claim or update is IN_PROGRESS answers ResourceInUseException.
+    """
+    description = _description(request.body)
+    _client_token(_body_string(request.body, "ClientToken"), "ClientToken")
+    with state.transaction():
+        number = _phone_number(state, request.path["PhoneNumberId"])
+        if number.status == _IN_PROGRESS:
+            raise ApiError(
+                "ResourceInUseException",
+                f"Phone number {number.phone_number} ('{number.id}') is IN_PROGRESS; describe "
+                "it until the status is CLAIMED, then update it.",
+                ResourceType="PHONE_NUMBER",
+                ResourceId=number.arn,
+            )
+        state.put_phone_number(
+            replace(
+                number,
+                description=description if description is not None else number.description,
+                status=_IN_PROGRESS,
+                status_message=_METADATA_IN_PROGRESS_MESSAGE,
+                in_progress_describes=1,
+            )
+        )
+    return {}
+
+
+def _tagged(state: ConnectState, resource_arn: str) -> PhoneNumber:
+    """The number a ``resourceArn`` names: tagging here serves phone numbers only."""
+    number_id = phone_number_id_from_arn(resource_arn, state.region, state.account_id)
+    if number_id is None:
+        raise not_found(f"Resource '{resource_arn}' not found (the emulator tags phone numbers).")
+    return _phone_number(state, number_id)
+
+
+def tag_resource(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """POST /tags/{resourceArn}: add or overwrite tags (at most 50 in all)."""
+    tags = _tags(request.body.get("tags"))
+    if not tags:
+        raise invalid_parameter("tags is required.")
+    with state.transaction():
+        number = _tagged(state, request.path["resourceArn"])
+        merged = {**number.tags, **tags}
+        if len(merged) > MAX_TAGS:
+            raise invalid_parameter(f"A resource has at most {MAX_TAGS} tags.")
+        state.put_phone_number(replace(number, tags=MappingProxyType(merged)))
+    return {}
+
+
+def untag_resource(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """DELETE /tags/{resourceArn}?tagKeys=K&tagKeys=L: remove tags (absent keys: no-op)."""
+    keys = list(request.query.get("tagKeys", ()))
+    if not keys:
+        raise invalid_parameter("tagKeys is required.")
+    with state.transaction():
+        number = _tagged(state, request.path["resourceArn"])
+        kept = {k: v for k, v in number.tags.items() if k not in keys}
+        state.put_phone_number(replace(number, tags=MappingProxyType(kept)))
+    return {}
+
+
 def _flow_association(number: PhoneNumber) -> dict[str, Any]:
     """Shape ``FlowAssociationSummary``: ResourceId is the number's ARN."""
     return {
@@ -832,6 +903,9 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/phone-number/{PhoneNumberId}", "ReleasePhoneNumber"),
     Route("POST", "/phone-number/claim", "ClaimPhoneNumber"),
     Route("POST", "/phone-number/search-available", "SearchAvailablePhoneNumbers"),
+    Route("PUT", "/phone-number/{PhoneNumberId}/metadata", "UpdatePhoneNumberMetadata"),
+    Route("POST", "/tags/{resourceArn}", "TagResource"),
+    Route("DELETE", "/tags/{resourceArn}", "UntagResource"),
 )
 
 HANDLERS: Mapping[str, Handler] = {
@@ -843,4 +917,7 @@ HANDLERS: Mapping[str, Handler] = {
     "ReleasePhoneNumber": release_phone_number,
     "ClaimPhoneNumber": claim_phone_number,
     "SearchAvailablePhoneNumbers": search_available_phone_numbers,
+    "UpdatePhoneNumberMetadata": update_phone_number_metadata,
+    "TagResource": tag_resource,
+    "UntagResource": untag_resource,
 }

@@ -1,0 +1,80 @@
+"""UpdatePhoneNumberMetadata, TagResource and UntagResource as boto3 sees them
+(issue 15, part 1): in place, no quota cost, IN_PROGRESS for one describe."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from reconciler.emulator import EmulatorServer
+
+from .support import client, failure, ids_by_number, seed_with
+
+Factory = Callable[..., EmulatorServer]
+
+
+def describe(connect: object, number_id: str) -> dict:  # type: ignore[type-arg]
+    return connect.describe_phone_number(PhoneNumberId=number_id)["ClaimedPhoneNumberSummary"]  # type: ignore[attr-defined,no-any-return]
+
+
+def test_a_description_update_is_in_place_in_progress_for_a_moment_and_free(
+    emulator_factory: Factory,
+) -> None:
+    server = emulator_factory(seed_with())
+    connect = client()
+    number_id = ids_by_number(connect)["+12065550102"]
+    used = server.state_summary()["quota"]["used"]
+
+    response = connect.update_phone_number_metadata(
+        PhoneNumberId=number_id, PhoneNumberDescription="Support line", ClientToken="u-1"
+    )
+    assert set(response) == {"ResponseMetadata"}  # no output shape
+
+    first = describe(connect, number_id)
+    assert first["PhoneNumberStatus"]["Status"] == "IN_PROGRESS"
+    assert first["PhoneNumberDescription"] == "Support line"
+    second = describe(connect, number_id)
+    assert second["PhoneNumberStatus"] == {"Status": "CLAIMED"}
+    assert second["PhoneNumberId"] == number_id  # the same number: nothing released
+    assert server.state_summary()["quota"]["used"] == used  # no quota cost
+    # While IN_PROGRESS, a second update is refused as AWS does.
+    connect.update_phone_number_metadata(PhoneNumberId=number_id, PhoneNumberDescription="x")
+    code, status, _ = failure(
+        lambda: connect.update_phone_number_metadata(
+            PhoneNumberId=number_id, PhoneNumberDescription="y"
+        )
+    )
+    assert (code, status) == ("ResourceInUseException", 409)
+
+
+def test_tags_are_added_overwritten_and_removed(emulator_factory: Factory) -> None:
+    emulator_factory(seed_with())
+    connect = client()
+    number_id = ids_by_number(connect)["+12065550100"]
+    arn = describe(connect, number_id)["PhoneNumberArn"]
+
+    connect.tag_resource(resourceArn=arn, tags={"team": "support", "cost": "1"})
+    connect.tag_resource(resourceArn=arn, tags={"team": "sales"})
+    assert describe(connect, number_id)["Tags"] == {"team": "sales", "cost": "1"}
+    connect.untag_resource(resourceArn=arn, tagKeys=["cost", "absent"])
+    assert describe(connect, number_id)["Tags"] == {"team": "sales"}
+
+
+def test_tagging_refusals_use_botocore_error_codes(emulator_factory: Factory) -> None:
+    emulator_factory(seed_with())
+    connect = client()
+    arn = describe(connect, ids_by_number(connect)["+12065550100"])["PhoneNumberArn"]
+    gone = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    assert failure(lambda: connect.tag_resource(resourceArn=gone, tags={"a": "b"}))[:2] == (
+        "ResourceNotFoundException",
+        404,
+    )
+    assert failure(lambda: connect.tag_resource(resourceArn=arn, tags={"aws:x": "b"}))[:2] == (
+        "InvalidParameterException",
+        400,
+    )
+    code, status, _ = failure(
+        lambda: connect.update_phone_number_metadata(
+            PhoneNumberId="00000000-0000-0000-0000-000000000000", PhoneNumberDescription="x"
+        )
+    )
+    assert (code, status) == ("ResourceNotFoundException", 404)
