@@ -623,9 +623,19 @@ def apply(
                 "Only 'yes' will be accepted.",
                 err=True,
             )
-            if click.prompt("Enter a value", default="", show_default=False, err=True) != "yes":
+            try:
+                answer = click.prompt("Enter a value", default="", show_default=False, err=True)
+            except click.exceptions.Abort:  # end of input: no one to answer
+                click.echo("", err=True)
+                _fail(
+                    "no answer: the input ended before 'yes'; nothing was released. "
+                    "Without a terminal (a pipeline), pass --auto-approve"
+                )
+            if answer != "yes":
                 _fail("apply cancelled; nothing was released")
-    progress = _Progress(len(saved.releases), enabled=fmt == "text" and not quiet)
+    progress = _Progress(
+        len(saved.releases) + len(saved.updates), enabled=fmt == "text" and not quiet
+    )
     executor = Executor(
         connect=connect,
         ledger=store,

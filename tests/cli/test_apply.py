@@ -155,6 +155,14 @@ def test_apply_without_a_plan_asks_for_yes(emulator: Any, ledger: Path) -> None:
     assert no.returncode == 1 and "apply cancelled; nothing was released" in no.stderr
     assert "Release (4), irreversible" in no.stdout
     assert emulator.history() == []
+    # No one to answer (a pipeline without --auto-approve): one line with the fix.
+    closed = subprocess.run(base, input="", capture_output=True, text=True, env=env, timeout=60)
+    assert closed.returncode == 1 and "Traceback" not in closed.stderr
+    assert closed.stderr.splitlines()[-1] == (
+        "error: no answer: the input ended before 'yes'; nothing was released. "
+        "Without a terminal (a pipeline), pass --auto-approve"
+    )
+    assert emulator.history() == []
     yes = subprocess.run(base, input="yes\n", capture_output=True, text=True, env=env, timeout=60)
     assert yes.returncode == 0, yes.stderr
     assert "Apply complete" in yes.stdout
