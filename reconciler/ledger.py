@@ -1051,7 +1051,7 @@ def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
         url = urlparse(spec)
         scheme = url.scheme.lower()
         if scheme == "file" and url.netloc in ("", "localhost") and url.path:
-            return FileLedger(unquote(url.path), must_exist=must_exist)
+            return _file_ledger(unquote(url.path), must_exist=must_exist)
         if scheme == "s3":
             from .ledger_s3 import S3Ledger  # boto3 only when an S3 ledger is asked for
 
@@ -1060,4 +1060,15 @@ def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
             f"{spec}: unknown kind of ledger {scheme}://; use a local JSON Lines file path "
             "or s3://BUCKET/KEY"
         )
-    return FileLedger(spec, must_exist=must_exist)
+    return _file_ledger(spec, must_exist=must_exist)
+
+
+def _file_ledger(path: str, *, must_exist: bool) -> FileLedger:
+    """A ledger file is a regular file (or none yet): a device reads as an empty history
+    (`/dev/null`: "0 used") and a named pipe blocks the run forever."""
+    if os.path.exists(path) and not os.path.isfile(path):
+        raise UnsupportedLedgerError(
+            f"{path}: not a regular file (a device, a named pipe or a folder), so not a "
+            "ledger; name the JSON Lines history file, or start one: touch history.jsonl"
+        )
+    return FileLedger(path, must_exist=must_exist)

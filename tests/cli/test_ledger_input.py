@@ -8,6 +8,7 @@ was read from or sent to AWS.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,21 @@ def test_a_missing_ledger_is_an_error_whose_suggested_command_works(
     assert "does not exist" not in err
     if command != "apply":  # apply goes on to release: other tests cover that
         assert code == 0, err
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+@pytest.mark.parametrize("command", ["plan", "apply", "ledger add"])
+def test_a_ledger_that_is_not_a_regular_file_is_an_error(
+    emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path, kind: str, command: str
+) -> None:
+    """/dev/null read as an empty history would state "0 used"; a named pipe would block
+    the run forever. Either is one error line, before any AWS call."""
+    if kind == "device":
+        ledger = Path("/dev/null")
+    else:
+        ledger = tmp_path / "history.jsonl"
+        os.mkfifo(ledger)
+    code, _out, err = run(capsys, *command_line(command, ledger))
+    assert code == 1
+    assert one_error(err).startswith(f"error: {ledger}: not a regular file")
+    assert emulator.stats()["total_calls"] == 0
