@@ -49,7 +49,15 @@ except ImportError:  # PyYAML built without libyaml: the same composer, in Pytho
     from yaml import SafeLoader as _LibyamlLoader  # type: ignore[assignment]
 
 from reconciler.errors import NumbersFileError, NumbersFileErrors
-from reconciler.model import E164_PATTERN, DesiredNumber, DesiredState, QuotaPolicy, Target
+from reconciler.model import (
+    DEFAULT_RELEASE_TYPES,
+    E164_PATTERN,
+    DesiredNumber,
+    DesiredState,
+    NumberType,
+    QuotaPolicy,
+    Target,
+)
 
 __all__ = ["MAX_FILE_BYTES", "load_desired", "normalize_number", "parse_desired"]
 
@@ -109,7 +117,7 @@ _QUOTA_KEYS = (
     "fallback",
     "assume_prior",
 )
-_SAFETY_KEYS = ("max_releases",)
+_SAFETY_KEYS = ("max_releases", "release_types", "release_imported")
 _NUMBER_KEYS = ("number", "description")
 
 _ARN_FORMS = (
@@ -663,6 +671,15 @@ class _Entry:
     value: Node
 
 
+@dataclass(frozen=True, slots=True)
+class _Safety:
+    """The ``safety`` section: the mass-release limit and the ownership policy."""
+
+    max_releases: int = DEFAULT_MAX_RELEASES
+    release_types: frozenset[NumberType] = DEFAULT_RELEASE_TYPES
+    release_imported: bool = False
+
+
 class _Validator:
     """Walks the node tree of one file and records every problem it finds.
 
@@ -840,7 +857,7 @@ class _Validator:
         no_targets: tuple[Target, ...] = ()
         targets = section("targets", no_targets, self.targets)
         quota = section("quota", None, self.quota)
-        max_releases = section("safety", DEFAULT_MAX_RELEASES, self.safety)
+        safety = section("safety", _Safety(), self.safety)
         allow_empty = section("allow_empty", False, self.boolean, "allow_empty")
         no_numbers: tuple[DesiredNumber, ...] = ()
         numbers = no_numbers
@@ -853,7 +870,9 @@ class _Validator:
                 targets=targets,
                 quota=quota,
                 numbers=numbers,
-                max_releases=max_releases,
+                max_releases=safety.max_releases,
+                release_types=safety.release_types,
+                release_imported=safety.release_imported,
                 allow_empty=allow_empty,
                 source=self.source,
                 fingerprint=fingerprint,
@@ -1015,17 +1034,63 @@ class _Validator:
             )
         return value
 
-    def safety(self, node: Node) -> int:
-        found = self.entries(node, "safety", "a mapping with max_releases")
-        self.reject_unknown(found, _SAFETY_KEYS, "safety")
-        if "max_releases" not in found:
-            return DEFAULT_MAX_RELEASES
-        return self.integer(
-            found["max_releases"].value,
-            "safety.max_releases",
-            low=0,
-            meaning=" (the most releases one plan may make)",
+    def safety(self, node: Node) -> _Safety:
+        found = self.entries(
+            node, "safety", "a mapping with max_releases, release_types, release_imported"
         )
+        self.reject_unknown(found, _SAFETY_KEYS, "safety")
+        default = _Safety()
+        max_releases = default.max_releases
+        if "max_releases" in found:
+            max_releases = self.attempt(
+                default.max_releases,
+                lambda: self.integer(
+                    found["max_releases"].value,
+                    "safety.max_releases",
+                    low=0,
+                    meaning=" (the most releases one plan may make)",
+                ),
+            )
+        release_types = default.release_types
+        if "release_types" in found:
+            release_types = self.attempt(
+                default.release_types, self.release_types, found["release_types"].value
+            )
+        release_imported = default.release_imported
+        if "release_imported" in found:
+            release_imported = self.attempt(
+                default.release_imported,
+                self.boolean,
+                found["release_imported"].value,
+                "safety.release_imported",
+            )
+        return _Safety(max_releases, release_types, release_imported)
+
+    def release_types(self, node: Node) -> frozenset[NumberType]:
+        """safety.release_types: the PhoneNumberTypes a plan may release (issue 14)."""
+        names = ", ".join(t.value for t in NumberType)
+        expected = f"a list of phone number types, each one of {names}"
+        items = self.sequence(node, "safety.release_types", expected)
+        found: dict[NumberType, int | None] = {}
+        for index, item in enumerate(items):
+            path = f"safety.release_types[{index}]"
+            text = self.string(item, path, "a phone number type")
+            try:
+                kind = NumberType(text)
+            except ValueError:
+                guess = difflib.get_close_matches(text.upper(), [t.value for t in NumberType], 1)
+                hint = f" (did you mean {guess[0]}?)" if guess else ""
+                problem = f"unknown phone number type {_shorten(text)!r}{hint}"
+                self.fail(item, path, problem, expected)
+            if kind in found:
+                self.fail(
+                    item,
+                    path,
+                    f"{kind.value} is listed twice (first on line {found[kind]})",
+                    "each type once",
+                )
+            found[kind] = _line(item)
+        return frozenset(found)
 
     def numbers(self, node: Node, key: Node) -> tuple[DesiredNumber, ...]:
         expected = 'a list of phone numbers like - "+12065550100"'

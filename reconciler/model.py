@@ -16,6 +16,7 @@ from enum import StrEnum
 __all__ = [
     "CLOUDTRAIL_RETENTION",
     "DEFAULT_MAX_RELEASES",
+    "DEFAULT_RELEASE_TYPES",
     "E164_PATTERN",
     "Action",
     "ApplyReport",
@@ -29,6 +30,7 @@ __all__ = [
     "LiveNumber",
     "Missing",
     "NumberStatus",
+    "NumberType",
     "OutcomeStatus",
     "Plan",
     "Policy",
@@ -104,6 +106,25 @@ class NumberStatus(StrEnum):
     CLAIMED = "CLAIMED"
     IN_PROGRESS = "IN_PROGRESS"
     FAILED = "FAILED"
+
+
+class NumberType(StrEnum):
+    """Shape ``PhoneNumberType`` of botocore's Connect model (``ListPhoneNumbersSummary``)."""
+
+    DID = "DID"
+    TOLL_FREE = "TOLL_FREE"
+    UIFN = "UIFN"
+    SHARED = "SHARED"
+    THIRD_PARTY_DID = "THIRD_PARTY_DID"
+    THIRD_PARTY_TF = "THIRD_PARTY_TF"
+    SHORT_CODE = "SHORT_CODE"
+
+
+# `safety.release_types` when numbers.yaml omits it: only the numbers the account
+# claimed from Connect's own inventory and can claim again like any other. A UIFN
+# takes a support case and several countries to get back; a shared or third-party
+# number is not the account's to give away (issue 14).
+DEFAULT_RELEASE_TYPES: frozenset[NumberType] = frozenset({NumberType.DID, NumberType.TOLL_FREE})
 
 
 class RefusalCode(StrEnum):
@@ -220,10 +241,16 @@ class DesiredState:
     allow_empty: bool = False
     source: str = "numbers.yaml"
     fingerprint: str = ""
+    # safety.release_types / safety.release_imported: the ownership policy. A number
+    # of another type, or imported (SourcePhoneNumberArn), is never released.
+    release_types: frozenset[NumberType] = DEFAULT_RELEASE_TYPES
+    release_imported: bool = False
 
     def __post_init__(self) -> None:
         if not self.targets:
             raise ValueError("at least one target is required")
+        for kind in self.release_types:
+            NumberType(kind)  # ValueError for a type botocore's model does not know
         if self.max_releases is not None and self.max_releases < 0:
             raise ValueError("max_releases must not be negative")
         seen: set[str] = set()
@@ -296,6 +323,9 @@ class LiveNumber:
     status: NumberStatus | None = None
     status_message: str | None = None
     flows: tuple[str, ...] = ()
+    # ``SourcePhoneNumberArn``: set when the number was imported (ImportPhoneNumber)
+    # from AWS End User Messaging SMS rather than claimed from Connect's inventory.
+    source_phone_number_arn: str | None = None
 
     def __post_init__(self) -> None:
         _require_e164(self.phone_number)
@@ -391,6 +421,10 @@ class Skipped:
     phone_number_id: str
     target_arn: str
     reason: str
+    # The numbers.yaml settings that protect it (``safety.release_types``,
+    # ``safety.release_imported``); empty when it is skipped for its status.
+    protected_by: tuple[str, ...] = ()
+    number_type: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -540,6 +574,9 @@ class Plan:
     described: bool = True
     # A `--fit` plan's releases left for later, in the order they are to be made.
     deferred: tuple[Deferred, ...] = field(default=())
+    # The ownership policy it used (safety.release_types, safety.release_imported).
+    release_types: tuple[str, ...] = tuple(sorted(DEFAULT_RELEASE_TYPES))
+    release_imported: bool = False
 
     @property
     def used_known(self) -> bool:

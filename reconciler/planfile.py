@@ -264,6 +264,8 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 phone_number_id=s["phone_number_id"],
                 target_arn=s["target_arn"],
                 reason=s["reason"],
+                protected_by=tuple(str(p) for p in s.get("protected_by", ())),
+                number_type=s.get("type"),
             )
             for s in data["skipped"]
         ),
@@ -291,6 +293,8 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
             )
             for d in data.get("deferred", ())
         ),
+        release_types=tuple(str(t) for t in policy.get("release_types", ("DID", "TOLL_FREE"))),
+        release_imported=bool(policy.get("release_imported", False)),
     )
 
 

@@ -5,9 +5,11 @@ exhaustively without AWS. The rules, each evaluated on every plan so that a
 reviewer sees every broken rule in one round:
 
 - only numbers claimed to a listed target are managed; all others are invisible;
-- a managed number that numbers.yaml does not list is released, unless its
-  status is not CLAIMED (IN_PROGRESS, FAILED, or not described): then it is
-  skipped and the plan says why;
+- a managed number that numbers.yaml does not list is released, unless the
+  ownership policy protects it (``OWNERSHIP_RULES``: its type is not in
+  ``safety.release_types``, or it was imported and ``safety.release_imported``
+  is false) or its status is not CLAIMED (IN_PROGRESS, FAILED, or not
+  described): then it is skipped and the plan says why;
 - a desired number not claimed to any target is drift (``missing``);
 - refusals (``RefusalCode``): the rolling quota, an empty desired state against
   a non-empty inventory, and more releases than ``safety.max_releases``;
@@ -49,8 +51,10 @@ from .model import (
 )
 
 __all__ = [
+    "OWNERSHIP_RULES",
     "Absence",
     "Confirmation",
+    "OwnershipRule",
     "absence",
     "assume_claimed",
     "client_token",
@@ -63,6 +67,7 @@ __all__ = [
     "managed_numbers",
     "plan",
     "progress",
+    "protection",
     "quota_gate",
     "quota_groups",
     "release_blocker",
@@ -86,9 +91,15 @@ def release_candidates(desired: DesiredState, inventory: Inventory) -> list[Live
 
     The inventory adapter describes exactly these (ListPhoneNumbersV2 has no
     status field), so reading costs one DescribePhoneNumber per would-be release.
+    Numbers the ownership policy protects are no candidates (the listing carries
+    their type and SourcePhoneNumberArn): never described, never counted as releases.
     """
     keep = {d.phone_number for d in desired.numbers}
-    return [n for n in managed_numbers(desired, inventory) if n.phone_number not in keep]
+    return [
+        n
+        for n in managed_numbers(desired, inventory)
+        if n.phone_number not in keep and protection(n, desired) is None
+    ]
 
 
 def kept_arns(desired: DesiredState, inventory: Inventory) -> frozenset[str]:
@@ -148,6 +159,82 @@ def _mass_refusal(desired: DesiredState, policy: Policy, planned: int) -> Refusa
     )
 
 
+# --- The ownership policy (issue 14) ---------------------------------------------------
+# Whose number is it to give away? Only DID and TOLL_FREE numbers claimed from
+# Connect's inventory are released by default. botocore's Connect model
+# (ListPhoneNumbersSummary) gives every listed number a PhoneNumberType and, when
+# it was imported from AWS End User Messaging SMS (ImportPhoneNumber), a
+# SourcePhoneNumberArn; both come with the listing, so this is decided with no
+# describe. Each rule names the numbers.yaml setting that widens it.
+
+# Why a type is protected by default, for the plan's reason.
+_TYPE_WHY: Mapping[str, str] = {
+    "UIFN": "a UIFN (international toll-free) takes a support case and several countries "
+    "to get back",
+    "SHARED": "a shared number is not the account's to give away",
+    "THIRD_PARTY_DID": "a third-party number is not the account's to give away",
+    "THIRD_PARTY_TF": "a third-party number is not the account's to give away",
+    "SHORT_CODE": "a short code is not claimed from Connect's inventory like a DID",
+}
+
+
+def _type_reason(number: LiveNumber, desired: DesiredState) -> str:
+    allowed = ", ".join(sorted(desired.release_types)) or "none"
+    if number.number_type is None:
+        return (
+            f"type unknown (not listed), and only the types in safety.release_types "
+            f"({allowed}) are released"
+        )
+    why = _TYPE_WHY.get(number.number_type, "its type is not released by default")
+    return (
+        f"type {number.number_type} is not in safety.release_types ({allowed}) of "
+        f"{desired.source}: {why}. To release it, add {number.number_type} to "
+        "safety.release_types"
+    )
+
+
+def _imported_reason(number: LiveNumber, desired: DesiredState) -> str:
+    return (
+        f"imported from {number.source_phone_number_arn} (AWS End User Messaging SMS): "
+        f"an imported number is released only with safety.release_imported: true in "
+        f"{desired.source}"
+    )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OwnershipRule:
+    """One rule of the ownership policy: the setting that widens it, when it protects
+    a number, and the reason the plan gives."""
+
+    setting: str
+    protects: Callable[[LiveNumber, DesiredState], bool]
+    reason: Callable[[LiveNumber, DesiredState], str]
+
+
+OWNERSHIP_RULES: tuple[OwnershipRule, ...] = (
+    OwnershipRule(
+        setting="safety.release_types",
+        protects=lambda n, d: n.number_type not in d.release_types,
+        reason=_type_reason,
+    ),
+    OwnershipRule(
+        setting="safety.release_imported",
+        protects=lambda n, d: n.source_phone_number_arn is not None and not d.release_imported,
+        reason=_imported_reason,
+    ),
+)
+
+
+def protection(number: LiveNumber, desired: DesiredState) -> tuple[tuple[str, ...], str] | None:
+    """The settings that protect ``number`` from release and why (every rule that
+    applies, so one edit of numbers.yaml widens all of them), or None."""
+    found = [rule for rule in OWNERSHIP_RULES if rule.protects(number, desired)]
+    if not found:
+        return None
+    settings = tuple(rule.setting for rule in found)
+    return settings, "protected: " + "; and ".join(rule.reason(number, desired) for rule in found)
+
+
 def _skip_reason(number: LiveNumber) -> str | None:
     if number.status is NumberStatus.CLAIMED:
         return None
@@ -188,12 +275,16 @@ def _quota_refusal(report: QuotaReport, known: bool = True) -> str:
     return text
 
 
-def _skipped(number: LiveNumber | Release, reason: str) -> Skipped:
+def _skipped(
+    number: LiveNumber | Release, reason: str, *, protected_by: tuple[str, ...] = ()
+) -> Skipped:
     return Skipped(
         phone_number=number.phone_number,
         phone_number_id=number.phone_number_id,
         target_arn=number.target_arn,
         reason=reason,
+        protected_by=protected_by,
+        number_type=number.number_type,
     )
 
 
@@ -315,6 +406,10 @@ def plan(
                 )
             )
             continue
+        protected = protection(number, desired)
+        if protected is not None:
+            skipped.append(_skipped(number, protected[1], protected_by=protected[0]))
+            continue
         reason = _skip_reason(number)
         if reason is None:
             to_release.append(number)
@@ -378,6 +473,8 @@ def plan(
         history=history_source,
         described=described,
         deferred=tuple(deferred),
+        release_types=tuple(sorted(desired.release_types)),
+        release_imported=desired.release_imported,
     )
 
 
@@ -715,6 +812,9 @@ def release_blocker(
         return f"id {release.phone_number_id} now belongs to {current.phone_number}"
     if current.target_arn != release.target_arn:
         return f"moved to {current.target_arn}"
+    protected = protection(current, desired)
+    if protected is not None:
+        return protected[1]
     if current.status is not NumberStatus.CLAIMED:
         return _skip_reason(current)
     return None

@@ -105,6 +105,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "fit": plan.policy.fit,
             "max_releases": plan.max_releases,
             "allow_empty": plan.allow_empty,
+            "release_types": list(plan.release_types),
+            "release_imported": plan.release_imported,
         },
         "summary": {
             "releases": len(plan.releases),
@@ -144,7 +146,10 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "phone_number": s.phone_number,
                 "phone_number_id": s.phone_number_id,
                 "target_arn": s.target_arn,
+                "type": s.number_type,
                 "reason": s.reason,
+                # The numbers.yaml settings that protect it (issue 14); [] for a status.
+                "protected_by": list(s.protected_by),
             }
             for s in plan.skipped
         ],
@@ -415,7 +420,11 @@ def render_text(plan: Plan) -> str:
             "to any target (drift; not claimed by this tool)"
         )
     for s in plan.skipped:
-        out.append(f"Skipped: {s.phone_number} not released in this run: {s.reason}")
+        if s.protected_by:
+            kind = f" [{s.number_type}]" if s.number_type else ""
+            out.append(f"Skipped: {s.phone_number}{kind} never released by policy: {s.reason}")
+        else:
+            out.append(f"Skipped: {s.phone_number} not released in this run: {s.reason}")
     out.append("")
     out.extend(_plan_quota_lines(plan))
     out.append("")
@@ -605,6 +614,20 @@ def render_markdown(plan: Plan) -> str:
         for d in plan.deferred:
             when = iso(d.fits_at) if d.fits_at is not None else "never (quota.reserve)"
             out.append(f"| `{d.phone_number}` | {when} |")
+        out.append("")
+    protected = [s for s in plan.skipped if s.protected_by]
+    if protected:
+        out += [
+            f"**Not released by policy** ({len(protected)}): the ownership policy of "
+            f"{plan.numbers_file} (`safety.release_types`, `safety.release_imported`).",
+            "",
+            "| Number | Type | Why |",
+            "|---|---|---|",
+        ]
+        out += [
+            f"| `{s.phone_number}` | {_cell(s.number_type)} | {_cell(s.reason)} |"
+            for s in protected
+        ]
         out.append("")
     groups = [(f" of {g.account_id}, {g.region}", g.quota) for g in plan.quota_groups]
     for where, report in groups if len(groups) > 1 else [("", q)]:

@@ -580,4 +580,5 @@ def _live(
         number_type=summary.get("PhoneNumberType"),
         description=summary.get("PhoneNumberDescription"),
         flows=tuple(sorted(flows.get(arn, ()))),
+        source_phone_number_arn=summary.get("SourcePhoneNumberArn") or None,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from reconciler.model import (
+    DEFAULT_RELEASE_TYPES,
     Action,
     DesiredNumber,
     DesiredState,
@@ -12,6 +13,7 @@ from reconciler.model import (
     Inventory,
     LiveNumber,
     NumberStatus,
+    NumberType,
     QuotaPolicy,
     Target,
 )
@@ -37,6 +39,8 @@ def desired(
     max_releases: int | None = 10,
     allow_empty: bool = False,
     targets: tuple[str, ...] = (TARGET,),
+    release_types: frozenset[str] = DEFAULT_RELEASE_TYPES,
+    release_imported: bool = False,
 ) -> DesiredState:
     return DesiredState(
         targets=tuple(Target(arn=t) for t in targets),
@@ -52,6 +56,8 @@ def desired(
         allow_empty=allow_empty,
         source="numbers.yaml",
         fingerprint="sha256:test",
+        release_types=frozenset(NumberType(t) for t in release_types),
+        release_imported=release_imported,
     )
 
 
@@ -63,6 +69,8 @@ def live(
     flows: tuple[str, ...] = (),
     description: str | None = None,
     number_id: str | None = None,
+    number_type: str | None = "DID",
+    source: str | None = None,
 ) -> LiveNumber:
     pid = number_id or f"id-{number[1:]}"
     return LiveNumber(
@@ -70,10 +78,11 @@ def live(
         phone_number_id=pid,
         phone_number_arn=f"arn:aws:connect:us-east-1:{ACCOUNT}:phone-number/{pid}",
         target_arn=target,
-        number_type="DID",
+        number_type=number_type,
         description=description,
         status=status,
         flows=flows,
+        source_phone_number_arn=source,
     )
 
 

@@ -111,6 +111,22 @@ CORPUS: dict[str, tuple[int | None, str]] = {
     ),
     "max_releases_negative": (7, "safety.max_releases: -1 is out of range"),
     "safety_not_mapping": (6, "safety: got the integer 10; expected a mapping with max_releases"),
+    # Issue 14: the ownership policy
+    "release_types_unknown": (
+        7,
+        "safety.release_types[1]: unknown phone number type 'UIFM' (did you mean UIFN?); "
+        "expected a list of phone number types, each one of DID, TOLL_FREE, UIFN, SHARED, "
+        "THIRD_PARTY_DID, THIRD_PARTY_TF, SHORT_CODE",
+    ),
+    "release_types_duplicate": (
+        10,
+        "safety.release_types[2]: DID is listed twice (first on line 8); expected each type once",
+    ),
+    "release_types_not_list": (7, "safety.release_types: got the string 'DID'; expected a list"),
+    "release_imported_string": (
+        7,
+        "safety.release_imported: got the string 'true'; expected true or false",
+    ),
     "allow_empty_yes": (6, "allow_empty: 'yes' reads as a boolean only in YAML 1.1"),
     "allow_empty_string": (6, "allow_empty: got the string 'true'; expected true or false"),
     # YAML itself

@@ -46,6 +46,7 @@ from yaml.nodes import MappingNode, Node
 from reconciler import desired
 from reconciler.cli import main
 from reconciler.desired import MAX_FILE_BYTES, load_desired, normalize_number, parse_desired
+from reconciler.model import NumberType
 from tests.desired.test_corpus import CORPUS, CORPUS_DIR, VALID
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -308,6 +309,10 @@ def test_schema_defaults_are_the_loaders_defaults() -> None:
         state.max_releases
     )
     assert SCHEMA["properties"]["allow_empty"]["default"] is state.allow_empty
+    safety = SCHEMA["$defs"]["safety"]["properties"]
+    assert set(safety["release_types"]["default"]) == state.release_types
+    assert safety["release_imported"]["default"] is state.release_imported
+    assert safety["release_types"]["items"]["enum"] == [t.value for t in NumberType]
 
 
 def test_numbers_yaml_starts_with_the_modeline() -> None:

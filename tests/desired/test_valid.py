@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import load_desired, parse_desired
-from reconciler.model import DesiredNumber, DesiredState, QuotaPolicy, Target
+from reconciler.model import DesiredNumber, DesiredState, NumberType, QuotaPolicy, Target
 
 VALID_DIR = Path(__file__).parent / "valid"
 US_INSTANCE = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -182,3 +182,22 @@ def test_quota_auto_with_fallback_and_assume_prior() -> None:
 def test_targets_in_several_accounts_and_regions_are_accepted(name: str) -> None:
     state = load_desired(VALID_DIR / f"{name}.yaml")
     assert len({t.scope for t in state.targets}) == 2
+
+
+def test_the_ownership_policy_defaults_to_did_and_toll_free_not_imported() -> None:
+    state = load_desired(VALID_DIR / "minimal.yaml")
+    assert state.release_types == frozenset({NumberType.DID, NumberType.TOLL_FREE})
+    assert state.release_imported is False
+
+
+def test_the_ownership_policy_widened_on_purpose() -> None:
+    state = load_desired(VALID_DIR / "ownership_policy.yaml")
+    assert state.release_types == frozenset({"DID", "TOLL_FREE", "UIFN"})
+    assert state.release_imported is True
+    assert state.max_releases == 10
+
+
+def test_release_types_may_be_empty_to_release_nothing() -> None:
+    text = (VALID_DIR / "ownership_policy.yaml").read_bytes()
+    state = parse_desired(text.replace(b"[DID, TOLL_FREE, UIFN]", b"[]"), "numbers.yaml")
+    assert state.release_types == frozenset()
