@@ -785,6 +785,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = cli.main(args=argv, prog_name="connect-numbers", standalone_mode=False)
     except click.exceptions.Abort:
         _fail("aborted")
+    except click.exceptions.NoArgsIsHelpError as exc:
+        # `connect-numbers` (or a group) alone: its help, as -h shows it; not an error.
+        click.echo(exc.ctx.get_help())
+        sys.exit(EXIT_OK)
     except click.ClickException as exc:
         # Usage errors exit 1, not click's 2: 2 means "changes pending" here. They
         # take the one prefix every error has (`error:`), not click's `Error:`.

@@ -60,6 +60,17 @@ def test_a_missing_choice_is_one_error_line(capsys: pytest.CaptureFixture[str]) 
     )
 
 
+@pytest.mark.parametrize("argv", [[], ["ledger"]])
+def test_a_command_group_alone_shows_its_help(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Not the help folded into one `error:` line: the help, as -h shows it."""
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and err == ""
+    assert out.startswith("Usage: connect-numbers") and "Commands:" in out
+    assert out == run(capsys, *argv, "-h")[1]
+
+
 def test_init_into_a_missing_folder_says_so(
     emulator: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
