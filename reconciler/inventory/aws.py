@@ -211,7 +211,7 @@ def _map_error(exc: Exception, operation: str, service: str | None) -> AwsError:
         message = str(error.get("Message", "")) or str(exc)
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         cls = _CODES.get(code) or (TransientAwsError if status >= 500 else PermanentAwsError)
-        hint = _HINTS.get(cls, "")
+        hint = _HINTS.get(cls, "").replace("<action>", _iam_action(operation, service))
         foreign = _not_an_aws_answer(code, message, status, operation, service)
         if foreign is not None:
             return cls(foreign, operation=operation, code=code)
@@ -229,9 +229,15 @@ def _map_error(exc: Exception, operation: str, service: str | None) -> AwsError:
 
 _HINTS: dict[type[AwsError], str] = {
     TransientAwsError: " (retried with backoff; try again later)",
-    AccessDeniedError: " (grant the IAM permission connect:<operation> to this identity)",
+    AccessDeniedError: " (grant the IAM permission <action> to this identity)",
     CredentialsError: " (see the standard AWS settings: AWS_PROFILE, AWS_REGION, ...)",
 }
+
+
+def _iam_action(operation: str, service: str | None) -> str:
+    """The IAM action of an API call: ``connect:ReleasePhoneNumber``, ``servicequotas:...``."""
+    prefix = {"service-quotas": "servicequotas"}.get(service or "connect", service or "connect")
+    return f"{prefix}:{operation}"
 
 ClientFactory = Callable[[str], Any]
 

@@ -187,3 +187,19 @@ def test_apply_auto_approve_in_json(
     data = json.loads(out)  # the plan text went to stderr
     assert data["ok"] is True and data["counts"]["released"] == 4
     assert {o["phone_number"] for o in data["outcomes"]} == set(RELEASED)
+
+
+def test_access_denied_names_the_iam_action_to_grant(
+    emulator: Any, capsys: pytest.CaptureFixture[str], ledger: Path
+) -> None:
+    """The hint names the action (connect:ReleasePhoneNumber), not a placeholder."""
+    emulator.add_fault(
+        "error", operation="ReleasePhoneNumber", code="AccessDeniedException", count=1
+    )
+    code, out, err = run(
+        capsys, "apply", "--numbers", NUMBERS, "--ledger", str(ledger), "--auto-approve"
+    )
+    assert code == 1
+    assert "(grant the IAM permission connect:ReleasePhoneNumber to this identity)" in out
+    assert "<operation>" not in out + err and "<action>" not in out + err
+    assert emulator.history() == []
