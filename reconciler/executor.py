@@ -48,6 +48,7 @@ from .model import (
     DesiredState,
     HistoryEvent,
     LiveNumber,
+    NumberStatus,
     OutcomeStatus,
     Plan,
     Refusal,
@@ -55,6 +56,7 @@ from .model import (
     ReleaseOutcome,
     Skipped,
     Target,
+    Update,
     scope_of,
 )
 
@@ -84,6 +86,10 @@ class Connect(InventoryReader, Protocol):
     def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None: ...
 
     def release(self, phone_number_id: str, *, region: str, client_token: str) -> None: ...
+
+    def update_metadata(
+        self, phone_number_id: str, *, region: str, description: str, client_token: str
+    ) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -178,6 +184,8 @@ class Executor:
                     return ApplyReport(
                         plan_id=plan_id, outcomes=tuple(outcomes + rest), stopped=stop
                     )
+            # Metadata in place, after the releases: no quota cost, no ledger record.
+            outcomes += [self._update_one(plan_id, u) for u in confirmed.updates]
             return ApplyReport(plan_id=plan_id, outcomes=tuple(outcomes))
 
     def release_single(
@@ -335,6 +343,47 @@ class Executor:
         )
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
 
+    def _update_one(self, plan_id: str, update: Update) -> ReleaseOutcome:
+        """Change one number's description in place (UpdatePhoneNumberMetadata, with a
+        client token of this plan), then confirm it with DescribePhoneNumber: the update
+        is asynchronous, the number IN_PROGRESS until it is done."""
+        region = Target(arn=update.target_arn).region
+        token = planner.client_token(plan_id, update.phone_number_id) + "/metadata"
+        described = f"description {update.description_from!r} -> {update.description_to!r}"
+        try:
+            if update.description_to is not None:
+                description = update.description_to
+                self._call(
+                    lambda: self._connect.update_metadata(
+                        update.phone_number_id,
+                        region=region,
+                        description=description,
+                        client_token=token,
+                    )
+                )
+            problem = self._confirm_update(update, region)
+        except ConnectNumbersError as exc:
+            problem = str(exc)
+        if problem is not None:
+            return self._emit(update, OutcomeStatus.FAILED, f"not updated: {problem}", token=token)
+        return self._emit(update, OutcomeStatus.UPDATED, described, at=self._clock(), token=token)
+
+    def _confirm_update(self, update: Update, region: str) -> str | None:
+        """Describe until the update shows (CLAIMED, the new description); why not, else."""
+        for attempt in range(self._retry.attempts):
+            current = self._call(
+                lambda: self._connect.lookup(update.phone_number_id, region=region)
+            )
+            if current is None:
+                return "the number is no longer claimed"
+            done = update.description_to in (None, current.description)
+            if current.status is NumberStatus.CLAIMED and done:
+                return None
+            if current.status is NumberStatus.FAILED:
+                return f"status FAILED: {current.status_message or 'no message'}"
+            self._sleep(self._retry.delay(attempt))
+        return f"not confirmed after {self._retry.attempts} DescribePhoneNumber calls"
+
     def _absent(self, plan_id: str, release: Release, token: str) -> ReleaseOutcome:
         """A planned number found no longer claimed: counted if any intent started it."""
         verdict, note = planner.absence(self._ledger.records(), release.phone_number_id)
@@ -433,7 +482,7 @@ class Executor:
 
     def _emit(
         self,
-        release: Release | Skipped,
+        release: Release | Skipped | Update,
         status: OutcomeStatus,
         message: str,
         *,

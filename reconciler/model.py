@@ -44,6 +44,7 @@ __all__ = [
     "Skipped",
     "Target",
     "TrailEvent",
+    "Update",
     "Window",
     "scope_of",
 ]
@@ -383,6 +384,25 @@ class Release:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Update:
+    """A kept number whose metadata numbers.yaml changes in place, at no quota cost
+    (UpdatePhoneNumberMetadata; TagResource / UntagResource), never by a release.
+
+    ``description_to`` None: the file gives no description, the live one is left alone.
+    Tags are managed only for the keys the file names (``tags_set``, ``tags_remove``).
+    """
+
+    phone_number: str
+    phone_number_id: str
+    phone_number_arn: str
+    target_arn: str
+    description_from: str | None = None
+    description_to: str | None = None
+    tags_set: tuple[tuple[str, str], ...] = ()
+    tags_remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Deferred:
     """A release a ``--fit`` plan leaves for later: the quota has no room for it now.
 
@@ -574,6 +594,8 @@ class Plan:
     described: bool = True
     # A `--fit` plan's releases left for later, in the order they are to be made.
     deferred: tuple[Deferred, ...] = field(default=())
+    # Kept numbers whose description numbers.yaml changes: in place, no quota cost.
+    updates: tuple[Update, ...] = field(default=())
     # The ownership policy it used (safety.release_types, safety.release_imported).
     release_types: tuple[str, ...] = tuple(sorted(DEFAULT_RELEASE_TYPES))
     release_imported: bool = False
@@ -594,14 +616,16 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        """True when apply would act: at least one release. Drift alone is not a change."""
-        return bool(self.releases)
+        """True when apply would act: a release or an update in place. Drift alone is not
+        a change."""
+        return bool(self.releases or self.updates)
 
 
 class OutcomeStatus(StrEnum):
     """What apply did with one planned release."""
 
     RELEASED = "released"  # released now, recorded `done`
+    UPDATED = "updated"  # metadata changed in place (no release), confirmed by a describe
     ALREADY_DONE = "already_done"  # a previous run of this plan released it
     SKIPPED = "skipped"  # no longer safe to release (state changed): not touched
     FAILED = "failed"  # AWS refused or the outcome is unknown: see message

@@ -30,6 +30,7 @@ from .model import (
     RefusalCode,
     Release,
     Skipped,
+    Update,
 )
 from .render import plan_id, render_json
 
@@ -292,6 +293,19 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 flows=tuple(d.get("flows", ())),
             )
             for d in data.get("deferred", ())
+        ),
+        updates=tuple(
+            Update(
+                phone_number=u["phone_number"],
+                phone_number_id=u["phone_number_id"],
+                phone_number_arn=u["phone_number_arn"],
+                target_arn=u["target_arn"],
+                description_from=u["description"]["from"],
+                description_to=u["description"]["to"],
+                tags_set=tuple(sorted(u.get("tags", {}).get("set", {}).items())),
+                tags_remove=tuple(u.get("tags", {}).get("remove", ())),
+            )
+            for u in data.get("updates", ())
         ),
         release_types=tuple(str(t) for t in policy.get("release_types", ("DID", "TOLL_FREE"))),
         release_imported=bool(policy.get("release_imported", False)),

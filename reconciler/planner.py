@@ -45,6 +45,7 @@ from .model import (
     Release,
     Skipped,
     TrailEvent,
+    Update,
     Window,
     iso,
     scope_of,
@@ -393,6 +394,7 @@ def plan(
     claimed = {n.phone_number for n in managed}
 
     keeps: list[Keep] = []
+    updates: list[Update] = []
     to_release: list[LiveNumber] = []
     skipped: list[Skipped] = []
     for number in managed:
@@ -405,6 +407,9 @@ def plan(
                     description=wanted[number.phone_number].description or number.description,
                 )
             )
+            update = _update(number, wanted[number.phone_number].description)
+            if update is not None:
+                updates.append(update)
             continue
         protected = protection(number, desired)
         if protected is not None:
@@ -473,8 +478,25 @@ def plan(
         history=history_source,
         described=described,
         deferred=tuple(deferred),
+        updates=tuple(sorted(updates, key=lambda u: (u.phone_number, u.phone_number_id))),
         release_types=tuple(sorted(desired.release_types)),
         release_imported=desired.release_imported,
+    )
+
+
+def _update(number: LiveNumber, description: str | None) -> Update | None:
+    """The metadata change of a kept number: its description when numbers.yaml gives
+    one that differs (none given: the live one is left alone). In place, at no quota
+    cost: never a release and a new claim, as a replacement would be."""
+    if description is None or description == number.description:
+        return None
+    return Update(
+        phone_number=number.phone_number,
+        phone_number_id=number.phone_number_id,
+        phone_number_arn=number.phone_number_arn,
+        target_arn=number.target_arn,
+        description_from=number.description,
+        description_to=description,
     )
 
 
@@ -676,6 +698,7 @@ class Confirmation:
     releases: tuple[Release, ...]  # releases in both plans (or this plan's own, settled)
     dropped: tuple[Skipped, ...]  # saved releases the fresh plan does not make, and why
     refusals: tuple[Refusal, ...]  # the saved plan's and the fresh plan's, each once
+    updates: tuple[Update, ...] = ()  # metadata updates in both plans
 
 
 def _why_dropped(fresh: Plan, release: Release) -> str:
@@ -707,7 +730,9 @@ def confirm(saved: Plan, fresh: Plan | None, settled: frozenset[str] = frozenset
     ``fresh`` None (apply plans and applies in one run): the plan is its own fresh plan.
     """
     if fresh is None:
-        return Confirmation(releases=saved.releases, dropped=(), refusals=saved.refusals)
+        return Confirmation(
+            releases=saved.releases, dropped=(), refusals=saved.refusals, updates=saved.updates
+        )
     now = {(r.phone_number_id, r.phone_number, r.target_arn) for r in fresh.releases}
     releases: list[Release] = []
     dropped: list[Skipped] = []
@@ -717,7 +742,10 @@ def confirm(saved: Plan, fresh: Plan | None, settled: frozenset[str] = frozenset
         else:
             dropped.append(_skipped(r, _why_dropped(fresh, r)))
     refusals = saved.refusals + tuple(r for r in fresh.refusals if r not in saved.refusals)
-    return Confirmation(releases=tuple(releases), dropped=tuple(dropped), refusals=refusals)
+    updates = tuple(u for u in saved.updates if u in fresh.updates)
+    return Confirmation(
+        releases=tuple(releases), dropped=tuple(dropped), refusals=refusals, updates=updates
+    )
 
 
 def assume_claimed(listed: Inventory, ids: Iterable[str]) -> Inventory:

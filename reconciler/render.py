@@ -49,6 +49,7 @@ __all__ = [
     "render_window_markdown",
     "render_window_text",
     "terminal_chart",
+    "update_lines",
     "verdict",
     "window_to_dict",
 ]
@@ -114,6 +115,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
             "missing": len(plan.missing),
             "skipped": len(plan.skipped),
             "deferred": len(plan.deferred),
+            "updates": len(plan.updates),
             "deactivated_flows": sorted({f for r in plan.releases for f in r.deactivated_flows}),
         },
         "releases": [
@@ -163,6 +165,18 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "flows": list(d.flows),
             }
             for d in plan.deferred
+        ],
+        # Metadata changed in place (no release, no quota cost), after the releases.
+        "updates": [
+            {
+                "phone_number": u.phone_number,
+                "phone_number_id": u.phone_number_id,
+                "phone_number_arn": u.phone_number_arn,
+                "target_arn": u.target_arn,
+                "description": {"from": u.description_from, "to": u.description_to},
+                "tags": {"set": dict(u.tags_set), "remove": list(u.tags_remove)},
+            }
+            for u in plan.updates
         ],
         "quota": _quota_dict(plan.quota, plan.used_known),
         "history": None
@@ -411,6 +425,7 @@ def render_text(plan: Plan) -> str:
     else:
         out.append("Release: nothing.")
     out.extend(deferred_lines(plan))
+    out.extend(update_lines(plan))
     if plan.keeps:
         out.append(f"Keep ({len(plan.keeps)}): " + ", ".join(k.phone_number for k in plan.keeps))
     for m in plan.missing:
@@ -429,6 +444,7 @@ def render_text(plan: Plan) -> str:
     out.extend(_plan_quota_lines(plan))
     out.append("")
     deferred = f", {len(plan.deferred)} deferred" if plan.deferred else ""
+    deferred += f", {len(plan.updates)} to update in place" if plan.updates else ""
     out.append(
         f"Plan: {len(plan.releases)} to release, {len(plan.keeps)} to keep, "
         f"{len(plan.missing)} missing, {len(plan.skipped)} skipped{deferred}."
@@ -457,6 +473,24 @@ def deferred_lines(plan: Plan) -> list[str]:
     lines += [
         f"  > {d.phone_number}  id {d.phone_number_id}  {_fits(d.fits_at)}" for d in plan.deferred
     ]
+    return lines
+
+
+def _quoted(text: str | None) -> str:
+    return json.dumps(text, ensure_ascii=False) if text is not None else "(none)"
+
+
+def update_lines(plan: Plan) -> list[str]:
+    """Metadata changed in place: no release, no quota cost (UpdatePhoneNumberMetadata)."""
+    if not plan.updates:
+        return []
+    lines = [f"Update in place ({len(plan.updates)}), no release and no quota cost:"]
+    for u in plan.updates:
+        lines.append(f"  ~ {u.phone_number}  id {u.phone_number_id}")
+        if u.description_to is not None:
+            lines.append(
+                f"      ~ description {_quoted(u.description_from)} -> {_quoted(u.description_to)}"
+            )
     return lines
 
 
@@ -564,6 +598,8 @@ def verdict(plan: Plan) -> str:
         codes = ", ".join(f"`{r.code.value}`" for r in plan.refusals)
         return f"**REFUSED** ({codes}): nothing will be released"
     later = f", {len(plan.deferred)} deferred (--fit)" if plan.deferred else ""
+    if not plan.releases and plan.updates:
+        return f"**{len(plan.updates)} update(s) in place**, nothing to release{later}"
     if not plan.releases:
         return f"**No changes**: nothing to release{later}"
     lost = sorted({f for r in plan.releases for f in r.deactivated_flows})
@@ -602,6 +638,19 @@ def render_markdown(plan: Plan) -> str:
                 f"| {first}`{r.phone_number}` | {_cell(r.description)} | "
                 f"{_cell(r.number_type)} | {flows} | {lost or 'no'} |"
             )
+        out.append("")
+    if plan.updates:
+        out += [
+            f"**Update in place** ({len(plan.updates)}): no release, no quota cost.",
+            "",
+            "| Number | Description |",
+            "|---|---|",
+        ]
+        out += [
+            f"| `{u.phone_number}` | ~ {_cell(_quoted(u.description_from))} → "
+            f"{_cell(_quoted(u.description_to))} |"
+            for u in plan.updates
+        ]
         out.append("")
     if plan.deferred:
         out += [

@@ -110,6 +110,10 @@ def apply_flows(tmp: Path) -> None:
     saved = tmp / "plan.json"
     assert cli("plan", "--numbers", NUMBERS, "--ledger", str(ledger), "--out", str(saved)) == 0
     assert cli("apply", str(saved), "--ledger", str(ledger)) == 0
+    # A description changed in numbers.yaml: updated in place (issue 15).
+    renamed = tmp / "renamed.yaml"
+    renamed.write_text(Path(NUMBERS).read_text().replace("Main line", "Main line, renamed"))
+    assert cli("apply", "--numbers", str(renamed), "--ledger", str(ledger), "--auto-approve") == 0
 
 
 def test_the_plan_policy_is_exactly_what_the_read_only_flows_use(

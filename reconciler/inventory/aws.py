@@ -555,6 +555,18 @@ class ConnectInventory:
             region, "ReleasePhoneNumber", PhoneNumberId=phone_number_id, ClientToken=client_token
         )
 
+    def update_metadata(
+        self, phone_number_id: str, *, region: str, description: str, client_token: str
+    ) -> None:
+        """UpdatePhoneNumberMetadata: the description in place, at no quota cost."""
+        self._call(
+            region,
+            "UpdatePhoneNumberMetadata",
+            PhoneNumberId=phone_number_id,
+            PhoneNumberDescription=description,
+            ClientToken=client_token,
+        )
+
 
 def _merge(flows: dict[str, set[str]], pairs: Iterable[tuple[str, str]]) -> None:
     for arn, flow in pairs:
