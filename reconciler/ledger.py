@@ -64,9 +64,10 @@ from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
 from urllib.parse import unquote, urlparse
 
-from . import intents
+from . import intents, ledger_archive
 from .errors import ConnectNumbersError, InputError, LedgerFileError
 from .ledger_format import (
+    ARCHIVE,
     OPTIONAL_TEXT,
     RECORD_KEYS,
     REPAIR,
@@ -183,12 +184,12 @@ class UnsupportedLedgerError(InputError):
 Guard = Callable[["History"], "str | None"]
 
 
-def check_guard(guard: Guard, lines: list[str], source: str, what: str) -> None:
-    """Raise QuotaRaceError if ``guard`` refuses the history ``lines`` hold."""
-    refusal = guard(parse_history(lines, source))
+def check_guard(guard: Guard, history: History, what: str) -> None:
+    """Raise QuotaRaceError if ``guard`` refuses ``history`` (the whole history, archives too)."""
+    refusal = guard(history)
     if refusal is not None:
         raise QuotaRaceError(
-            f"{source}: on the history as it is now (another writer may have added to it "
+            f"{history.source}: on the history as it is now (another writer may have added to it "
             f"while this apply ran), {what} is refused: {refusal}. It is NOT recorded and "
             "nothing was released; plan again"
         )
@@ -567,12 +568,67 @@ def coverage_record(since: datetime, *, source: str, at: datetime) -> dict[str, 
     }
 
 
-def parse_history(lines: Iterable[str], source: str) -> History:
-    """Parse JSON Lines text (each item one line, with its newline if it had one)."""
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """An archive of the ledger read back and checked: its records and what they count.
+
+    Its intents never count (an intent still counting is never archived), so
+    the events are its completed actions, in order.
+    """
+
+    records: tuple[dict[str, Any], ...]
+    events: tuple[HistoryEvent, ...]
+    since: tuple[datetime, ...]
+
+    @classmethod
+    def read(cls, lines: list[str], source: str) -> Archived:
+        """Parse an archive's lines as strictly as the ledger's; ``source`` names it."""
+        records, events, since = [], [], []
+        for number, record in _scan(lines, source, []):
+            status = record.get("status")
+            if status == ARCHIVE:
+                raise LedgerFileError(source, "an archive names another archive", line=number)
+            records.append(record)
+            if status == COVERAGE:
+                since.append(parse_time(record.get("since")))
+                continue
+            event, error = _event(record)
+            if error is not None:
+                raise LedgerFileError(source, error, line=number)
+            if event is not None:
+                events.append(event)
+        return cls(records=tuple(records), events=tuple(events), since=tuple(since))
+
+
+def _unread_archive(source: str, number: int) -> LedgerFileError:
+    return LedgerFileError(
+        source,
+        "names an archive of older records, which this reader does not open; read the "
+        "ledger as --ledger does (connect-numbers reads its archives too)",
+        line=number,
+    )
+
+
+def parse_history(
+    lines: Iterable[str], source: str, archived: Iterable[Archived] | None = None
+) -> History:
+    """Parse JSON Lines text (each item one line, with its newline if it had one).
+
+    ``archived``: the archives the text's archive records name, read back
+    (``JsonLinesLedger`` does); their records come first. Without it, a text
+    naming an archive is an error: its records would go uncounted.
+    """
     events: list[HistoryEvent] = []
     warnings: list[str] = []
     since: list[datetime] = []
-    scanned = list(_scan(list(lines), source, warnings))
+    for archive in archived or ():
+        events.extend(archive.events)
+        since.extend(archive.since)
+    scanned = [
+        (number, record)
+        for number, record in _scan(list(lines), source, warnings)
+        if not _is_archive_record(record, archived, source, number)
+    ]
     for number, record in scanned:
         if record.get("status") == COVERAGE:
             try:
@@ -645,11 +701,30 @@ def history_of(lines: list[str] | None, source: str) -> History:
     return parse_history(lines, source)
 
 
-def records_of(lines: list[str] | None, source: str) -> list[dict[str, Any]]:
-    """Every raw record ``lines`` hold (torn lines aside); None: no records."""
+def records_of(
+    lines: list[str] | None, source: str, archived: Iterable[Archived] | None = None
+) -> list[dict[str, Any]]:
+    """Every raw record ``lines`` hold (torn lines aside), archived ones first; None: none.
+
+    Archive records are read in place of what they name, never returned.
+    """
     if lines is None:
         return []
-    return [record for _, record in _scan(lines, source, [])]
+    found = [record for archive in archived or () for record in archive.records]
+    for number, record in _scan(lines, source, []):
+        if not _is_archive_record(record, archived, source, number):
+            found.append(record)
+    return found
+
+
+def _is_archive_record(
+    record: dict[str, Any], archived: Iterable[Archived] | None, source: str, number: int
+) -> bool:
+    if record.get("status") != ARCHIVE:
+        return False
+    if archived is None:
+        raise _unread_archive(source, number)
+    return True
 
 
 def read_history(path: str | os.PathLike[str]) -> History:
@@ -752,11 +827,39 @@ class JsonLinesLedger:
     ) -> None:
         raise NotImplementedError
 
+    def _archive_data(self, name: str) -> bytes | None:
+        """The bytes of the archive ``name``; None if it is missing."""
+        raise NotImplementedError
+
+    def _archive_source(self, name: str) -> str:
+        """The archive ``name``, for messages."""
+        raise NotImplementedError
+
+    def _archived(self, lines: list[str]) -> list[Archived]:
+        """The archives ``lines`` name, read back and checked (each once: they never change)."""
+        memo: dict[str, Archived] = self.__dict__.setdefault("_archives_read", {})
+        found = []
+        for number, pointer in ledger_archive.pointers(lines, self.source):
+            name = pointer["archive"]
+            if name not in memo:
+                where = self._archive_source(name)
+                text = ledger_archive.check_archive(
+                    pointer, self._archive_data(name), where, self.source, number
+                )
+                memo[name] = Archived.read(text, where)
+            found.append(memo[name])
+        return found
+
+    def _history(self, lines: list[str]) -> History:
+        return parse_history(lines, self.source, self._archived(lines))
+
     def read(self) -> History:
-        return history_of(self._lines(), self.source)
+        lines = self._lines()
+        return history_of(None, self.source) if lines is None else self._history(lines)
 
     def records(self) -> list[dict[str, Any]]:
-        return records_of(self._lines(), self.source)
+        lines = self._lines()
+        return records_of(lines, self.source, self._archived(lines or []))
 
     def append(self, record: LedgerRecord, *, guard: Guard | None = None) -> None:
         if not isinstance(record, LedgerRecord):
@@ -824,6 +927,23 @@ class FileLedger(JsonLinesLedger):
             return None
         return _read_lines(self.path)
 
+    # A file ledger never archives (an append is one O_APPEND write, whatever the
+    # size), but it reads the archives of a copied S3 ledger (KEY and KEY.archive/).
+
+    def _archive_source(self, name: str) -> str:
+        return ledger_archive.archive_location(self.path, name)
+
+    def _archive_data(self, name: str) -> bytes | None:
+        try:
+            with open(self._archive_source(name), "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise LedgerFileError(
+                self._archive_source(name), f"cannot read: {exc.strerror}"
+            ) from exc
+
     # writing
 
     def _append_line(
@@ -846,7 +966,8 @@ class FileLedger(JsonLinesLedger):
                         # apply lock nobody else can append (every writer takes
                         # it), so the history is the one the caller checked.
                         text = _read_all(fd).decode("utf-8", "replace")
-                        check_guard(guard, text.splitlines(keepends=True), self.path, what)
+                        history = self._history(text.splitlines(keepends=True))
+                        check_guard(guard, history, what)
                     closing = self._settle_tail(fd, what)
                     self._write(fd, closing + line, what)
                 finally:

@@ -28,6 +28,7 @@ meant to be counted.
 from __future__ import annotations
 
 import json
+import re
 import string
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -37,6 +38,8 @@ from typing import Any
 from .model import E164_PATTERN, Action
 
 __all__ = [
+    "ARCHIVE",
+    "ARCHIVE_NAME",
     "COVERAGE",
     "OPTIONAL_TEXT",
     "RECORD_KEYS",
@@ -63,6 +66,13 @@ class RecordStatus(StrEnum):
 # earlier versions) the record that closed a cut line.
 COVERAGE = "coverage"
 REPAIR = "repair"
+# A record naming an immutable archive that holds older records of the ledger
+# (``ledger_archive``): read in its place, never counted itself.
+ARCHIVE = "archive"
+# An archive's name: the times of its first and last record, and the start of
+# its SHA-256 (so a name never points at other content).
+ARCHIVE_NAME = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{16}\.jsonl")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 # The keys an action record writes itself, in the order it writes them.
 RECORD_KEYS = (
@@ -147,6 +157,8 @@ def record_problem(record: Mapping[str, Any]) -> str | None:
         return problem
     if status == REPAIR:
         return None  # closes a cut line (earlier versions); checked with that line
+    if status == ARCHIVE:
+        return _archive_problem(record)
     if "status" in record and (not isinstance(status, str) or status not in _STATUSES):
         return f"status {status!r}: not a status this tool knows; expected {_EXPECTED_STATUS}"
     action = record.get("action")
@@ -169,6 +181,26 @@ def record_problem(record: Mapping[str, Any]) -> str | None:
     scope = record.get("scope")
     if scope is not None and not _is_scope(scope):
         return f"scope {scope!r}: expected ACCOUNT/REGION like 111122223333/us-east-1, or null"
+    return None
+
+
+def _archive_problem(record: Mapping[str, Any]) -> str | None:
+    name, count, digest = record.get("archive"), record.get("records"), record.get("sha256")
+    if not isinstance(name, str) or ARCHIVE_NAME.fullmatch(name) is None:
+        return (
+            f"archive {name!r}: expected an archive name like "
+            "20250101T000000Z-20250301T000000Z-0123456789abcdef.jsonl"
+        )
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        return f"records {count!r}: expected the number of records in the archive"
+    if not isinstance(digest, str) or _SHA256.fullmatch(digest) is None:
+        return f"sha256 {digest!r}: expected the archive's SHA-256 in hex"
+    if not name.removesuffix(".jsonl").endswith(digest[:16]):
+        return f"sha256 {digest[:16]}...: does not match the archive name {name}"
+    for key in ("first_at", "last_at", "at"):
+        problem = _time_problem(key, record.get(key))
+        if problem is not None:
+            return problem
     return None
 
 

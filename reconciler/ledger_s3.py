@@ -21,10 +21,20 @@ its runner lost), break it with ``connect-numbers ledger unlock LEASE_ID``;
 the next apply then re-reads the history, in which an intent without outcome
 counts against the quota until settled.
 
-Permissions: ``s3:GetObject`` and ``s3:PutObject`` on ``KEY`` and ``KEY.lease``,
-``s3:DeleteObject`` on ``KEY.lease`` only (the ledger itself is never deleted);
-plans need only ``s3:GetObject`` on ``KEY``. The endpoint follows the standard
-settings (``AWS_ENDPOINT_URL_S3``).
+An append rewrites only the window: once enough records are older than the
+window and a margin, an append first moves them into an immutable archive
+``KEY.archive/<first>-<last>-<digest>.jsonl`` (created with ``If-None-Match:
+*``, read back and compared), then rewrites the live object, with the same
+``If-Match`` as every append, naming the archive in place of the records it
+took (``ledger_archive``). Reads open the archives the live object names, so
+every reader sees the whole history, as if nothing had moved.
+
+Permissions: ``s3:GetObject`` and ``s3:PutObject`` on ``KEY``, ``KEY.lease``
+and ``KEY.archive/*``, ``s3:DeleteObject`` on ``KEY.lease`` only (the ledger
+and its archives are never deleted); plans need only ``s3:GetObject`` on
+``KEY`` and ``KEY.archive/*``. Without access to ``KEY.archive/*``, appends
+still work (moving nothing, with a warning). The endpoint follows the
+standard settings (``AWS_ENDPOINT_URL_S3``).
 """
 
 from __future__ import annotations
@@ -45,9 +55,11 @@ from typing import Any
 
 import botocore.exceptions
 
+from . import ledger_archive
 from .errors import ConnectNumbersError, InputError, LedgerFileError
 from .inventory.aws import make_client, map_error
 from .ledger import (
+    Archived,
     Guard,
     JsonLinesLedger,
     LedgerLock,
@@ -195,6 +207,8 @@ class S3Ledger(JsonLinesLedger):
     ``must_exist`` as for ``FileLedger``: a plan of a missing object is an error
     (a mistyped key must not read as an empty history); ``lock`` and ``append``
     create it. ``client`` defaults to an S3 client for the standard settings.
+    ``archive_after`` and ``archive_min_bytes``: records older than the first
+    move to an archive once the second is due (``None``: never).
     """
 
     def __init__(
@@ -207,6 +221,8 @@ class S3Ledger(JsonLinesLedger):
         clock: Callable[[], datetime] = _utcnow,
         lease_ttl: timedelta = DEFAULT_LEASE_TTL,
         sleep: Callable[[float], None] = time.sleep,
+        archive_after: timedelta = ledger_archive.KEEP,
+        archive_min_bytes: int | None = ledger_archive.MIN_BYTES,
     ) -> None:
         self.bucket = bucket
         self.key = key
@@ -222,6 +238,10 @@ class S3Ledger(JsonLinesLedger):
         self._cache: tuple[bytes, str] | None = None
         self._held: _Held | None = None
         self._guard = threading.Lock()
+        self._archive_after = archive_after
+        # None once moving failed in this process (no permission on KEY.archive/*):
+        # appends go on without moving, and say so once.
+        self._archive_min_bytes = archive_min_bytes
 
     @classmethod
     def from_url(cls, spec: str, **kwargs: Any) -> S3Ledger:
@@ -293,7 +313,7 @@ class S3Ledger(JsonLinesLedger):
                 Bucket=self.bucket,
                 Key=key,
                 Body=body,
-                ContentType="application/x-ndjson" if key == self.key else "application/json",
+                ContentType="application/json" if key == self.lease_key else "application/x-ndjson",
                 **condition,
             )
         except botocore.exceptions.ClientError as exc:
@@ -328,6 +348,13 @@ class S3Ledger(JsonLinesLedger):
         if got is not None:
             self._cache = got
         return got
+
+    def _archive_source(self, name: str) -> str:
+        return f"s3://{self.bucket}/{ledger_archive.archive_location(self.key, name)}"
+
+    def _archive_data(self, name: str) -> bytes | None:
+        got = self._get(ledger_archive.archive_location(self.key, name))
+        return None if got is None else got[0]
 
     def _lines(self) -> list[str] | None:
         got = self._fetch()
@@ -371,7 +398,7 @@ class S3Ledger(JsonLinesLedger):
                 if guard is not None:
                     # Checked on exactly the text this write extends: if the write
                     # wins, the record went in on top of the history that allowed it.
-                    check_guard(guard, _text_lines(body, self.source), self.source, what)
+                    check_guard(guard, self._history(_text_lines(body, self.source)), what)
                 if body and not body.endswith(b"\n"):
                     cut = cut_tail(body, self.source, what)
                     if cut is not None:
@@ -385,7 +412,7 @@ class S3Ledger(JsonLinesLedger):
                             line=cut[1],
                         )
                     body += b"\n"  # a complete record that only lacks its newline
-                new_body = body + line
+                new_body = self._archive(body + line)
                 new_etag = self._put(self.key, new_body, etag=etag)
                 if new_etag is not None:
                     self._cache = (new_body, new_etag)
@@ -399,6 +426,43 @@ class S3Ledger(JsonLinesLedger):
                 f"{self.source}: {what} lost {_MAX_CONFLICTS} conditional writes in a row to "
                 "other writers; it is NOT recorded. The ledger is very busy: run again"
             )
+
+    def _archive(self, body: bytes) -> bytes:
+        """``body``, or the same history with its older records moved to an archive.
+
+        The archive is written and read back before this returns the live text
+        naming it; the caller's conditional write of that text completes the
+        move. Moving is an optimisation: when it fails, the append goes in as is.
+        """
+        if self._archive_min_bytes is None:
+            return body
+        move = ledger_archive.plan_compaction(
+            body, now=self._clock(), keep=self._archive_after, min_bytes=self._archive_min_bytes
+        )
+        if move is None:
+            return body
+        key = ledger_archive.archive_location(self.key, move.name)
+        where = f"s3://{self.bucket}/{key}"
+        try:
+            # Create-only: an archive is never overwritten. Already there means an
+            # earlier attempt wrote it (a crash, a lost race): the same name is the
+            # same digest, and the read-back below proves the content.
+            self._put(key, move.archive, etag=None)
+            got = self._get(key)
+            if got is None or got[0] != move.archive:
+                raise LedgerWriteError(f"{where}: reads back other content than was written")
+        except ConnectNumbersError as exc:
+            self._archive_min_bytes = None
+            self._notice(
+                f"{self.source}: could not move {move.moved} records older than "
+                f"{format_time(self._clock() - self._archive_after)} into {where} ({exc}); "
+                "appended without moving them (each append rewrites them). Grant "
+                f"s3:PutObject and s3:GetObject on {self.key}.archive/* (examples/iam-policy.json)"
+            )
+            return body
+        memo = self.__dict__.setdefault("_archives_read", {})
+        memo[move.name] = Archived.read(move.archive.decode("utf-8").splitlines(True), where)
+        return move.live
 
     def _notice(self, text: str) -> None:
         self._notices.append(text)

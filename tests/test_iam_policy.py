@@ -178,7 +178,11 @@ def test_the_s3_ledger_policies_are_exactly_what_plan_and_apply_use(
     assert cli("ledger", "unlock", "0000", "--ledger", url) == 1  # no lease held: a read
     assert s3_actions(recorder) | LIST_FOR_404 == actions(POLICY["S3LedgerWritePolicy"])
     written = POLICY["S3LedgerWritePolicy"]["Statement"][0]["Resource"]
-    assert written == ["arn:aws:s3:::BUCKET/KEY", "arn:aws:s3:::BUCKET/KEY.lease"]
+    assert written == [
+        "arn:aws:s3:::BUCKET/KEY",
+        "arn:aws:s3:::BUCKET/KEY.lease",
+        "arn:aws:s3:::BUCKET/KEY.archive/*",  # older records moved out (ledger_archive)
+    ]
     # The tool deletes only the lease (released, or broken by unlock), never the ledger.
     assert S3_CALLS["s3:DeleteObject"] == {"connect-numbers/history.jsonl.lease"}
     assert resources_of("S3LedgerWritePolicy", "s3:DeleteObject") == {
@@ -187,6 +191,7 @@ def test_the_s3_ledger_policies_are_exactly_what_plan_and_apply_use(
     assert resources_of("S3LedgerWritePolicy", "s3:PutObject") == {
         "arn:aws:s3:::BUCKET/KEY",
         "arn:aws:s3:::BUCKET/KEY.lease",
+        "arn:aws:s3:::BUCKET/KEY.archive/*",
     }
 
 
