@@ -807,11 +807,19 @@ def staleness(
             )
     kept_then = {k.phone_number_id for k in saved.keeps}
     kept_now = {k.phone_number_id for k in fresh.keeps}
+    protected_now = {s.phone_number_id: s.reason for s in fresh.skipped if s.protected_by}
     for r in saved.releases:
         if r.phone_number_id in kept_now:
             changes.append(
                 f"{r.phone_number} ({r.phone_number_id}) is kept by {desired.source}, "
                 "but the plan releases it"
+            )
+        elif r.phone_number_id in protected_now and r.phone_number_id not in settled:
+            # The ownership policy: a saved plan (edited, or made under a wider
+            # safety.release_types) cannot release what numbers.yaml protects now.
+            changes.append(
+                f"{r.phone_number} ({r.phone_number_id}) is not released by a fresh plan: "
+                f"{protected_now[r.phone_number_id]}"
             )
         elif r.phone_number_id not in now_ids and r.phone_number_id not in settled:
             changes.append(f"{r.phone_number} ({r.phone_number_id}) is no longer claimed")

@@ -398,6 +398,8 @@ def _list_summary(number: PhoneNumber) -> dict[str, Any]:
     }
     if number.description is not None:
         summary["PhoneNumberDescription"] = number.description
+    if number.source_phone_number_arn is not None:
+        summary["SourcePhoneNumberArn"] = number.source_phone_number_arn
     return summary
 
 

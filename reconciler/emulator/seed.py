@@ -20,6 +20,9 @@ code)::
         tags: {team: support}
         flow: arn:aws:connect:us-east-1:111122223333:instance/aaaa.../contact-flow/main
         in_progress_describes: 2      # IN_PROGRESS only: CLAIMED after 2 describes
+        source_phone_number_arn: arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-1
+                                      # imported (ImportPhoneNumber) from AWS End User
+                                      #   Messaging SMS: listed as SourcePhoneNumberArn
     rate_limits:                      # extension: per-operation token buckets
       default: {rate: 2, burst: 5}
       DescribePhoneNumber: {rate: 5, burst: 10}
@@ -265,6 +268,8 @@ class NumberSeed:
     #: An IN_PROGRESS number becomes CLAIMED after this many describes
     #: (``None``: it stays IN_PROGRESS).
     in_progress_describes: int | None = None
+    #: Imported from AWS End User Messaging SMS (``SourcePhoneNumberArn``).
+    source_phone_number_arn: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -594,6 +599,7 @@ class _SeedParser:
                 "tags",
                 "flow",
                 "in_progress_describes",
+                "source_phone_number_arn",
             ),
             entry=entry,
         )
@@ -663,7 +669,22 @@ class _SeedParser:
             tags=self._tags(item, entry),
             flow_arn=flow_arn,
             in_progress_describes=self._in_progress_describes(item, status, entry),
+            source_phone_number_arn=self._source_arn(item, entry),
         )
+
+    def _source_arn(self, item: Mapping[str, Any], entry: str) -> str | None:
+        """``SourcePhoneNumberArn`` (shape ``ARN``): where an imported number came from."""
+        arn = self._string(item, "source_phone_number_arn", entry=entry)
+        if arn is not None and not re.fullmatch(r"arn:aws[a-z-]*:[a-z0-9-]+:[^\s]*", arn):
+            self._fail(
+                f"source_phone_number_arn {arn!r} is not an ARN (the AWS End User Messaging "
+                "SMS phone number imported, like arn:aws:sms-voice:REGION:ACCOUNT:"
+                "phone-number/ID)",
+                entry=entry,
+                mapping=item,
+                key="source_phone_number_arn",
+            )
+        return arn
 
     def _in_progress_describes(
         self, item: Mapping[str, Any], status: str, entry: str

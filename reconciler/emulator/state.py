@@ -71,6 +71,8 @@ class PhoneNumber:
     flow_arn: str | None = None
     #: Describes left before an IN_PROGRESS claim completes (``None``: never).
     in_progress_describes: int | None = None
+    #: ``SourcePhoneNumberArn``: the number was imported (ImportPhoneNumber).
+    source_phone_number_arn: str | None = None
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -146,6 +148,7 @@ class ConnectState:
                     tags=MappingProxyType(dict(number.tags)),
                     flow_arn=number.flow_arn,
                     in_progress_describes=number.in_progress_describes,
+                    source_phone_number_arn=number.source_phone_number_arn,
                 )
             )
         for event in seed.history:
@@ -567,6 +570,7 @@ def _number_document(number: PhoneNumber) -> dict[str, Any]:
         "tags": dict(number.tags) or None,
         "flow": number.flow_arn,
         "in_progress_describes": number.in_progress_describes,
+        "source_phone_number_arn": number.source_phone_number_arn,
     }
     document.update({key: value for key, value in optional.items() if value is not None})
     return document

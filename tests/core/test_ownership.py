@@ -194,6 +194,21 @@ def test_a_saved_plan_edited_to_release_a_protected_number_releases_nothing_of_i
     assert "a fresh plan skips it (protected: type UIFN" in dropped.reason
 
 
+def test_a_saved_plan_releasing_a_protected_number_is_stale_naming_the_protection() -> None:
+    """apply PLAN.json first checks the plan still holds (planner.staleness)."""
+    fresh = make()
+    uifn = _as_release(fresh, "+12065550160")
+    edited = replace(fresh, releases=(*fresh.releases, uifn))
+    changes = planner.staleness(
+        edited, desired("+12065550100", max_releases=None), mixed(), frozenset()
+    )
+    assert any(
+        c.startswith("+12065550160 (")
+        and "is not released by a fresh plan: protected: type UIFN" in c
+        for c in changes
+    )
+
+
 def test_apply_does_not_release_a_number_described_as_protected_just_before() -> None:
     """The describe just before each release (executor) re-checks the policy."""
     release = _as_release(make(), "+12065550161")
