@@ -347,11 +347,19 @@ def _fit(
             phone_number=n.phone_number,
             phone_number_id=n.phone_number_id,
             target_arn=n.target_arn,
-            fits_at=at,
+            fits_at=_second_after(at),
             flows=tuple(sorted(n.flows)),
         )
         for n, at in deferred
     ]
+
+
+def _second_after(moment: datetime | None) -> datetime | None:
+    """``moment`` rounded up to the second: every view writes dates to the second, and a
+    run scheduled at the date shown must find the release fits (never a moment early)."""
+    if moment is None or moment.microsecond == 0:
+        return moment
+    return moment.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _never_fits_refusal(desired: DesiredState, deferred: Sequence[Deferred]) -> Refusal | None:

@@ -11,8 +11,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from reconciler import cli as cli_module
 
@@ -151,3 +154,88 @@ def test_the_markdown_plan_has_the_chart_and_quota_shows_the_window(world: dict[
     # The account agrees: the emulator counts the same 18.
     assert _account_used(world) == 18
     assert "18 used" in cli("quota", *where, "--format", "markdown").stdout
+
+
+# --- property: a scheduled `apply --fit` converges against the emulator ----------------------
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    releases=st.integers(min_value=1, max_value=5),
+    phone_numbers=st.integers(min_value=1, max_value=3),
+    prior=st.lists(st.integers(min_value=1, max_value=179), max_size=6),
+    steps=st.lists(st.integers(min_value=1, max_value=120), min_size=1, max_size=6),
+)
+def test_a_scheduled_fit_pipeline_converges_as_the_emulator_clock_moves(
+    emulator_factory: Any,
+    tmp_path_factory: pytest.TempPathFactory,
+    releases: int,
+    phone_numbers: int,
+    prior: list[int],
+    steps: list[int],
+) -> None:
+    """Runs of `apply --fit --auto-approve` with the emulator's clock moved on by random
+    days: never refused, never a failed release (the emulator enforces the quota
+    itself), the account never over its limit; then, once the clock passes every date
+    the last run promised, one more run finishes."""
+    limit = 2 * phone_numbers
+    now = datetime.now(UTC).replace(microsecond=0)
+    claims = [
+        {
+            "action": "claim",
+            "phone_number": f"+1206555{9000 + i}",
+            "at": _at(now - timedelta(days=d)),
+        }
+        for i, d in enumerate(sorted(prior, reverse=True)[:limit])
+    ]
+    drop = [f"+120655503{i:02d}" for i in range(releases)]
+    server = emulator_factory(
+        {
+            "account_id": "111122223333",
+            "region": "us-east-1",
+            "instances": [{"id": INSTANCE}],
+            "quota": {"phone_numbers": phone_numbers, "window_days": 180, "limit_percent": 200},
+            "numbers": [{"phone_number": n, "instance": INSTANCE} for n in [KEEP, *drop]],
+            "history": claims,
+        },
+        rate=50.0,
+        burst=5,
+    )
+    folder = tmp_path_factory.mktemp("fit")
+    ledger = folder / "history.jsonl"
+    ledger.write_text("".join(json.dumps({**c, "target_arn": TARGET}) + "\n" for c in claims))
+    numbers = folder / "numbers.yaml"
+    numbers.write_text(
+        f"version: 1\ntargets:\n  - arn: {TARGET}\nquota:\n  phone_numbers: {phone_numbers}\n"
+        f'numbers:\n  - "{KEEP}"\n'
+    )
+    args = ["--numbers", str(numbers), "--ledger", str(ledger), *FAST]
+    world = {"server": server}
+
+    def run() -> dict[str, Any]:
+        result = cli("apply", "--fit", "--auto-approve", "--format", "json", *args)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert _account_used(world) <= limit
+        shown = cli("plan", "--fit", "--format", "json", *args)
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        after = json.loads(shown.stdout)
+        assert after["releases"] == []  # the run released everything that fit
+        return after  # type: ignore[no-any-return]
+
+    with mock.patch.object(cli_module, "_now", server.now):
+        plan = run()
+        for days in steps:
+            server.advance_clock(timedelta(days=days))
+            plan = run()
+        for _ in range(releases + 1):
+            if not plan["deferred"]:
+                break
+            # The next scheduled run: at the date the plan promised, to the second.
+            server.set_clock(datetime.fromisoformat(plan["deferred"][0]["fits_at"]))
+            plan = run()
+    assert plan["releases"] == [] and plan["deferred"] == []
+    assert _released(world) == drop
