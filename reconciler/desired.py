@@ -29,12 +29,14 @@ input (the Hypothesis tests hold us to that).
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import hashlib
 import os
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
@@ -198,15 +200,36 @@ def parse_desired(data: bytes, source: str) -> DesiredState:
     if known is not None:
         return known
     text = _decode(data, source)
-    root = _compose(text, source)
-    if root is None:
-        raise NumbersFileError(source, "the file is empty (no YAML document)", expected=_TOP_SHAPE)
-    state = _Validator(source).document(root, fingerprint)
+    with _collection_paused():
+        root = _compose(text, source)
+        if root is None:
+            raise NumbersFileError(
+                source, "the file is empty (no YAML document)", expected=_TOP_SHAPE
+            )
+        state = _Validator(source).document(root, fingerprint)
     with _known_lock:
         if len(_parsed) >= _PARSED_LIMIT:
             _parsed.clear()
         _parsed[(source, fingerprint)] = state
     return state
+
+
+@contextlib.contextmanager
+def _collection_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a file becomes a tree of nodes.
+
+    Composing 100,000 numbers allocates millions of objects and no cycle, and
+    each allocation burst sets off a collection that walks them all again: a
+    quarter of the time of a large file. Reference counting still frees
+    everything as usual.
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 # The last files parsed, by name and digest: one run reads numbers.yaml more
