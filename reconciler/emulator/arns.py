@@ -58,6 +58,13 @@ def instance_arn(region: str, account: str, instance_id: str) -> str:
     return f"arn:{partition_of(region)}:{_SERVICE}:{region}:{account}:instance/{instance_id}"
 
 
+def traffic_distribution_group_arn(region: str, account: str, tdg_id: str) -> str:
+    return (
+        f"arn:{partition_of(region)}:{_SERVICE}:{region}:{account}:"
+        f"traffic-distribution-group/{tdg_id}"
+    )
+
+
 def phone_number_arn(region: str, account: str, phone_number_id: str) -> str:
     return (
         f"arn:{partition_of(region)}:{_SERVICE}:{region}:{account}:phone-number/{phone_number_id}"

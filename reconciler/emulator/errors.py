@@ -42,6 +42,8 @@ ERROR_STATUS: Final[Mapping[str, int]] = {
     "InvalidParameterException": 400,
     "InvalidRequestException": 400,
     "ResourceInUseException": 409,
+    "ResourceConflictException": 409,
+    "ResourceNotReadyException": 409,
     "ResourceNotFoundException": 404,
     "ServiceQuotaExceededException": 402,
     "ThrottlingException": 429,

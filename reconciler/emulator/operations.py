@@ -32,6 +32,7 @@ Their order follows what a client can observe from AWS:
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -44,6 +45,7 @@ from .arns import (
     partition_of,
     phone_number_arn,
     phone_number_id_from_arn,
+    traffic_distribution_group_arn,
 )
 from .clock import format_time
 from .constants import (
@@ -70,7 +72,7 @@ from .countries import AvailableNumber
 from .errors import QUOTA_ERROR, ApiError, invalid_parameter, not_found
 from .history import Action, HistoryEvent, Origin
 from .pagination import SortKey, decode_token, encode_token, page
-from .state import ConnectState, Instance, PhoneNumber
+from .state import ConnectState, Instance, PhoneNumber, TrafficDistributionGroup
 from .trail import TrailInfo
 
 __all__ = ["HANDLERS", "ROUTES", "ApiRequest", "Handler", "Route", "match_route"]
@@ -79,6 +81,8 @@ _VOICE_PHONE_NUMBER = "VOICE_PHONE_NUMBER"
 _IN_PROGRESS = "IN_PROGRESS"
 _CLAIMED = "CLAIMED"
 _CLAIM_IN_PROGRESS_MESSAGE = "The claim of this phone number is in progress."
+# Ids of created traffic distribution groups: uuid5, so runs (and output) repeat.
+_TDG_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "tdg.emulator.connect-numbers.invalid")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,9 +260,22 @@ def _target(state: ConnectState, target_arn: str) -> Instance:
     )
     parts = arn.resource_parts()
     if same_account and len(parts) == 2 and parts[0] == "traffic-distribution-group":
-        # The emulator models no traffic distribution groups yet.
-        raise not_found(f"Traffic distribution group '{parts[1]}' not found.")
+        # A number claimed to a TDG belongs to the TDG's instance (its flows), and
+        # is listed by the TDG's ARN, not the instance's (ListPhoneNumbersV2).
+        tdg = _tdg(state, parts[1])
+        return Instance(id=tdg.instance_id, arn=tdg.arn)
     return _instance(state, target_arn, "TargetArn")
+
+
+def _tdg(state: ConnectState, reference: str) -> TrafficDistributionGroup:
+    """A TrafficDistributionGroupId: the id, or the ARN (``ACGRTrafficDistributionGroupId``)."""
+    tdg_id = reference.rsplit("traffic-distribution-group/", 1)[-1]
+    if not RESOURCE_ID_PATTERN.fullmatch(tdg_id):
+        raise invalid_parameter(f"'{reference}' is not a traffic distribution group id.")
+    tdg = state.traffic_distribution_group(tdg_id)
+    if tdg is None:
+        raise not_found(f"Traffic distribution group '{tdg_id}' not found.")
+    return tdg
 
 
 def _phone_number_id(state: ConnectState, reference: str) -> str:
@@ -361,6 +378,7 @@ def _token_reused(token: str, previous: HistoryEvent, request: str) -> ApiError:
 def _matcher(
     *,
     instance_id: str | None = None,
+    target_arn: str | None = None,
     types: frozenset[str] | None = None,
     countries: frozenset[str] | None = None,
     prefix: str | None = None,
@@ -369,6 +387,7 @@ def _matcher(
     def matches(number: PhoneNumber) -> bool:
         return (
             (instance_id is None or number.instance_id == instance_id)
+            and (target_arn is None or number.target_arn == target_arn)
             and (types is None or number.type in types)
             and (countries is None or number.country in countries)
             and (prefix is None or number.phone_number[1:].startswith(prefix))
@@ -473,7 +492,7 @@ def list_phone_numbers_v2(state: ConnectState, request: ApiRequest) -> dict[str,
         )
     digits = prefix.lstrip("+") if prefix is not None else None
     query: dict[str, object] = {
-        "instance": instance.id if instance else None,
+        "instance": instance.arn if instance else None,
         "countries": sorted(countries or ()),
         "types": sorted(types or ()),
         "prefix": digits,
@@ -483,8 +502,10 @@ def list_phone_numbers_v2(state: ConnectState, request: ApiRequest) -> dict[str,
         "ListPhoneNumbersSummaryList",
         state.phone_numbers(),
         _list_summary,
+        # An instance ARN lists only the instance's numbers, a TDG ARN only the TDG's
+        # (botocore: ListPhoneNumbersV2's documentation).
         where=_matcher(
-            instance_id=instance.id if instance else None,
+            target_arn=instance.arn if instance else None,
             types=types,
             countries=countries,
             prefix=digits,
@@ -887,6 +908,96 @@ def untag_resource(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
     return {}
 
 
+# --- traffic distribution groups -------------------------------------------------------
+
+
+def _tdg_shape(tdg: TrafficDistributionGroup, *, summary: bool) -> dict[str, Any]:
+    """Shape ``TrafficDistributionGroup`` (or ``TrafficDistributionGroupSummary``)."""
+    shape: dict[str, Any] = {
+        "Id": tdg.id,
+        "Arn": tdg.arn,
+        "Name": tdg.name,
+        "InstanceArn": tdg.instance_arn,
+        "Status": tdg.status,
+        "IsDefault": tdg.default,
+    }
+    if not summary:
+        shape["Tags"] = dict(tdg.tags)
+        if tdg.description is not None:
+            shape["Description"] = tdg.description
+    return shape
+
+
+def create_traffic_distribution_group(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """PUT /traffic-distribution-group: a TDG of an instance, ACTIVE at once.
+
+    AWS requires a replicated instance; the emulator models no replication, so any
+    instance of the account will do. A name used twice on one instance is refused.
+    """
+    body = request.body
+    name = _body_string(body, "Name")
+    reference = _body_string(body, "InstanceId")
+    if not name or reference is None:
+        raise invalid_parameter("Name and InstanceId are required.")
+    instance = _instance(state, reference, "InstanceId")
+    description = _body_string(body, "Description")
+    tags = _tags(body.get("Tags"))
+    with state.transaction():
+        for other in state.traffic_distribution_groups():
+            if other.instance_id == instance.id and other.name == name:
+                raise ApiError(
+                    "ResourceConflictException",
+                    f"A traffic distribution group named '{name}' already exists on instance "
+                    f"'{instance.id}' ({other.id}).",
+                )
+        tdg_id = str(uuid.uuid5(_TDG_NAMESPACE, f"{instance.id}/{name}"))
+        tdg = TrafficDistributionGroup(
+            id=tdg_id,
+            arn=traffic_distribution_group_arn(state.region, state.account_id, tdg_id),
+            name=name,
+            instance_id=instance.id,
+            instance_arn=instance.arn,
+            description=description,
+            tags=MappingProxyType(tags),
+        )
+        state.put_traffic_distribution_group(tdg)
+    return {"Id": tdg.id, "Arn": tdg.arn}
+
+
+def describe_traffic_distribution_group(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """GET /traffic-distribution-group/{TrafficDistributionGroupId}: by id or ARN."""
+    tdg = _tdg(state, request.path["TrafficDistributionGroupId"])
+    return {"TrafficDistributionGroup": _tdg_shape(tdg, summary=False)}
+
+
+def list_traffic_distribution_groups(state: ConnectState, request: ApiRequest) -> dict[str, Any]:
+    """GET /traffic-distribution-groups: the account's TDGs, or one instance's (instanceId)."""
+    query = request.query
+    reference = _query_string(query, "instanceId")
+    instance = _instance(state, reference, "instanceId") if reference is not None else None
+    max_results = _max_results(
+        _query_string(query, "maxResults"),
+        "maxResults",
+        maximum=SEARCH_MAX_RESULTS_MAX,
+        default=SEARCH_MAX_RESULTS_MAX,
+    )
+    key = {"instance": instance.id if instance else None}
+    after = _next_token(_query_string(query, "nextToken"), request.operation, key)
+    chunk, next_after = page(
+        state.traffic_distribution_groups(),
+        lambda tdg: (tdg.id, tdg.id),
+        after=after,
+        max_results=max_results,
+        where=lambda tdg: instance is None or tdg.instance_id == instance.id,
+    )
+    result: dict[str, Any] = {
+        "TrafficDistributionGroupSummaryList": [_tdg_shape(t, summary=True) for t in chunk]
+    }
+    if next_after is not None:
+        result["NextToken"] = encode_token(request.operation, key, next_after)
+    return result
+
+
 def _flow_association(number: PhoneNumber) -> dict[str, Any]:
     """Shape ``FlowAssociationSummary``: ResourceId is the number's ARN."""
     return {
@@ -908,6 +1019,13 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/phone-number/{PhoneNumberId}/metadata", "UpdatePhoneNumberMetadata"),
     Route("POST", "/tags/{resourceArn}", "TagResource"),
     Route("DELETE", "/tags/{resourceArn}", "UntagResource"),
+    Route("PUT", "/traffic-distribution-group", "CreateTrafficDistributionGroup"),
+    Route(
+        "GET",
+        "/traffic-distribution-group/{TrafficDistributionGroupId}",
+        "DescribeTrafficDistributionGroup",
+    ),
+    Route("GET", "/traffic-distribution-groups", "ListTrafficDistributionGroups"),
 )
 
 HANDLERS: Mapping[str, Handler] = {
@@ -922,4 +1040,7 @@ HANDLERS: Mapping[str, Handler] = {
     "UpdatePhoneNumberMetadata": update_phone_number_metadata,
     "TagResource": tag_resource,
     "UntagResource": untag_resource,
+    "CreateTrafficDistributionGroup": create_traffic_distribution_group,
+    "DescribeTrafficDistributionGroup": describe_traffic_distribution_group,
+    "ListTrafficDistributionGroups": list_traffic_distribution_groups,
 }

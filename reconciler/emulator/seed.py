@@ -8,6 +8,12 @@ code)::
     instances:
       - id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
         alias: demo                   # extension: informational only
+    traffic_distribution_groups:      # of a (replicated) instance
+      - id: tdg-1                     # its ARN: ...:traffic-distribution-group/tdg-1
+        instance: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
+        name: east-west
+        description: "..."            # optional
+        default: false                # IsDefault
     numbers:
       - phone_number: "+12065550100"  # E.164; quote it, or YAML reads a number
         instance: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
@@ -20,6 +26,7 @@ code)::
         tags: {team: support}
         flow: arn:aws:connect:us-east-1:111122223333:instance/aaaa.../contact-flow/main
         in_progress_describes: 2      # IN_PROGRESS only: CLAIMED after 2 describes
+        traffic_distribution_group: tdg-1   # claimed to this TDG of its instance instead
         source_phone_number_arn: arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-1
                                       # imported (ImportPhoneNumber) from AWS End User
                                       #   Messaging SMS: listed as SourcePhoneNumberArn
@@ -173,6 +180,7 @@ _TOP_LEVEL_KEYS = (
     "account_id",
     "region",
     "instances",
+    "traffic_distribution_groups",
     "numbers",
     "rate_limits",
     "quota",
@@ -270,6 +278,19 @@ class NumberSeed:
     in_progress_describes: int | None = None
     #: Imported from AWS End User Messaging SMS (``SourcePhoneNumberArn``).
     source_phone_number_arn: str | None = None
+    #: Claimed to this traffic distribution group (of ``instance_id``) instead.
+    traffic_distribution_group: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrafficDistributionGroupSeed:
+    """A traffic distribution group of an instance (shape ``TrafficDistributionGroup``)."""
+
+    id: str
+    instance_id: str
+    name: str
+    description: str | None = None
+    default: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -281,6 +302,7 @@ class Seed:
     account_id: str = DEFAULT_ACCOUNT_ID
     region: str = DEFAULT_REGION
     instances: tuple[InstanceSeed, ...] = ()
+    traffic_distribution_groups: tuple[TrafficDistributionGroupSeed, ...] = ()
     numbers: tuple[NumberSeed, ...] = ()
     rate_limits: Mapping[str, RateLimit | None] = field(default_factory=dict)
     quota: QuotaPolicy = field(
@@ -389,6 +411,7 @@ class _SeedParser:
 
     def __init__(self, source: str) -> None:
         self._source = source
+        self._tdg_instances: dict[str, str] = {}
 
     def _fail(
         self, problem: str, *, entry: str | None, mapping: object = None, key: str | None = None
@@ -457,6 +480,8 @@ class _SeedParser:
                 key="region",
             )
         instances = self._instances(document)
+        tdgs = self._tdgs(document, {i.id for i in instances})
+        self._tdg_instances = {t.id: t.instance_id for t in tdgs}
         numbers = self._numbers(document, account_id, region, {i.id for i in instances})
         quota = self._service_quotas(document, self._quota(document, len(instances), len(numbers)))
         history = self._history(document)
@@ -467,6 +492,7 @@ class _SeedParser:
             account_id=account_id,
             region=region,
             instances=instances,
+            traffic_distribution_groups=tdgs,
             numbers=numbers,
             rate_limits=self._rate_limits(document),
             quota=quota,
@@ -531,6 +557,56 @@ class _SeedParser:
             seen[instance_id] = entry
             alias = self._string(item, "alias", entry=entry)
             result.append(InstanceSeed(id=instance_id, alias=alias))
+        return tuple(result)
+
+    def _tdgs(
+        self, document: Mapping[str, Any], instance_ids: set[str]
+    ) -> tuple[TrafficDistributionGroupSeed, ...]:
+        seen: set[str] = set()
+        result: list[TrafficDistributionGroupSeed] = []
+        for index, item in enumerate(self._list(document, "traffic_distribution_groups")):
+            entry = f"traffic_distribution_groups[{index}]"
+            if not isinstance(item, Mapping):
+                self._fail(
+                    f"a traffic distribution group must be a mapping with 'id', 'instance' and "
+                    f"'name', not {_describe(item)}",
+                    entry=entry,
+                    mapping=document,
+                    key="traffic_distribution_groups",
+                )
+            keys = ("id", "instance", "name", "description", "default")
+            self._check_keys(item, keys, entry=entry)
+            tdg_id = self._string(item, "id", entry=entry, required=True)
+            instance_id = self._string(item, "instance", entry=entry, required=True)
+            name = self._string(item, "name", entry=entry, required=True)
+            assert tdg_id is not None and instance_id is not None and name is not None
+            if not RESOURCE_ID_PATTERN.fullmatch(tdg_id) or tdg_id in seen:
+                self._fail(
+                    f"id {tdg_id!r} is not a valid traffic distribution group id, or is used twice",
+                    entry=entry,
+                    mapping=item,
+                    key="id",
+                )
+            if instance_id not in instance_ids:
+                self._fail(
+                    f"instance {instance_id!r} is not declared under 'instances'",
+                    entry=entry,
+                    mapping=item,
+                    key="instance",
+                )
+            default = item.get("default", False)
+            if not isinstance(default, bool):
+                self._fail("'default' must be true or false", entry=entry, mapping=item)
+            seen.add(tdg_id)
+            result.append(
+                TrafficDistributionGroupSeed(
+                    id=tdg_id,
+                    instance_id=instance_id,
+                    name=name,
+                    description=self._string(item, "description", entry=entry),
+                    default=default,
+                )
+            )
         return tuple(result)
 
     def _numbers(
@@ -600,6 +676,7 @@ class _SeedParser:
                 "flow",
                 "in_progress_describes",
                 "source_phone_number_arn",
+                "traffic_distribution_group",
             ),
             entry=entry,
         )
@@ -670,7 +747,21 @@ class _SeedParser:
             flow_arn=flow_arn,
             in_progress_describes=self._in_progress_describes(item, status, entry),
             source_phone_number_arn=self._source_arn(item, entry),
+            traffic_distribution_group=self._number_tdg(item, instance_id, entry),
         )
+
+    def _number_tdg(self, item: Mapping[str, Any], instance_id: str, entry: str) -> str | None:
+        """A number claimed to a traffic distribution group of its own instance."""
+        tdg_id = self._string(item, "traffic_distribution_group", entry=entry)
+        if tdg_id is not None and self._tdg_instances.get(tdg_id) != instance_id:
+            self._fail(
+                f"traffic distribution group {tdg_id!r} is not declared under "
+                f"'traffic_distribution_groups' for instance {instance_id}",
+                entry=entry,
+                mapping=item,
+                key="traffic_distribution_group",
+            )
+        return tdg_id
 
     def _source_arn(self, item: Mapping[str, Any], entry: str) -> str | None:
         """``SourcePhoneNumberArn`` (shape ``ARN``): where an imported number came from."""

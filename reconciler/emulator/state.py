@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from .arns import instance_arn, phone_number_arn
+from .arns import instance_arn, phone_number_arn, traffic_distribution_group_arn
 from .clock import WallClock, format_time
 from .countries import AvailableNumber, generated_entry, generated_number
 from .history import Action, HistoryEvent
@@ -39,7 +39,7 @@ from .quota import QuotaPolicy, QuotaUsage, usage
 from .seed import Seed, phone_number_id_for
 from .trail import TrailCall, derived_event_id
 
-__all__ = ["ConnectState", "Instance", "PhoneNumber"]
+__all__ = ["ConnectState", "Instance", "PhoneNumber", "TrafficDistributionGroup"]
 
 # Extra ids for a number claimed again after a release: AWS gives every claim a
 # new id; uuid5 keeps them deterministic, so runs (and their output) repeat.
@@ -51,6 +51,21 @@ class Instance:
     id: str
     arn: str
     alias: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrafficDistributionGroup:
+    """A traffic distribution group: a claim target of its (replicated) instance."""
+
+    id: str
+    arn: str
+    name: str
+    instance_id: str
+    instance_arn: str
+    description: str | None = None
+    default: bool = False
+    status: str = "ACTIVE"
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -116,6 +131,18 @@ class ConnectState:
             )
             for item in seed.instances
         }
+        self._tdgs: dict[str, TrafficDistributionGroup] = {
+            item.id: TrafficDistributionGroup(
+                id=item.id,
+                arn=traffic_distribution_group_arn(seed.region, seed.account_id, item.id),
+                name=item.name,
+                instance_id=item.instance_id,
+                instance_arn=self._instances[item.instance_id].arn,
+                description=item.description,
+                default=item.default,
+            )
+            for item in seed.traffic_distribution_groups
+        }
         self._numbers: dict[str, PhoneNumber] = {}
         self._by_e164: dict[str, str] = {}
         # Sorted view, rebuilt on the first read after a write: listing 100,000
@@ -139,7 +166,11 @@ class ConnectState:
                     arn=phone_number_arn(seed.region, seed.account_id, number.id),
                     phone_number=number.phone_number,
                     instance_id=number.instance_id,
-                    target_arn=self._instances[number.instance_id].arn,
+                    target_arn=(
+                        self._tdgs[number.traffic_distribution_group].arn
+                        if number.traffic_distribution_group
+                        else self._instances[number.instance_id].arn
+                    ),
                     type=number.type,
                     country=number.country,
                     status=number.status,
@@ -194,6 +225,19 @@ class ConnectState:
     def instances(self) -> tuple[Instance, ...]:
         with self.lock:
             return tuple(sorted(self._instances.values(), key=lambda item: item.id))
+
+    def traffic_distribution_group(self, tdg_id: str) -> TrafficDistributionGroup | None:
+        with self.lock:
+            return self._tdgs.get(tdg_id)
+
+    def traffic_distribution_groups(self) -> tuple[TrafficDistributionGroup, ...]:
+        with self.lock:
+            return tuple(sorted(self._tdgs.values(), key=lambda item: item.id))
+
+    def put_traffic_distribution_group(self, tdg: TrafficDistributionGroup) -> None:
+        with self.lock:
+            self._tdgs[tdg.id] = tdg
+            self._changed()
 
     def phone_number(self, phone_number_id: str) -> PhoneNumber | None:
         with self.lock:
@@ -486,6 +530,16 @@ class ConnectState:
                     {"id": item.id, **({"alias": item.alias} if item.alias else {})}
                     for item in self.instances()
                 ],
+                "traffic_distribution_groups": [
+                    {
+                        "id": item.id,
+                        "instance": item.instance_id,
+                        "name": item.name,
+                        "default": item.default,
+                        **({"description": item.description} if item.description else {}),
+                    }
+                    for item in self.traffic_distribution_groups()
+                ],
                 "numbers": [_number_document(number) for number in self.phone_numbers()],
                 "rate_limits": {
                     operation: None if limit is None else {"rate": limit.rate, "burst": limit.burst}
@@ -571,6 +625,11 @@ def _number_document(number: PhoneNumber) -> dict[str, Any]:
         "flow": number.flow_arn,
         "in_progress_describes": number.in_progress_describes,
         "source_phone_number_arn": number.source_phone_number_arn,
+        "traffic_distribution_group": (
+            number.target_arn.rsplit("/", 1)[1]
+            if ":traffic-distribution-group/" in number.target_arn
+            else None
+        ),
     }
     document.update({key: value for key, value in optional.items() if value is not None})
     return document
