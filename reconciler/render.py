@@ -22,6 +22,7 @@ from .model import (
     QuotaReport,
     Release,
     ReleaseOutcome,
+    Target,
     Window,
     iso,
     scope_of,
@@ -101,6 +102,9 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "numbers_fingerprint": plan.numbers_fingerprint,
         "inventory_fingerprint": plan.inventory_fingerprint,
         "targets": list(plan.targets),
+        # Each target's kind and the account and region whose quota its actions count
+        # against (issue 14: instances and traffic distribution groups).
+        "target_details": [_target_detail(arn) for arn in plan.targets],
         "policy": {
             "allow_mass_release": plan.policy.allow_mass_release,
             "fit": plan.policy.fit,
@@ -403,12 +407,38 @@ def _release_lines(r: Release, described: bool = True) -> list[str]:
     return lines
 
 
+def _target_detail(arn: str) -> dict[str, str]:
+    target = Target(arn=arn)
+    return {
+        "arn": arn,
+        "kind": target.kind,
+        "id": target.resource_id,
+        "account_id": target.account_id,
+        "region": target.region,
+    }
+
+
+def _target_lines(plan: Plan) -> list[str]:
+    """One line per target, when a target is a traffic distribution group or the
+    targets span accounts or regions (a single instance needs no such list)."""
+    details = [_target_detail(arn) for arn in plan.targets]
+    scopes = {(d["account_id"], d["region"]) for d in details}
+    if len(scopes) <= 1 and all(d["kind"] == "instance" for d in details):
+        return []
+    names = {"instance": "instance", "traffic-distribution-group": "traffic distribution group"}
+    return [
+        f"Target: {names[d['kind']]} {d['id']} (account {d['account_id']}, {d['region']})"
+        for d in details
+    ] + [""]
+
+
 def render_text(plan: Plan) -> str:
     """A plan as a reviewer reads it: each release with its flows, then the quota."""
     out: list[str] = [
         f"connect-numbers plan for {plan.numbers_file} ({len(plan.targets)} target(s)), "
         f"made {iso(plan.created_at)}",
         "",
+        *_target_lines(plan),
     ]
     if plan.releases:
         out.append(
