@@ -1,10 +1,19 @@
 """What a shared S3 ledger costs: append latency as the history grows, and contention.
 
-S3 has no append: each record rewrites the whole object with a conditional
-write. This measures, against moto's S3 served over HTTP on 127.0.0.1:
+S3 has no append: each record rewrites the live object with a conditional
+write. Records older than the window and a margin (210 days) move into
+immutable archives once 1 MiB is due (``ledger_archive``), so an append
+rewrites only the window. This measures, against moto's S3 served over HTTP
+on 127.0.0.1:
 
 1. the time of one append (GET-free: the ledger keeps the text it last wrote)
-   and of one read, for ledgers of 0 to 40,000 records (about 300 bytes each);
+   and of one fresh read, for ledgers of 0 to 100,000 records (about 390 bytes
+   each), one record an hour (100,000 records: 11 years), three ways:
+   ``archived`` (the product: the first append moves the old records, timed
+   apart, then the appends that follow), ``whole`` (moving disabled: every
+   append rewrites everything, as before issue 12) and ``window`` (every
+   record within the last day: nothing may move, the cost the window sets);
+   beside it, a file ledger's append (one O_APPEND write, any size);
 2. the S3 requests an apply makes per release (lease check, conditional PUTs);
 3. N processes appending at the same moment: conflicts retried, records lost
    (must be 0), and the time until all are in.
@@ -12,7 +21,7 @@ write. This measures, against moto's S3 served over HTTP on 127.0.0.1:
 Local S3 has no network latency: on real S3 add one round trip (typically
 10-30 ms within a region) per request. Usage::
 
-    .venv/bin/python bench/s3_ledger.py [--sizes 0,1000,10000,40000] [--writers 8]
+    .venv/bin/python bench/s3_ledger.py [--sizes 0,10000,100000] [--writers 8]
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -32,7 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import hermetic_aws_env, log
-from reconciler.ledger import LedgerRecord
+from reconciler.ledger import FileLedger, LedgerRecord
 from reconciler.ledger_s3 import S3Ledger
 from tests.s3_server import S3Server
 
@@ -40,11 +50,15 @@ BUCKET = "bench"
 T0 = datetime(2026, 6, 1, tzinfo=UTC)
 
 
-def record(i: int, status: str = "done") -> LedgerRecord:
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+SPACING = {"archived": timedelta(hours=1), "whole": timedelta(hours=1), "window": timedelta(0)}
+
+
+def record(i: int, status: str = "done", at: datetime | None = None) -> LedgerRecord:
     return LedgerRecord(
         action="release",
         phone_number=f"+1206{5550000 + i % 10000000:07d}",
-        at=T0 + timedelta(seconds=i),
+        at=at or T0 + timedelta(seconds=i),
         status=status,
         phone_number_id=f"{i:08d}-aaaa-bbbb-cccc-dddddddddddd",
         target_arn="arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeee",
@@ -59,31 +73,76 @@ def counting(store: S3Ledger) -> Counter[str]:
     return calls
 
 
+def history(size: int, spacing: timedelta) -> bytes:
+    """``size`` records, the last one now, ``spacing`` apart (0: all within the last day)."""
+    step = spacing if spacing else timedelta(seconds=86_000 / max(size, 1))
+    return b"".join(record(i, at=NOW - (size - i) * step).to_line() for i in range(size))
+
+
 def latency(client: Any, sizes: list[int], repeats: int) -> list[dict[str, Any]]:
     rows = []
     for size in sizes:
-        key = f"size-{size}.jsonl"
-        body = b"".join(record(i).to_line() for i in range(size))
-        client.put_object(Bucket=BUCKET, Key=key, Body=body)
-        store = S3Ledger(BUCKET, key)
-        start = time.perf_counter()
-        store.read()
-        read_s = time.perf_counter() - start
-        appends = []
-        for i in range(repeats):
+        for how, spacing in SPACING.items():
+            key = f"size-{size}-{how}.jsonl"
+            body = history(size, spacing)
+            client.put_object(Bucket=BUCKET, Key=key, Body=body)
+            kept = {"archive_min_bytes": None} if how == "whole" else {}
+            store = S3Ledger(BUCKET, key, clock=lambda: NOW, **kept)  # type: ignore[arg-type]
             start = time.perf_counter()
-            store.append(record(size + i))
-            appends.append(time.perf_counter() - start)
-        rows.append(
-            {
-                "records": size,
-                "bytes": len(body),
-                "read_ms": round(read_s * 1000, 1),
-                "append_ms_median": round(statistics.median(appends) * 1000, 1),
-                "append_ms_max": round(max(appends) * 1000, 1),
-            }
-        )
-        log(f"  {size} records: {rows[-1]}")
+            store.read()
+            read_s = time.perf_counter() - start
+            start = time.perf_counter()
+            store.append(record(size, at=NOW))
+            first_s = time.perf_counter() - start
+            appends = []
+            for i in range(repeats):
+                start = time.perf_counter()
+                store.append(record(size + 1 + i, at=NOW))
+                appends.append(time.perf_counter() - start)
+            live = client.head_object(Bucket=BUCKET, Key=key)["ContentLength"]
+            listed = client.list_objects_v2(Bucket=BUCKET, Prefix=key + ".archive/")
+            start = time.perf_counter()
+            S3Ledger(BUCKET, key, clock=lambda: NOW).read()
+            fresh_read_s = time.perf_counter() - start
+            rows.append(
+                {
+                    "records": size,
+                    "how": how,
+                    "bytes": len(body),
+                    "read_ms": round(read_s * 1000, 1),
+                    "first_append_ms": round(first_s * 1000, 1),
+                    "append_ms_median": round(statistics.median(appends) * 1000, 1),
+                    "append_ms_max": round(max(appends) * 1000, 1),
+                    "live_bytes_after": live,
+                    "archives": len(listed.get("Contents", [])),
+                    "fresh_read_ms": round(fresh_read_s * 1000, 1),
+                }
+            )
+            log(f"  {size} records, {how}: {rows[-1]}")
+    return rows
+
+
+def file_latency(sizes: list[int], repeats: int) -> list[dict[str, Any]]:
+    """A file ledger's append: one O_APPEND write and an fsync, whatever the size."""
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for size in sizes:
+            path = Path(folder) / f"size-{size}.jsonl"
+            path.write_bytes(history(size, SPACING["archived"]))
+            store = FileLedger(path, clock=lambda: NOW)
+            appends = []
+            for i in range(repeats):
+                start = time.perf_counter()
+                store.append(record(size + i, at=NOW))
+                appends.append(time.perf_counter() - start)
+            rows.append(
+                {
+                    "records": size,
+                    "append_ms_median": round(statistics.median(appends) * 1000, 2),
+                    "append_ms_max": round(max(appends) * 1000, 2),
+                }
+            )
+            log(f"  file, {size} records: {rows[-1]}")
     return rows
 
 
@@ -148,7 +207,7 @@ def contention(client: Any, endpoint: str, writers: int, each: int) -> dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="0,1000,10000,40000")
+    parser.add_argument("--sizes", default="0,10000,100000")
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--writers", type=int, default=8)
     parser.add_argument("--each", type=int, default=20)
@@ -168,8 +227,10 @@ def main() -> None:
         flush=True,
     )
     log("append latency by ledger size")
+    sizes = [int(s) for s in args.sizes.split(",")]
     result = {
-        "latency": latency(client, [int(s) for s in args.sizes.split(",")], args.repeats),
+        "latency": latency(client, sizes, args.repeats),
+        "file_latency": file_latency(sizes, args.repeats),
         "requests": per_release(client),
     }
     log("contention")

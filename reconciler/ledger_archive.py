@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -206,6 +207,40 @@ def _keys(record: dict[str, Any]) -> list[tuple[str, str]]:
     return keys
 
 
+_AT = re.compile(rb'"at": "([^"]*)"')
+_ARCHIVE_LINE = b'{"status": "' + ARCHIVE.encode() + b'"'
+
+
+def _due(body: bytes, cutoff: datetime, enough: int) -> bool:
+    """Whether ``enough`` bytes of lines older than ``cutoff`` may lead the text.
+
+    A quick look before the full plan, made on every append: reads only the
+    times of the first lines, and stops at the first newer line or once enough
+    is found. It may say yes where the plan then finds less (old intents that
+    still count stay); it says no only where no move is due, but for a newer
+    intent that still counts among the old lines, which a later move takes
+    past once it is old too.
+    """
+    found = 0
+    start = 0
+    while found < enough:
+        end = body.find(b"\n", start)
+        if end < 0:
+            return False
+        line = body[start : end + 1]
+        start = end + 1
+        if not line.strip() or line.startswith(_ARCHIVE_LINE):
+            continue
+        match = _AT.search(line)
+        try:
+            if match is None or parse_time(match.group(1).decode("ascii")) >= cutoff:
+                return False
+        except (ValueError, UnicodeDecodeError):
+            return False
+        found += len(line)
+    return True
+
+
 def plan_compaction(
     body: bytes, *, now: datetime, keep: timedelta = KEEP, min_bytes: int = MIN_BYTES
 ) -> Compaction | None:
@@ -213,8 +248,9 @@ def plan_compaction(
 
     None as well for a text with a line the reader would refuse, or a last line
     without its newline: those are the reader's and the appender's to report.
+    Cheap when nothing is due (most appends): only the first lines are looked at.
     """
-    if not body.endswith(b"\n"):
+    if not body.endswith(b"\n") or not _due(body, now - keep, max(min_bytes, 1)):
         return None
     try:
         lines = body.decode("utf-8").splitlines(keepends=True)

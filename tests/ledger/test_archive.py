@@ -258,3 +258,17 @@ def test_the_archive_location_is_beside_the_ledger() -> None:
     assert (
         ledger_archive.archive_location("team/h.jsonl", "x.jsonl") == "team/h.jsonl.archive/x.jsonl"
     )
+
+
+def test_when_nothing_is_due_only_the_first_lines_are_looked_at(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every append asks; a window full of recent records must not be parsed each time."""
+    now = T0 + timedelta(days=1)
+    recent = [line(action(None, now, i % 9000, None)) for i in range(3000)]
+    monkeypatch.setattr(ledger_archive, "_record", lambda text: pytest.fail("parsed"))
+    assert plan_compaction("".join(recent).encode(), now=now, min_bytes=0) is None
+    # Old lines, but fewer bytes than due: the look stops at the first recent line.
+    old = [line(action(None, T0 - timedelta(days=999), 1, None))] * 3
+    body = "".join(old + recent).encode()
+    assert plan_compaction(body, now=now, min_bytes=10_000) is None
