@@ -399,11 +399,26 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
         parsed = tuple(Target(arn=arn) for arn in targets)
     except ValueError as exc:
         _fail(f"--target: {exc}")
-    inventory = _reader(DEFAULT_RATE, DEFAULT_BURST).list_numbers(parsed, with_flows=False)
+    reader = _reader(DEFAULT_RATE, DEFAULT_BURST)
+    # The traffic distribution groups of the instances (a replica instance has a
+    # default one): ListPhoneNumbersV2 by an instance ARN does not return their
+    # numbers, so they are offered as targets of their own, their numbers kept.
+    listed = {t.arn for t in parsed}
+    found = reader.traffic_distribution_groups(parsed)
+    extra = [(arn, name) for arn, name in dict(found).items() if arn not in listed]
+    parsed += tuple(Target(arn=arn) for arn, _ in extra)
+    inventory = reader.list_numbers(parsed, with_flows=False)
+    for arn, name in extra:
+        count = sum(1 for n in inventory.numbers if n.target_arn == arn)
+        click.echo(
+            f"Found traffic distribution group {name or arn} ({arn}): added as a target, "
+            f"its {count} number(s) kept."
+        )
     text = render.render_numbers_file(
         tuple(t.arn for t in parsed),
         inventory.numbers,
         fallback=fallback or max(1, len(inventory.numbers)),
+        descriptions={arn: f"traffic distribution group {name}" for arn, name in extra},
     )
     desired.parse_desired(text.encode(), out)  # what we write must load back
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -972,13 +973,20 @@ def _yaml_string(text: str) -> str:
 
 
 def render_numbers_file(
-    targets: tuple[str, ...], numbers: tuple[LiveNumber, ...], *, fallback: int
+    targets: tuple[str, ...],
+    numbers: tuple[LiveNumber, ...],
+    *,
+    fallback: int,
+    descriptions: Mapping[str, str] | None = None,
 ) -> str:
     """A numbers.yaml that keeps every number claimed to ``targets`` today.
 
     Adopting the product on an existing account must plan zero releases, so every
     listed number is kept, whatever its status; descriptions are carried over.
+    ``descriptions``: targets[].description of some targets (init names the traffic
+    distribution groups it adds).
     """
+    descs = descriptions or {}
     out = [
         "# yaml-language-server: $schema=./numbers.schema.json",
         "# Written by `connect-numbers init` from the live inventory: it keeps every",
@@ -986,7 +994,11 @@ def render_numbers_file(
         "# Remove a number to release it (irreversible: a cooldown of up to 180 days).",
         "version: 1",
         "targets:",
-        *(f"  - arn: {arn}" for arn in targets),
+        *(
+            f"  - arn: {arn}"
+            + (f"\n    description: {_yaml_string(descs[arn])}" if arn in descs else "")
+            for arn in targets
+        ),
         "quota:",
         "  phone_numbers: auto      # the applied Service Quotas value (L-8F812903)",
         f"  fallback: {fallback:<14} # used, with a warning, when it cannot be read",

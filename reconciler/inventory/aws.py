@@ -549,6 +549,26 @@ class ConnectInventory:
         number = _live(summary, "", {})
         return replace(number, status=value, status_message=status.get("Message"))
 
+    def traffic_distribution_groups(self, instances: Sequence[Target]) -> list[tuple[str, str]]:
+        """(TDG ARN, name) of each traffic distribution group of ``instances``, read
+        with ListTrafficDistributionGroups (instanceId, at most 10 a page) in each
+        instance's region; for ``init``, which offers them as targets."""
+        found: list[tuple[str, str]] = []
+        stop = threading.Event()
+        for target in instances:
+            if target.kind != "instance":
+                continue
+            for page in self._pages(
+                target.region,
+                "ListTrafficDistributionGroups",
+                "TrafficDistributionGroupSummaryList",
+                stop,
+                InstanceId=target.resource_id,
+                MaxResults=10,
+            ):
+                found.extend((g["Arn"], g.get("Name", "")) for g in page if g.get("Arn"))
+        return found
+
     def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
         """ReleasePhoneNumber with an idempotency token (irreversible)."""
         self._call(

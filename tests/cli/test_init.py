@@ -46,3 +46,50 @@ def test_init_with_a_bad_target(
 ) -> None:
     code, _, err = run(capsys, "init", "--target", "arn:nope", "--out", str(tmp_path / "n.yaml"))
     assert code == 1 and "--target: not a Connect instance" in err
+
+
+def test_init_offers_the_instances_traffic_distribution_groups_as_targets(
+    emulator_factory: Any, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Issue 14: ListPhoneNumbersV2 by the instance ARN does not return a TDG's numbers;
+    init lists the instance's TDGs (ListTrafficDistributionGroups) and adds each as a
+    target with its numbers kept, so they are managed and the first plan releases nothing."""
+    instance = TARGET.rsplit("/", 1)[1]
+    tdg = TARGET.replace(f"instance/{instance}", "traffic-distribution-group/tdg-1")
+    emulator_factory(
+        {
+            "instances": [{"id": instance}],
+            "traffic_distribution_groups": [{"id": "tdg-1", "instance": instance, "name": "ew"}],
+            "numbers": [
+                {"phone_number": "+12065550100", "instance": instance},
+                {
+                    "phone_number": "+12065550101",
+                    "instance": instance,
+                    "traffic_distribution_group": "tdg-1",
+                    "description": "Replicated line",
+                },
+            ],
+        }
+    )
+    path = tmp_path / "numbers.yaml"
+    code, out, err = run(capsys, "init", "--target", TARGET, "--out", str(path))
+    assert code == 0, err
+    assert (
+        f"Found traffic distribution group ew ({tdg}): added as a target, its 1 number(s) kept."
+        in out
+    )
+    assert "2 number(s) kept on 2 target(s)" in out
+    state = load_desired(path)
+    assert [t.arn for t in state.targets] == [TARGET, tdg]
+    assert 'description: "traffic distribution group ew"' in path.read_text()
+    assert {n.phone_number: n.description for n in state.numbers} == {
+        "+12065550100": None,
+        "+12065550101": "Replicated line",
+    }
+    code, out, _ = run(capsys, "plan", "--numbers", str(path), "--detailed-exitcode")
+    assert code == 0 and "Release: nothing." in out, out
+    # Listed once more, it is not added twice.
+    code, out, err = run(
+        capsys, "init", "--target", TARGET, "--target", tdg, "--out", str(path), "--force"
+    )
+    assert code == 0 and "Found traffic distribution group" not in out, err
