@@ -72,8 +72,10 @@ from .ledger_format import (
     RECORD_KEYS,
     REPAIR,
     RecordStatus,
+    RepeatedKeyError,
     format_time,
     is_cut_record,
+    once_each,
     parse_time,
     record_problem,
 )
@@ -472,19 +474,6 @@ def _cut_warning(text: list[str], index: int, source: str) -> str | None:
     return None
 
 
-class _RepeatedKey(ValueError):
-    """A JSON object names one key twice (its args: the key)."""
-
-
-def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _RepeatedKey(key)
-        seen[key] = value
-    return seen
-
-
 def _scan(
     text: list[str], source: str, warnings: list[str]
 ) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -498,8 +487,8 @@ def _scan(
         if not line.strip():
             continue
         try:
-            record = json.loads(line, object_pairs_hook=_once_each)
-        except _RepeatedKey as exc:
+            record = json.loads(line, object_pairs_hook=once_each)
+        except RepeatedKeyError as exc:
             # json.loads keeps the last: `"status": "done", "status": "failed"` would
             # silently uncount a release.
             raise LedgerFileError(
@@ -583,21 +572,36 @@ class Archived:
     @classmethod
     def read(cls, lines: list[str], source: str) -> Archived:
         """Parse an archive's lines as strictly as the ledger's; ``source`` names it."""
-        records, events, since = [], [], []
-        for number, record in _scan(lines, source, []):
-            status = record.get("status")
-            if status == ARCHIVE:
+        scanned = list(_scan(lines, source, []))
+        for number, record in scanned:
+            if record.get("status") == ARCHIVE:
                 raise LedgerFileError(source, "an archive names another archive", line=number)
-            records.append(record)
-            if status == COVERAGE:
+        events: list[HistoryEvent] = []
+        since: list[datetime] = []
+        _completed(scanned, source, events, since)
+        records = tuple(record for _, record in scanned)
+        return cls(records=records, events=tuple(events), since=tuple(since))
+
+
+def _completed(
+    scanned: Iterable[tuple[int, dict[str, Any]]],
+    source: str,
+    events: list[HistoryEvent],
+    since: list[datetime],
+) -> None:
+    """Add the completed actions of ``scanned`` to ``events``, its coverage to ``since``."""
+    for number, record in scanned:
+        if record.get("status") == COVERAGE:
+            try:
                 since.append(parse_time(record.get("since")))
-                continue
-            event, error = _event(record)
-            if error is not None:
-                raise LedgerFileError(source, error, line=number)
-            if event is not None:
-                events.append(event)
-        return cls(records=tuple(records), events=tuple(events), since=tuple(since))
+            except ValueError as exc:
+                raise LedgerFileError(source, f"coverage since: {exc}", line=number) from exc
+            continue
+        event, error = _event(record)
+        if error is not None:
+            raise LedgerFileError(source, error, line=number)
+        if event is not None:
+            events.append(event)
 
 
 def _unread_archive(source: str, number: int) -> LedgerFileError:
@@ -629,18 +633,7 @@ def parse_history(
         for number, record in _scan(list(lines), source, warnings)
         if not _is_archive_record(record, archived, source, number)
     ]
-    for number, record in scanned:
-        if record.get("status") == COVERAGE:
-            try:
-                since.append(parse_time(record.get("since")))
-            except ValueError as exc:
-                raise LedgerFileError(source, f"coverage since: {exc}", line=number) from exc
-            continue
-        event, error = _event(record)
-        if error is not None:
-            raise LedgerFileError(source, error, line=number)
-        if event is not None:
-            events.append(event)
+    _completed(scanned, source, events, since)
     # Intents no record settles (a crash, a lost answer): the action may have
     # happened, so it counts until a later record settles it (intents.py).
     pending = [scanned[i] for i in intents.unsettled([record for _, record in scanned])]

@@ -53,7 +53,7 @@ from typing import Any
 
 from . import intents
 from .errors import LedgerFileError
-from .ledger_format import ARCHIVE, REPAIR, format_time, parse_time, record_problem
+from .ledger_format import ARCHIVE, REPAIR, format_time, once_each, parse_time, record_problem
 
 __all__ = [
     "KEEP",
@@ -92,23 +92,10 @@ class Compaction:
     last_at: datetime
 
 
-class _Repeated(ValueError):
-    pass
-
-
-def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise _Repeated(key)
-        found[key] = value
-    return found
-
-
 def _record(line: str) -> dict[str, Any] | None:
     """The record of a line the reader accepts, else None (blank lines too)."""
     try:
-        record = json.loads(line, object_pairs_hook=_once_each)
+        record = json.loads(line, object_pairs_hook=once_each)
     except ValueError:
         return None
     if not isinstance(record, dict) or record_problem(record) is not None:

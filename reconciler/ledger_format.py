@@ -45,8 +45,10 @@ __all__ = [
     "RECORD_KEYS",
     "REPAIR",
     "RecordStatus",
+    "RepeatedKeyError",
     "format_time",
     "is_cut_record",
+    "once_each",
     "parse_time",
     "record_problem",
 ]
@@ -182,6 +184,24 @@ def record_problem(record: Mapping[str, Any]) -> str | None:
     if scope is not None and not _is_scope(scope):
         return f"scope {scope!r}: expected ACCOUNT/REGION like 111122223333/us-east-1, or null"
     return None
+
+
+class RepeatedKeyError(ValueError):
+    """A JSON object names one key twice (its args: the key)."""
+
+
+def once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s ``object_pairs_hook`` for records: a key twice is an error.
+
+    ``json.loads`` keeps the last: ``"status": "done", "status": "failed"`` would
+    silently uncount a release.
+    """
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise RepeatedKeyError(key)
+        seen[key] = value
+    return seen
 
 
 def _archive_problem(record: Mapping[str, Any]) -> str | None:
