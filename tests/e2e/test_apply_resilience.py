@@ -39,32 +39,44 @@ def world(emulator_factory: Any, tmp_path: Path) -> dict[str, Any]:
 TRIALS = 20
 
 
+def slow_apply_args(world: dict[str, Any], saved: Path) -> list[str]:
+    """Apply ``saved`` at 8 releases/s, so that its releases take a while."""
+    return ["apply", str(saved), "--ledger", str(world["ledger"]), "--rate", "8", "--burst", "1"]
+
+
+def time_one_apply(world: dict[str, Any]) -> tuple[float, float]:
+    """Seconds from the start of a slow apply to its first intent, and to its end."""
+    saved = save_plan(world)
+    start = time.monotonic()
+    proc = spawn(*slow_apply_args(world, saved), output=False)
+    first_intent = None
+    while proc.poll() is None:
+        if first_intent is None and '"status": "intent"' in world["ledger"].read_text():
+            first_intent = time.monotonic() - start
+        time.sleep(0.01)
+    finished = time.monotonic() - start
+    assert proc.returncode == 0 and first_intent is not None, "the uncut apply must release"
+    return first_intent, finished
+
+
 def test_apply_killed_at_random_moments_converges_on_rerun(
     emulator_factory: Any, tmp_path: Path
 ) -> None:
     """SIGKILL an apply at a random moment, rerun it, check the invariants; 20 times.
 
-    The apply is paced at 8 releases/s so its releases span ~0.8 s, and the kill
-    times cover start-up, the releases and the end; the test also proves that a
-    good share of the kills landed in the middle of the releases.
+    The apply is paced at 8 releases/s so its releases span ~0.8 s. The kill
+    times cover late start-up, the releases and the end, measured on this machine
+    by one uncut apply first (start-up varies with the machine's load); the test
+    also proves that a good share of the kills landed in the middle of the releases.
     """
     rng = random.Random(20261126)
+    first_intent, finished = time_one_apply(make_world(emulator_factory, tmp_path / "timing"))
     interrupted = 0
     for trial in range(TRIALS):
         world = make_world(emulator_factory, tmp_path / f"trial-{trial}")
         saved = save_plan(world)
-        slow = [
-            "apply",
-            str(saved),
-            "--ledger",
-            str(world["ledger"]),
-            "--rate",
-            "8",
-            "--burst",
-            "1",
-        ]
-        proc = spawn(*slow, output=False)
-        time.sleep(rng.uniform(0.4, 1.8))  # start-up ~0.6 s, then ~0.8 s of releases
+        proc = spawn(*slow_apply_args(world, saved), output=False)
+        time.sleep(rng.uniform(0.7 * first_intent, finished))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         text = world["ledger"].read_text()
