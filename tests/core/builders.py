@@ -11,10 +11,13 @@ from reconciler.model import (
     DesiredState,
     HistoryEvent,
     Inventory,
+    Keep,
     LiveNumber,
     NumberStatus,
     NumberType,
     QuotaPolicy,
+    Release,
+    Skipped,
     Target,
 )
 
@@ -102,3 +105,14 @@ def events(
         )
         for i in range(count)
     ]
+
+
+def release_of(row: Keep | Skipped) -> Release:
+    """A release of a plan's kept or skipped number: what an edited saved plan adds."""
+    return Release(
+        phone_number=row.phone_number,
+        phone_number_id=row.phone_number_id,
+        phone_number_arn=f"arn:aws:connect:us-east-1:{ACCOUNT}:phone-number/{row.phone_number_id}",
+        target_arn=row.target_arn,
+        number_type=row.number_type if isinstance(row, Skipped) else None,
+    )

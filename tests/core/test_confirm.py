@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from reconciler import planner
 from reconciler.model import NumberStatus, Plan, Policy, Refusal, RefusalCode, Release
 
-from .builders import NOW, desired, inventory, live
+from .builders import NOW, desired, inventory, live, release_of
 from .test_properties import PROPERTY, Scenario, scenarios
 
 KEEP = "+12065550100"
@@ -36,13 +36,7 @@ def make(*keep: str, max_releases: int | None = 10, in_progress: str | None = No
 
 
 def as_release(plan: Plan, number: str) -> Release:
-    keep = next(k for k in plan.keeps if k.phone_number == number)
-    return Release(
-        phone_number=keep.phone_number,
-        phone_number_id=keep.phone_number_id,
-        phone_number_arn=f"arn:aws:connect:us-east-1:111122223333:phone-number/{keep.phone_number_id}",
-        target_arn=keep.target_arn,
-    )
+    return release_of(next(k for k in plan.keeps if k.phone_number == number))
 
 
 def test_the_same_plan_confirms_every_release_and_no_refusal() -> None:

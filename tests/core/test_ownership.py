@@ -31,7 +31,7 @@ from reconciler.model import (
 from reconciler.planfile import plan_from_dict
 from reconciler.stack import NumberState, stack_resources
 
-from .builders import NOW, desired, inventory, live
+from .builders import NOW, desired, inventory, live, release_of
 from .test_properties import PROPERTY, Scenario, scenarios
 
 SMS = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef"
@@ -172,14 +172,7 @@ def test_a_saved_plan_reads_back_with_its_policy_and_its_protected_rows() -> Non
 
 
 def _as_release(plan: Plan, number: str) -> Release:
-    row = next(s for s in plan.skipped if s.phone_number == number)
-    return Release(
-        phone_number=row.phone_number,
-        phone_number_id=row.phone_number_id,
-        phone_number_arn=f"arn:aws:connect:us-east-1:111122223333:phone-number/{row.phone_number_id}",
-        target_arn=row.target_arn,
-        number_type=row.number_type,
-    )
+    return release_of(next(s for s in plan.skipped if s.phone_number == number))
 
 
 def test_a_saved_plan_edited_to_release_a_protected_number_releases_nothing_of_it() -> None:

@@ -188,3 +188,18 @@ def check_invariants(world: dict[str, Any]) -> None:
     final = plan(world, "--detailed-exitcode", *FAST)
     assert final.returncode == 0, final.stdout + final.stderr
     assert "Release: nothing." in final.stdout
+
+
+def plan_json(*argv: str) -> dict[str, Any]:
+    """``connect-numbers plan --format json ARGV`` in this process, which must succeed."""
+    result = cli("plan", "--format", "json", *argv)
+    assert result.returncode == 0, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def file_args(numbers: Path) -> list[str]:
+    """``--numbers NUMBERS --ledger LEDGER``, with an empty ledger beside the numbers file."""
+    ledger = numbers.parent / "history.jsonl"
+    ledger.touch()
+    return ["--numbers", str(numbers), "--ledger", str(ledger)]

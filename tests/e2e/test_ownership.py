@@ -17,7 +17,7 @@ from typing import Any
 from reconciler import render
 from reconciler.planfile import plan_from_dict
 
-from .support import FAST, INSTANCE, TARGET, cli
+from .support import FAST, INSTANCE, TARGET, cli, file_args, plan_json
 
 SMS = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef"
 KEEP = "+12065550100"
@@ -63,14 +63,8 @@ def test_protected_numbers_are_skipped_in_every_format_and_stay_claimed(
     emulator_factory: Any, tmp_path: Path
 ) -> None:
     server = emulator_factory(seed())
-    numbers = numbers_file(tmp_path)
-    ledger = tmp_path / "history.jsonl"
-    ledger.touch()
-    args = ["--numbers", str(numbers), "--ledger", str(ledger)]
-
-    result = cli("plan", "--format", "json", *args)
-    assert result.returncode == 0, result.stderr
-    plan = json.loads(result.stdout)
+    args = file_args(numbers_file(tmp_path))
+    plan = plan_json(*args)
     assert {r["phone_number"]: r["type"] for r in plan["releases"]} == RELEASED
     skipped = {s["phone_number"]: s for s in plan["skipped"]}
     assert set(skipped) == {*PROTECTED, IMPORTED}

@@ -17,7 +17,7 @@ from typing import Any
 
 import boto3
 
-from .support import FAST, INSTANCE, TARGET, cli
+from .support import FAST, INSTANCE, TARGET, cli, file_args, plan_json
 
 KEEP_ON_INSTANCE = "+12065550100"
 KEEP_ON_TDG = "+12065550400"
@@ -44,13 +44,9 @@ def test_a_tdg_filled_through_the_api_is_planned_applied_and_converges(
         f"version: 1\ntargets:\n  - arn: {TARGET}\n  - arn: {tdg['Arn']}\n"
         f'quota:\n  phone_numbers: 10\nnumbers:\n  - "{KEEP_ON_INSTANCE}"\n  - "{KEEP_ON_TDG}"\n'
     )
+    args = file_args(numbers)
     ledger = tmp_path / "history.jsonl"
-    ledger.touch()
-    args = ["--numbers", str(numbers), "--ledger", str(ledger)]
-
-    result = cli("plan", "--format", "json", *args)
-    assert result.returncode == 0, result.stderr
-    plan = json.loads(result.stdout)
+    plan = plan_json(*args)
     assert plan["targets"] == [TARGET, tdg["Arn"]]
     kinds = {(d["kind"], d["id"], d["account_id"], d["region"]) for d in plan["target_details"]}
     assert kinds == {
