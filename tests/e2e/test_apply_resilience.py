@@ -142,6 +142,7 @@ def test_a_permanent_error_stops_apply_with_an_exact_report(
     assert report["ok"] is False
     assert report["counts"] == {
         "released": 0,
+        "updated": 0,  # descriptions changed in place (issue 15): none here
         "already_done": 0,
         "skipped": 0,
         "failed": 1,
