@@ -239,6 +239,7 @@ def _iam_action(operation: str, service: str | None) -> str:
     prefix = {"service-quotas": "servicequotas"}.get(service or "connect", service or "connect")
     return f"{prefix}:{operation}"
 
+
 ClientFactory = Callable[[str], Any]
 
 
