@@ -572,7 +572,15 @@ class Archived:
     @classmethod
     def read(cls, lines: list[str], source: str) -> Archived:
         """Parse an archive's lines as strictly as the ledger's; ``source`` names it."""
-        scanned = list(_scan(lines, source, []))
+        return cls._of(list(_scan(lines, source, [])), source)
+
+    @classmethod
+    def of(cls, records: Iterable[dict[str, Any]], source: str) -> Archived:
+        """An archive from records already read and checked (as the move that wrote it has)."""
+        return cls._of(list(enumerate(records, start=1)), source)
+
+    @classmethod
+    def _of(cls, scanned: list[tuple[int, dict[str, Any]]], source: str) -> Archived:
         for number, record in scanned:
             if record.get("status") == ARCHIVE:
                 raise LedgerFileError(source, "an archive names another archive", line=number)

@@ -90,6 +90,7 @@ class Compaction:
     moved: int
     first_at: datetime
     last_at: datetime
+    records: tuple[dict[str, Any], ...]  # the moved records, parsed and checked
 
 
 def _record(line: str) -> dict[str, Any] | None:
@@ -185,7 +186,10 @@ class _Groups:
             self.parent[other] = roots[0]
 
 
-def _keys(record: dict[str, Any]) -> list[tuple[str, str]]:
+_Key = tuple[str, str]  # ("client_token", value) or ("phone_number_id", value)
+
+
+def _keys(record: dict[str, Any]) -> list[_Key]:
     keys = []
     for name in ("client_token", "phone_number_id"):
         value = record.get(name)
@@ -249,11 +253,12 @@ def plan_compaction(
         if record is None:
             return None
         records.append(record)
+    keys = [_keys(record) for record in records]
     groups = _Groups()
-    for record in records:
-        groups.join(_keys(record))
-    counting = intents.unsettled(records)
-    held = {groups.root(key) for index in counting for key in _keys(records[index])}
+    for tied in keys:
+        groups.join(tied)
+    counting = set(intents.unsettled(records))
+    held = {groups.root(key) for index in counting for key in keys[index]}
 
     heads: list[int] = []  # the archive records already there: they stay first
     moved: list[int] = []
@@ -267,7 +272,7 @@ def plan_compaction(
         elif not record:
             if ended:
                 kept.append(index)  # a blank line among the moved ones is dropped
-        elif ended or any(groups.root(key) in held for key in _keys(record)):
+        elif ended or any(groups.root(key) in held for key in keys[index]):
             kept.append(index)
         elif status == REPAIR or parse_time(record.get("at")) >= cutoff:
             ended = True
@@ -277,7 +282,7 @@ def plan_compaction(
     size = sum(len(lines[index].encode("utf-8")) for index in moved)
     if not moved or size < min_bytes:
         return None
-    if not _same_history(records, moved, kept):
+    if not _same_history(records, keys, counting, moved, kept):
         return None
     archive = "".join(lines[index] for index in moved).encode("utf-8")
     digest = hashlib.sha256(archive).hexdigest()
@@ -308,29 +313,38 @@ def plan_compaction(
         moved=len(moved),
         first_at=first,
         last_at=last,
+        records=tuple(records[index] for index in moved),
     )
 
 
-def _same_history(records: list[dict[str, Any]], moved: list[int], kept: list[int]) -> bool:
+def _same_history(
+    records: list[dict[str, Any]],
+    keys: list[list[_Key]],
+    counting: set[int],
+    moved: list[int],
+    kept: list[int],
+) -> bool:
     """Whether reading ``moved`` then ``kept`` is reading ``records`` as they are.
 
-    The same records; the same intents still counting; and, for each client
-    token and number id, its records in the same order.
+    The same records; the same intents still counting (``counting``, as the
+    records stand); and, for each client token and number id, its records in
+    the same order.
     """
     before = [i for i, record in enumerate(records) if record and record.get("status") != ARCHIVE]
     after = [index for index in (*moved, *kept) if records[index]]
     if sorted(after) != before:
         return False
-    counting_before = {before[i] for i in intents.unsettled([records[j] for j in before])}
     counting_after = {after[i] for i in intents.unsettled([records[j] for j in after])}
-    if counting_before != counting_after or counting_before & set(moved):
+    if counting != counting_after or counting & set(moved):
         return False
-    return _by_key(records, before) == _by_key(records, after)
+    return _by_key(keys, before) == _by_key(keys, after)
 
 
-def _by_key(records: list[dict[str, Any]], order: list[int]) -> dict[tuple[str, str], list[int]]:
+def _by_key(
+    keys: list[list[tuple[str, str]]], order: list[int]
+) -> dict[tuple[str, str], list[int]]:
     found: dict[tuple[str, str], list[int]] = {}
     for index in order:
-        for key in _keys(records[index]):
+        for key in keys[index]:
             found.setdefault(key, []).append(index)
     return found

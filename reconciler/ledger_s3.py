@@ -461,7 +461,7 @@ class S3Ledger(JsonLinesLedger):
             )
             return body
         memo = self.__dict__.setdefault("_archives_read", {})
-        memo[move.name] = Archived.read(move.archive.decode("utf-8").splitlines(True), where)
+        memo[move.name] = Archived.of(move.records, where)
         return move.live
 
     def _notice(self, text: str) -> None:
