@@ -549,10 +549,13 @@ _LINE_ENDS = ("\n", "\r", "\x85", "\u2028", "\u2029")
 # What a node's properties start with: an &anchor or a !tag (an *alias needs an
 # anchor). A file without either character has neither, whatever its layout.
 _PROPERTY_MARKS = ("&", "!")
+# Block scalars (``|``, ``>``): libyaml accepts header forms PyYAML refuses
+# (``|#``), so a tree holding one is composed again by the checked composer.
+_RECHECK_MARKS = (*_PROPERTY_MARKS, "|", ">")
 
 
 def _has_properties(root: Node, text: str) -> bool:
-    """Whether any node of the tree carries an anchor or an explicit tag.
+    """Whether any node of the tree carries an anchor or an explicit tag, or is a block scalar.
 
     A node's start mark is the start of its properties when it has any, and
     marks count characters of ``text``. A node met twice is an alias.
@@ -566,6 +569,8 @@ def _has_properties(root: Node, text: str) -> bool:
         seen.add(id(node))
         index = node.start_mark.index
         if text[index : index + 1] in _PROPERTY_MARKS:
+            return True
+        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
             return True
         if isinstance(node, MappingNode):
             for key, value in node.value:
@@ -601,7 +606,7 @@ def _compose_fast(text: str) -> tuple[bool, Node | None]:
         return False, None
     finally:
         loader.dispose()
-    if any(mark in text for mark in _PROPERTY_MARKS) and _has_properties(root, text):
+    if any(mark in text for mark in _RECHECK_MARKS) and _has_properties(root, text):
         return False, None
     return True, root
 
