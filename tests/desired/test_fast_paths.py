@@ -106,6 +106,7 @@ FRAGMENTS = [
     "!!str ", "!x ", "!", "&", "*", "~", "null", "yes", "true", "010", "0x1A", "1_000",
     "1:30", "1.5", ".inf", "2026-01-01", "<<", "=", "+12065550100", "+1 206 555 0101",
     "number", "description", "numbers", "version: 1", "a", "b", "é", "🙂", "x y",
+    "\ufeff", "|+", ">-", "|2", "%TAG ! tag:x,2000:\n", "'it''s'", '"\\t"', "[a:b]", "? [a]",
 ]  # fmt: skip
 
 
@@ -121,6 +122,8 @@ FRAGMENTS = [
 @example("? a\n: b\n")
 @example("? ")
 @example("''\t\n")
+@example("|#\n")
+@example("\n\ufeff---\n")
 @example("a: b\r\nc: d\x85e: f\u2028g: h\n")
 def test_libyaml_builds_what_the_checked_composer_builds(text: str) -> None:
     _assert_fast_agrees(text)
