@@ -37,9 +37,9 @@ from dataclasses import dataclass
 import pulumi
 
 from reconciler import desired
-from reconciler.errors import ConnectNumbersError
-from reconciler.model import DesiredState
-from reconciler.pulumi_component import ConnectNumbers
+from reconciler.core.errors import ConnectNumbersError
+from reconciler.core.model import DesiredState
+from reconciler.pulumi.component import ConnectNumbers
 
 DEFAULT_NUMBERS_FILE = "numbers.yaml"
 

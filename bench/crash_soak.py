@@ -69,8 +69,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import REGION, hermetic_aws_env, log
 
+from connect_emulator import EmulatorServer
 from reconciler.cli import main as cli_main
-from reconciler.emulator import EmulatorServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

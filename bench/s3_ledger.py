@@ -42,8 +42,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import hermetic_aws_env, log
+from reconciler.aws.ledger_s3 import S3Ledger
 from reconciler.ledger import FileLedger, LedgerRecord
-from reconciler.ledger_s3 import S3Ledger
 from tests.s3_server import S3Server
 
 BUCKET = "bench"
@@ -166,7 +166,7 @@ WRITER = """
 import sys, time
 sys.path.insert(0, sys.argv[1])
 from bench.s3_ledger import record
-from reconciler.ledger_s3 import S3Ledger
+from reconciler.aws.ledger_s3 import S3Ledger
 store = S3Ledger("bench", "race.jsonl")
 store.read()
 time.sleep(max(0.0, float(sys.argv[3]) - time.time()))

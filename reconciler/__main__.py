@@ -1,6 +1,6 @@
 """``python -m reconciler``: the same as the ``connect-numbers`` command."""
 
-from .cli import main
+from reconciler.cli import main
 
 if __name__ == "__main__":
     main()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("reconciler", "connect_emulator")
 
 
 def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
@@ -30,15 +34,81 @@ def test_import_contracts_hold() -> None:
     assert "BROKEN" not in result.stdout
 
 
+def _copy(tmp_path: Path) -> Path:
+    for package in PACKAGES:
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def _prepend(path: Path, line: str) -> None:
+    text = path.read_text()
+    # after the docstring and ``from __future__``, as a real import would be
+    head, future, rest = text.partition("from __future__ import annotations\n")
+    path.write_text(head + future + line + "\n" + rest if future else line + "\n" + text)
+
+
 def test_the_contracts_catch_boto3_in_the_core(tmp_path: Path) -> None:
     """A planner that imports boto3 breaks two contracts: proof the contracts bite."""
-    shutil.copytree(
-        ROOT / "reconciler", tmp_path / "reconciler", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    planner = tmp_path / "reconciler" / "planner.py"
-    planner.write_text("import boto3  # noqa\n" + planner.read_text())
-    result = _lint_imports(tmp_path)
+    root = _copy(tmp_path)
+    _prepend(root / "reconciler" / "core" / "planner.py", "import boto3  # noqa")
+    result = _lint_imports(root)
     assert result.returncode != 0
     assert "The core is pure" in result.stdout
-    assert "reconciler.planner -> boto3" in result.stdout
+    assert "reconciler.core.planner -> boto3" in result.stdout
+    assert "boto3 and botocore are imported only in reconciler.aws BROKEN" in result.stdout
+
+
+def test_the_contracts_catch_the_emulator_importing_the_product(tmp_path: Path) -> None:
+    root = _copy(tmp_path)
+    _prepend(root / "connect_emulator" / "state.py", "import reconciler.core.model  # noqa")
+    result = _lint_imports(root)
+    assert result.returncode != 0
+    assert "The emulator is independent: it imports nothing from the product BROKEN" in (
+        result.stdout
+    )
+
+
+def test_the_contracts_catch_the_core_reaching_up(tmp_path: Path) -> None:
+    """The core importing a shell (the ledger file backend) breaks the layers."""
+    root = _copy(tmp_path)
+    _prepend(root / "reconciler" / "core" / "quota.py", "import reconciler.ledger  # noqa")
+    result = _lint_imports(root)
+    assert result.returncode != 0
+    assert "Layers: front doors on top, the pure core at the bottom BROKEN" in result.stdout
+
+
+def test_no_import_cycles() -> None:
+    """No module imports, directly or not, a module that imports it back.
+
+    Imports inside functions count: they are cycles all the same, only deferred.
+    """
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    cycles = []
+    for importer in sorted(graph.modules):
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            if imported == importer or imported.startswith(importer + "."):
+                continue  # a package importing its own module (a facade) is no cycle
+            back = graph.find_shortest_chain(importer=imported, imported=importer)
+            if back is not None and not importer.startswith(imported + "."):
+                cycles.append(" -> ".join((importer, *back)))
+    assert cycles == []
+
+
+LONG = 600
+REASON = "Why one module:"
+
+
+def test_no_long_module_without_a_reason() -> None:
+    """A module above 600 lines says in its docstring why it is one module."""
+    unexplained = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            if text.count("\n") > LONG:
+                docstring = ast.get_docstring(ast.parse(text)) or ""
+                if REASON not in docstring:
+                    unexplained.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+    assert unexplained == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from reconciler.pulumi_component import ConnectNumbers
+from reconciler.pulumi.component import ConnectNumbers
 
 
 def main() -> None:

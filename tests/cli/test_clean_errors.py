@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reconciler import render
+from reconciler.core import render
 from tests.cli.support import run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from reconciler.aws.reading import ReadProgress
 from reconciler.cli import _Progress
-from reconciler.cli_progress import PLAIN_EVERY, ReadingProgress
-from reconciler.inventory import ReadProgress
-from reconciler.model import OutcomeStatus, ReleaseOutcome
+from reconciler.cli.progress import PLAIN_EVERY, ReadingProgress
+from reconciler.core.model import OutcomeStatus, ReleaseOutcome
 
 
 def outcome(number: str) -> ReleaseOutcome:
@@ -88,8 +88,7 @@ def test_a_terminal_sees_the_read_after_one_second_and_a_clean_line_after(
     # 97 pages left at 1.9 requests/s (2/s paced 5% under): 52 s. (click drops the
     # erase-line escape when stderr is not a real terminal, as here.)
     assert capsys.readouterr().err == (
-        "\rreading the inventory: 3 page(s) listed (3,000 numbers); "
-        "about 52 s left at 2 requests/s"
+        "\rreading the inventory: 3 page(s) listed (3,000 numbers); about 52 s left at 2 requests/s"
     )
     shown.progress.count(targets_done=1, pages=97, numbers=97_000, lookups=10, looked_up=4)
     shown.progress.count(flow_calls=1)
@@ -147,7 +146,7 @@ def test_a_long_plan_shows_its_read_in_the_log_and_nothing_with_quiet(
 
     from .support import run
 
-    monkeypatch.setattr("reconciler.cli_progress.PLAIN_EVERY", 1.0)
+    monkeypatch.setattr("reconciler.cli.progress.PLAIN_EVERY", 1.0)
     emulator_factory(seed(12), rate=2.0, burst=5)
     numbers = tmp_numbers(monkeypatch, TARGET)
     code, out, err = run(capsys, "plan", "--numbers", numbers, "--format", "json")

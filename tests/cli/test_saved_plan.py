@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
-from reconciler import planfile, render
+from reconciler.app import planfiles
+from reconciler.core import planfile, render
 from tests.conftest import DEMO_SEED
 
 from .support import run
@@ -49,7 +50,7 @@ def forge(path: Path, edit: Any) -> None:
     data["refused"] = bool(data["refusals"])
     data["plan_id"] = render.plan_id(planfile.plan_from_dict(data))
     path.write_text(json.dumps(data))
-    assert planfile.load_plan(str(path))  # it passes the id check
+    assert planfiles.load_plan(str(path))  # it passes the id check
 
 
 def unrefuse(data: dict[str, Any]) -> None:

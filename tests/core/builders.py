@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from reconciler.model import (
+from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
     Action,
     DesiredNumber,

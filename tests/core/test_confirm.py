@@ -13,8 +13,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import planner
-from reconciler.model import NumberStatus, Plan, Policy, Refusal, RefusalCode, Release
+from reconciler.core import planner
+from reconciler.core.model import NumberStatus, Plan, Policy, Refusal, RefusalCode, Release
 
 from .builders import NOW, desired, inventory, live, release_of
 from .test_properties import PROPERTY, Scenario, scenarios

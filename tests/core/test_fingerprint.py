@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.model import NumberStatus
+from reconciler.core.model import NumberStatus
 
 from .builders import flow, inventory, live
 

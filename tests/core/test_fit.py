@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import planfile, planner, quota, render
-from reconciler.model import (
+from reconciler.app import planfiles
+from reconciler.core import planner, quota, render
+from reconciler.core.model import (
     Action,
     HistoryEvent,
     Inventory,
@@ -190,8 +191,8 @@ def test_the_plan_json_lists_the_deferred_and_a_saved_fit_plan_reads_back(tmp_pa
         "flows": [],
     }
     path = tmp_path / "plan.json"
-    planfile.write_plan(plan, str(path))
-    assert planfile.load_plan(str(path)) == plan
+    planfiles.write_plan(plan, str(path))
+    assert planfiles.load_plan(str(path)) == plan
 
 
 def test_text_lists_the_deferred_with_their_dates() -> None:

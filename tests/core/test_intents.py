@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import intents, planner
-from reconciler.model import Release
+from reconciler.core import intents, planner
+from reconciler.core.model import Release
 
 from .builders import TARGET, live
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import LedgerFileError
+from reconciler.core.errors import LedgerFileError
+from reconciler.core.model import Action
 from reconciler.ledger import parse_history, read_history
-from reconciler.model import Action
 
 GOOD = '{"action": "release", "phone_number": "+12065550199", "at": "2026-06-01T12:00:00Z"}\n'
 

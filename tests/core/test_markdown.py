@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import planner, render
-from reconciler.model import HistorySource, NumberStatus, Plan, Policy
+from reconciler.core import planner, render
+from reconciler.core.model import HistorySource, NumberStatus, Plan, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
 

@@ -12,8 +12,8 @@ import json
 from dataclasses import replace
 from datetime import timedelta
 
-from reconciler import planfile, planner, render
-from reconciler.model import Policy, RefusalCode
+from reconciler.core import planfile, planner, render
+from reconciler.core.model import Policy, RefusalCode
 
 from .builders import ACCOUNT, NOW, TARGET, desired, events, inventory, live
 

@@ -17,8 +17,8 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import planner, render
-from reconciler.model import (
+from reconciler.core import planner, render
+from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
     Inventory,
     NumberStatus,
@@ -28,8 +28,8 @@ from reconciler.model import (
     RefusalCode,
     Release,
 )
-from reconciler.planfile import plan_from_dict
-from reconciler.stack import NumberState, stack_resources
+from reconciler.core.planfile import plan_from_dict
+from reconciler.core.stack import NumberState, stack_resources
 
 from .builders import NOW, desired, inventory, live, release_of
 from .test_properties import PROPERTY, Scenario, scenarios

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from reconciler import planfile, planner, render
-from reconciler.model import HistorySource, NumberStatus, Policy
+from reconciler.app import planfiles
+from reconciler.core import planfile, planner, render
+from reconciler.core.model import HistorySource, NumberStatus, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
 from .test_properties import Scenario, scenarios
@@ -36,8 +37,8 @@ def _plan(covered_days: float | None):  # type: ignore[no-untyped-def]
 def test_a_saved_plan_reads_back_identically(tmp_path: Path, covered_days: float | None) -> None:
     plan = _plan(covered_days)
     path = tmp_path / "plan.json"
-    planfile.write_plan(plan, str(path))
-    again = planfile.load_plan(str(path))
+    planfiles.write_plan(plan, str(path))
+    again = planfiles.load_plan(str(path))
     assert render.plan_to_dict(again) == render.plan_to_dict(plan)
     assert render.plan_id(again) == render.plan_id(plan)
     assert json.loads(path.read_text())["plan_id"] == render.plan_id(plan)
@@ -54,20 +55,20 @@ def test_every_plan_round_trips_through_its_json(s: Scenario) -> None:
 
 def test_edited_and_foreign_files_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
-    planfile.write_plan(_plan(30), str(path))
+    planfiles.write_plan(_plan(30), str(path))
     data = json.loads(path.read_text())
     data["refusals"] = []
     path.write_text(json.dumps(data))
     with pytest.raises(planfile.PlanFileError, match="does not match its content"):
-        planfile.load_plan(str(path))
+        planfiles.load_plan(str(path))
     path.write_text("[]")
     with pytest.raises(planfile.PlanFileError, match="not a connect-numbers plan"):
-        planfile.load_plan(str(path))
+        planfiles.load_plan(str(path))
     path.write_text("{")
     with pytest.raises(planfile.PlanFileError, match="invalid JSON"):
-        planfile.load_plan(str(path))
+        planfiles.load_plan(str(path))
     with pytest.raises(planfile.PlanFileError, match="cannot read"):
-        planfile.load_plan(str(tmp_path / "missing.json"))
+        planfiles.load_plan(str(tmp_path / "missing.json"))
 
 
 @pytest.mark.parametrize(
@@ -93,8 +94,8 @@ def test_the_history_source_and_an_unknown_used_count_read_back_identically(
         history_source=source,
     )
     path = tmp_path / "plan.json"
-    planfile.write_plan(plan, str(path))
-    again = planfile.load_plan(str(path))
+    planfiles.write_plan(plan, str(path))
+    again = planfiles.load_plan(str(path))
     assert again.history == source and again.used_known == plan.used_known
     assert render.plan_id(again) == render.plan_id(plan)
     quota = json.loads(path.read_text())["quota"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler import planner
-from reconciler.model import NumberStatus, Policy, RefusalCode
+from reconciler.core import planner
+from reconciler.core.model import NumberStatus, Policy, RefusalCode
 
 from .builders import NOW, OTHER_TARGET, TARGET, desired, events, flow, inventory, live
 

@@ -22,9 +22,10 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from reconciler import planner, render, service
-from reconciler.inventory import FakeInventory
-from reconciler.model import (
+from reconciler.app import service
+from reconciler.core import planner, render
+from reconciler.core.inventory import FakeInventory
+from reconciler.core.model import (
     Action,
     DesiredNumber,
     DesiredState,

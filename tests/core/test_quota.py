@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from reconciler import quota
-from reconciler.model import Action, HistoryEvent, QuotaPolicy
+from reconciler.core import quota
+from reconciler.core.model import Action, HistoryEvent, QuotaPolicy
 
 from .builders import NOW, events
 

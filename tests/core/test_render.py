@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from reconciler import planner, render
-from reconciler.model import HistorySource, NumberStatus, Policy
+from reconciler.core import planner, render
+from reconciler.core.model import HistorySource, NumberStatus, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
 

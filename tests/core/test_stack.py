@@ -1,6 +1,6 @@
-"""reconciler.stack: which resources the Pulumi program registers for a plan.
+"""reconciler.core.stack: which resources the Pulumi program registers for a plan.
 
-The rules (module docstring of reconciler/stack.py): keeps and skipped numbers
+The rules (module docstring of reconciler/core/stack.py): keeps and skipped numbers
 are ``claimed``, this plan's releases are ``released`` and not settled, and a
 number this ledger released (``done``) within the cooldown that is no longer
 live nor desired is ``released`` and settled, so a previous ``pulumi up``'s
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import planner
-from reconciler.model import Inventory, NumberStatus, Plan, Policy
-from reconciler.stack import (
+from reconciler.core import planner
+from reconciler.core.model import Inventory, NumberStatus, Plan, Policy
+from reconciler.core.stack import (
     COOLDOWN_DAYS,
     NumberState,
     StackResource,

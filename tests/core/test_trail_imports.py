@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from reconciler.model import Action, TrailEvent
-from reconciler.planner import trail_imports
+from reconciler.core.model import Action, TrailEvent
+from reconciler.core.planner import trail_imports
 
 from .builders import NOW
 

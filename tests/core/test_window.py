@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import planfile, planner, quota, render
-from reconciler.model import Action, HistoryEvent, QuotaPolicy
+from reconciler.app import planfiles
+from reconciler.core import planner, quota, render
+from reconciler.core.model import Action, HistoryEvent, QuotaPolicy
 
 from .builders import NOW, desired, events
 from .test_markdown import CASES, fitted_to_quota, refused_by_quota
@@ -116,8 +117,8 @@ def test_a_saved_plan_read_back_draws_no_chart(tmp_path: Path) -> None:
     """The outlook moves with the clock: it is not in the plan JSON (nor its id), so a
     plan read back from a file has none, and no chart is drawn from stale figures."""
     path = tmp_path / "plan.json"
-    planfile.write_plan(fitted_to_quota(), str(path))
-    loaded = planfile.load_plan(str(path))
+    planfiles.write_plan(fitted_to_quota(), str(path))
+    loaded = planfiles.load_plan(str(path))
     assert loaded == fitted_to_quota()  # equality ignores the outlook
     assert loaded.quota.outlook == () and "outlook" not in path.read_text()
     assert render.terminal_chart(loaded) == "" and render.mermaid_chart(loaded) == []

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.errors import NumbersFileError
 from reconciler.desired import MAX_FILE_BYTES, load_desired, parse_desired
-from reconciler.errors import NumbersFileError
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 

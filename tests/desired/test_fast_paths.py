@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler import desired
+from reconciler.core.errors import NumbersFileError
+from reconciler.core.model import DesiredState
 from reconciler.desired import normalize_number, parse_desired
-from reconciler.errors import NumbersFileError
-from reconciler.model import DesiredState
 
 HERE = Path(__file__).parent
 COMMITTED = sorted([*(HERE / "corpus").glob("*.yaml"), *(HERE / "valid").glob("*.yaml")])

@@ -15,9 +15,9 @@ import yaml
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.errors import NumbersFileError
+from reconciler.core.model import E164_PATTERN, DesiredState
 from reconciler.desired import normalize_number, parse_desired
-from reconciler.errors import NumbersFileError
-from reconciler.model import E164_PATTERN, DesiredState
 
 VALID_DIR = Path(__file__).parent / "valid"
 VALID_FILES = [p.read_bytes() for p in sorted(VALID_DIR.glob("*.yaml"))]

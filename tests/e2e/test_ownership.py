@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from reconciler import render
-from reconciler.planfile import plan_from_dict
+from reconciler.core import render
+from reconciler.core.planfile import plan_from_dict
 
 from .support import FAST, INSTANCE, TARGET, cli, file_args, plan_json
 

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
+from reconciler.aws.ledger_s3 import S3Ledger
 from reconciler.ledger import LedgerRecord
-from reconciler.ledger_s3 import S3Ledger
 
 from .support import FAST, cli, cli_process
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 Factory = Callable[..., EmulatorServer]
 

@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 B = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"

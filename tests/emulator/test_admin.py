@@ -10,7 +10,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 from .support import START, WallClock, admin, client, failure, ids_by_number, seed_with
 

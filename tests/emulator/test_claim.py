@@ -7,9 +7,9 @@ from collections.abc import Callable
 import phonenumbers
 import pytest
 
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.constants import PHONE_NUMBER_TYPES
-from reconciler.emulator.countries import TEMPLATES, generated_entry, generated_number
+from connect_emulator import EmulatorServer
+from connect_emulator.constants import PHONE_NUMBER_TYPES
+from connect_emulator.countries import TEMPLATES, generated_entry, generated_number
 
 from .support import (
     A_ARN,

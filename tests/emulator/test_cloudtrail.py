@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from botocore.exceptions import ParamValidationError
 
-from reconciler.emulator import EmulatorServer, RateLimit
+from connect_emulator import EmulatorServer, RateLimit
 
 from .support import (
     ACCOUNT,

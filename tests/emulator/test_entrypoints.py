@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator import EmulatorServer, serve
+from connect_emulator import EmulatorServer, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "emulator-seed.yaml"
@@ -98,7 +98,7 @@ def test_serve_prints_the_url_first_and_stops_on_a_signal(
 ) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-c", f"from reconciler.emulator import serve; {code}"],
+        [sys.executable, "-c", f"from connect_emulator import serve; {code}"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env,
     )  # fmt: skip
     try:
@@ -158,7 +158,7 @@ def test_a_port_in_use_is_an_os_error_not_an_exit() -> None:
 
 
 def test_a_port_in_use_is_a_serve_error_naming_host_and_port() -> None:
-    from reconciler.emulator import ServeError
+    from connect_emulator import ServeError
 
     with EmulatorServer(None) as first, pytest.raises(ServeError) as caught:
         port = first.port

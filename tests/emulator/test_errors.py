@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.emulator import EmulatorServer, operations
+from connect_emulator import EmulatorServer, operations
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 PREFIX = "arn:aws:connect:us-east-1:111122223333"

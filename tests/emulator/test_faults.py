@@ -11,8 +11,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionClosedError, ReadTimeoutError
 
-from reconciler.emulator import EmulatorServer, SeedError, load_seed
-from reconciler.emulator.faults import FaultInjector, FaultKind, FaultRule
+from connect_emulator import EmulatorServer, SeedError, load_seed
+from connect_emulator.faults import FaultInjector, FaultKind, FaultRule
 
 from .support import client, failure, ids_by_number, seed_with
 

@@ -10,7 +10,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 Factory = Callable[..., EmulatorServer]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.seed import SeedError, parse_seed
+from connect_emulator import EmulatorServer
+from connect_emulator.seed import SeedError, parse_seed
 
 from .support import A, client, conformance_problems, record_raw
 

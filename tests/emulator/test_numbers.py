@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 B = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"

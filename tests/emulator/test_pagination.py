@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.emulator.errors import ApiError
-from reconciler.emulator.pagination import decode_token, encode_token, page
+from connect_emulator.errors import ApiError
+from connect_emulator.pagination import decode_token, encode_token, page
 
 Key = tuple[str, str]
 

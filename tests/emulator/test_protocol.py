@@ -19,9 +19,9 @@ import pytest
 import yaml
 from botocore.config import Config
 
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.cloudtrail import LOOKUP_ATTRIBUTE_KEYS
-from reconciler.emulator.constants import (
+from connect_emulator import EmulatorServer
+from connect_emulator.cloudtrail import LOOKUP_ATTRIBUTE_KEYS
+from connect_emulator.constants import (
     DEFAULT_MAX_RESULTS,
     FLOW_ASSOCIATION_RESOURCE_TYPES,
     LOGGED_OPERATIONS,
@@ -31,10 +31,10 @@ from reconciler.emulator.constants import (
     PHONE_NUMBER_TYPES,
     RATE_LIMITED_OPERATIONS,
 )
-from reconciler.emulator.errors import ERROR_STATUS, FRONT_DOOR_ERRORS, JSON_FRONT_DOOR_ERRORS
-from reconciler.emulator.operations import HANDLERS, ROUTES
-from reconciler.emulator.services import CLOUDTRAIL, CONNECT, JSON_TARGETS, SERVICES, Service
-from reconciler.emulator.trail import LOOKUP_MAX_RESULTS
+from connect_emulator.errors import ERROR_STATUS, FRONT_DOOR_ERRORS, JSON_FRONT_DOOR_ERRORS
+from connect_emulator.operations import HANDLERS, ROUTES
+from connect_emulator.services import CLOUDTRAIL, CONNECT, JSON_TARGETS, SERVICES, Service
+from connect_emulator.trail import LOOKUP_MAX_RESULTS
 
 from .support import DEMO_SEED, conformance_problems
 

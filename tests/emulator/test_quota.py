@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.emulator import EmulatorServer, load_seed
-from reconciler.emulator.clock import WallClock as EmulatorWallClock
-from reconciler.emulator.errors import ApiError
-from reconciler.emulator.operations import HANDLERS, ApiRequest
-from reconciler.emulator.quota import QuotaPolicy, usage
-from reconciler.emulator.state import ConnectState
+from connect_emulator import EmulatorServer, load_seed
+from connect_emulator.clock import WallClock as EmulatorWallClock
+from connect_emulator.errors import ApiError
+from connect_emulator.operations import HANDLERS, ApiRequest
+from connect_emulator.quota import QuotaPolicy, usage
+from connect_emulator.state import ConnectState
 
 from .support import START, A, WallClock, client, failure, ids_by_number, seed_with
 

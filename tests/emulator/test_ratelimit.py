@@ -10,8 +10,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from reconciler.emulator import EmulatorServer, RateLimit
-from reconciler.emulator.ratelimit import RateLimiter, TokenBucket
+from connect_emulator import EmulatorServer, RateLimit
+from connect_emulator.ratelimit import RateLimiter, TokenBucket
 
 Factory = Callable[..., EmulatorServer]
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

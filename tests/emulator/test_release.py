@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 from .support import (
     PREFIX,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import (
+from connect_emulator import (
     Action,
     EmulatorServer,
     FaultKind,
@@ -21,7 +21,7 @@ from reconciler.emulator import (
     SeedError,
     load_seed,
 )
-from reconciler.emulator.seed import phone_number_id_for
+from connect_emulator.seed import phone_number_id_for
 
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 B = "bbbbbbbb-cccc-dddd-eeee-ffffffffffff"

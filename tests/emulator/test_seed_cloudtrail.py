@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import (
+from connect_emulator import (
     CloudTrailConfig,
     EmulatorServer,
     SeedError,

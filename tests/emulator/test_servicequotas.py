@@ -11,7 +11,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from reconciler.emulator import EmulatorServer, SeedError, load_seed
+from connect_emulator import EmulatorServer, SeedError, load_seed
 
 from .support import (
     ACCOUNT,

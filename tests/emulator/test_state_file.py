@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.emulator import EmulatorServer, StateFileError, serve
+from connect_emulator import EmulatorServer, StateFileError, serve
 
 from .support import A, WallClock, client, failure, ids_by_number, search, seed_with
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 from .support import A_ARN, PREFIX, A, client, conformance_problems, failure, record_raw
 

@@ -10,10 +10,11 @@ import botocore.exceptions
 import botocore.session
 import pytest
 
-from reconciler import errors, service
-from reconciler.inventory.aws import ConnectInventory, client_factory, map_error
-from reconciler.model import DesiredNumber, DesiredState, NumberStatus, QuotaPolicy, Target
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.app import service
+from reconciler.aws.connect import ConnectInventory, client_factory, map_error
+from reconciler.core import errors
+from reconciler.core.model import DesiredNumber, DesiredState, NumberStatus, QuotaPolicy, Target
+from reconciler.core.pacing import Pacer, RateLimit
 
 ACCOUNT = "111122223333"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

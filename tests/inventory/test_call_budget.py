@@ -23,10 +23,10 @@ from typing import Any
 
 import pytest
 
-from reconciler import service
-from reconciler.inventory.aws import ConnectInventory
-from reconciler.model import DesiredNumber, DesiredState, Policy, QuotaPolicy, Target
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.app import service
+from reconciler.aws.connect import ConnectInventory
+from reconciler.core.model import DesiredNumber, DesiredState, Policy, QuotaPolicy, Target
+from reconciler.core.pacing import Pacer, RateLimit
 
 ACCOUNT = "111122223333"
 A = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

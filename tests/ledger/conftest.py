@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.core.model import Action
 from reconciler.ledger import LedgerRecord
-from reconciler.model import Action
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)

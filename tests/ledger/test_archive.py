@@ -20,11 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import intents, ledger_archive
-from reconciler.errors import LedgerFileError
+from reconciler.core import intents
+from reconciler.core.errors import LedgerFileError
 from reconciler.ledger import Archived, History, coverage_record, parse_history, records_of
-from reconciler.ledger_archive import check_archive, plan_compaction, pointers
-from reconciler.ledger_format import format_time
+from reconciler.ledger import archive as ledger_archive
+from reconciler.ledger.archive import check_archive, plan_compaction, pointers
+from reconciler.ledger.records import format_time
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 TARGET = "arn:aws:connect:us-east-1:111122223333:instance/i-1"

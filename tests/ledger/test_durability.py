@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import pytest
 
-from reconciler.errors import LedgerFileError
+from reconciler.core.errors import LedgerFileError
 from reconciler.ledger import FileLedger, LedgerWriteError, parse_history
 
 from .conftest import T0, python, record

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import LedgerFileError
+from reconciler.core.errors import LedgerFileError
 from reconciler.ledger import FileLedger, LedgerLockedError, LockHolder, default_owner
 
 from .conftest import T0, python, record

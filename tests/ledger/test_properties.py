@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.model import E164_PATTERN, Action, HistoryEvent
 from reconciler.ledger import FileLedger, LedgerRecord, RecordStatus, coverage_record
-from reconciler.ledger_format import is_cut_record
-from reconciler.model import E164_PATTERN, Action, HistoryEvent
+from reconciler.ledger.records import is_cut_record
 
 RESERVED = {"action", "phone_number", "at", "status", "phone_number_id", "target_arn"}
 RESERVED |= {"plan_id", "client_token", "error", "message"}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.errors import InputError, LedgerFileError
+from reconciler.app.ledgers import open_ledger
+from reconciler.core.errors import InputError, LedgerFileError
+from reconciler.core.model import Action, HistoryEvent
 from reconciler.ledger import (
     FileLedger,
     History,
@@ -17,9 +19,7 @@ from reconciler.ledger import (
     QuotaRaceError,
     UnsupportedLedgerError,
     format_time,
-    open_ledger,
 )
-from reconciler.model import Action, HistoryEvent
 
 from .conftest import T0, record
 from .lines import HAND, UNREADABLE

@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 
 from reconciler import ledger
-from reconciler.errors import InputError, LedgerFileError
-from reconciler.ledger import History, LedgerLockedError, QuotaRaceError
-from reconciler.ledger_s3 import (
+from reconciler.app import ledgers
+from reconciler.aws.ledger_s3 import (
     LeaseHeldError,
     LeaseLostError,
     S3Ledger,
     UnlockError,
     parse_url,
 )
+from reconciler.core.errors import InputError, LedgerFileError
+from reconciler.ledger import History, LedgerLockedError, QuotaRaceError
 
 from .conftest import T0, python, record
 
@@ -62,7 +63,7 @@ def at_most(limit: int) -> ledger.Guard:
 
 
 def test_open_ledger_takes_an_s3_url(s3: Any) -> None:
-    store = ledger.open_ledger(URL)
+    store = ledgers.open_ledger(URL)
     assert isinstance(store, S3Ledger)
     assert (store.bucket, store.key, store.source) == ("ledgers", "team/history.jsonl", URL)
 
@@ -201,7 +202,7 @@ def test_a_guarded_append_goes_in_when_the_new_history_still_allows_it(s3: Any) 
 RACER = """
 import sys, time
 from reconciler.ledger import LedgerRecord, QuotaRaceError
-from reconciler.ledger_s3 import S3Ledger
+from reconciler.aws.ledger_s3 import S3Ledger
 from datetime import UTC, datetime
 key, me, limit, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
 store = S3Ledger("ledgers", key)

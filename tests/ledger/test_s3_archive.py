@@ -18,8 +18,8 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
+from reconciler.aws.ledger_s3 import S3Ledger
 from reconciler.ledger import FileLedger, History, LedgerRecord, QuotaRaceError, parse_history
-from reconciler.ledger_s3 import S3Ledger
 
 KEY = "team/history.jsonl"
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)

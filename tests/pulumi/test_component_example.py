@@ -19,7 +19,7 @@ import pulumi
 import pulumi.runtime
 import pytest
 
-from reconciler.pulumi_component import COMPONENT_TYPE
+from reconciler.pulumi.component import COMPONENT_TYPE
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pulumi-component"

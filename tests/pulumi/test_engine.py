@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 import pytest
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 from tests.pulumi.engine import ROOT, Project, diagnostics, ops, steps
 
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -281,15 +281,16 @@ def test_an_interrupted_release_is_settled_by_the_next_up(
     from datetime import UTC, datetime
 
     from reconciler import ledger
-    from reconciler.planner import client_token
-    from reconciler.stack import release_scope
+    from reconciler.app import ledgers
+    from reconciler.core.planner import client_token
+    from reconciler.core.stack import release_scope
 
     adopted(project, emulator)
     number = RELEASES[0]
     number_id = project.numbers()[number]["phone_number_id"]
     # A run died after recording its intent, and after its ReleasePhoneNumber landed.
     scope = release_scope("connect-numbers/dev")
-    ledger.open_ledger(str(project.ledger)).append(
+    ledgers.open_ledger(str(project.ledger)).append(
         ledger.LedgerRecord(
             action="release",
             phone_number=number,

@@ -42,7 +42,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor
 
 from reconciler import desired
-from reconciler.errors import NumbersFileError
+from reconciler.core.errors import NumbersFileError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = str(ROOT / "__main__.py")
@@ -530,7 +530,7 @@ def test_after_up_releases_a_number_the_next_preview_shows_no_step_for_it(
     longer sees it claimed and registers it as released/settled. The engine diffs
     run 2's inputs against run 1's outputs: no resource may show a step.
     """
-    from reconciler.pulumi_provider import ManagedNumberProvider
+    from reconciler.pulumi.provider import ManagedNumberProvider
 
     ledger = write_ledger(tmp_path / "history.jsonl", [])
     first = run_program(config(ledger=ledger), preview=False)

@@ -31,16 +31,16 @@ import dill
 import pytest
 from pulumi.runtime.proto import provider_pb2
 
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.seed import phone_number_id_for
-from reconciler.pulumi_provider import (
+from connect_emulator import EmulatorServer
+from connect_emulator.seed import phone_number_id_for
+from reconciler.core.stack import release_scope
+from reconciler.pulumi.provider import (
     REFRESH_TTL_ENV,
     TYPE_TOKEN,
     ManagedNumber,
     ManagedNumberArgs,
     ManagedNumberProvider,
 )
-from reconciler.stack import release_scope
 from tests.pulumi.grpc_support import ProviderError, ProviderProcess, serialize_provider
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -440,7 +440,7 @@ def test_concurrent_updates_release_only_what_the_quota_allows(
     assert world.released() == Counter(dict.fromkeys(released, 1))
     for message in refused.values():
         assert message.startswith(
-            "reconciler.pulumi_provider.ReleaseFailedError: not attempted: quota: releasing 1 "
+            "reconciler.pulumi.provider.ReleaseFailedError: not attempted: quota: releasing 1 "
             "number(s) would take the account to 21 of 20 claim/release actions"
         ), message
     mine = [r for r in world.records() if r.get("status")]
@@ -582,8 +582,17 @@ def test_a_provider_holding_a_boto3_client_cannot_be_pickled(aws_env: None) -> N
     serialized = serialize_provider(ManagedNumberProvider())
     raw = base64.b64decode(serialized)
     assert b"reconciler.pulumi_provider" in raw and len(raw) < 200
+    # Byte for byte what stacks made before the move to reconciler/pulumi/ hold.
+    assert serialized == BEFORE_THE_FOLDERS
     restored = dill.loads(raw)
     assert type(restored) is ManagedNumberProvider and vars(restored) == {}
+
+
+# serialize_provider(ManagedNumberProvider()) at bd23df3, the flat layout.
+BEFORE_THE_FOLDERS = (
+    "gASVOwAAAAAAAACMGnJlY29uY2lsZXIucHVsdW1pX3Byb3ZpZGVylIwVTWFuYWdlZE51bWJl"
+    "clByb3ZpZGVylJOUKYGULg=="
+)
 
 
 def test_the_resource_type_token() -> None:

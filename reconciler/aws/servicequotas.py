@@ -2,7 +2,7 @@
 
 Service ``connect``, quota ``L-8F812903`` ("Phone numbers per instance"). One of
 the AWS adapters allowed to import boto3; errors are mapped by
-``inventory.aws.map_error``. Reading can fail for ordinary reasons (no
+``reconciler.aws.connect.map_error``. Reading can fail for ordinary reasons (no
 ``servicequotas:GetServiceQuota`` permission, a partition without the API):
 the caller then uses the file's ``fallback`` and says so.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import AwsError
-from .inventory.aws import make_client, map_error
+from reconciler.aws.connect import make_client, map_error
+from reconciler.core.errors import AwsError
 
 __all__ = ["PHONE_NUMBERS_QUOTA", "read_phone_number_quota"]
 

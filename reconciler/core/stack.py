@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .model import E164_PATTERN, Action, Plan, Target
+from reconciler.core.model import E164_PATTERN, Action, Plan, Target
 
 __all__ = [
     "COOLDOWN_DAYS",
@@ -72,7 +72,7 @@ class NumberState(StrEnum):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StackResource:
-    """One resource of the stack: the fields of ``pulumi_provider.ManagedNumberArgs``."""
+    """One resource of the stack: the fields of ``reconciler.pulumi.provider.ManagedNumberArgs``."""
 
     phone_number: str
     phone_number_id: str

@@ -28,7 +28,7 @@ A record is one ``os.write`` of the whole line on a descriptor opened with
 disk, and concurrent appenders never interleave inside a line. A crash mid-write
 can still leave the last line cut short, with no newline. Reading reports it as
 a warning, and only when it is the start of a line this product writes
-(``ledger_format.is_cut_record``); any other line the product cannot read
+(``records.is_cut_record``); any other line the product cannot read
 is an error. The next append moves the cut line to the sidecar ``PATH.torn``
 (appended there, never deleted), so the new record never glues onto it.
 A release cut short loses nothing: its ``intent`` was written whole before the
@@ -62,11 +62,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import unquote, urlparse
 
-from . import intents, ledger_archive
-from .errors import ConnectNumbersError, InputError, LedgerFileError
-from .ledger_format import (
+from reconciler.core import intents
+from reconciler.core.errors import ConnectNumbersError, InputError, LedgerFileError
+from reconciler.core.model import E164_PATTERN, Action, HistoryEvent, scope_of
+from reconciler.ledger import archive as ledger_archive
+from reconciler.ledger.records import (
     ARCHIVE,
     OPTIONAL_TEXT,
     RECORD_KEYS,
@@ -79,7 +80,6 @@ from .ledger_format import (
     parse_time,
     record_problem,
 )
-from .model import E164_PATTERN, Action, HistoryEvent, scope_of
 
 __all__ = [
     "FileLedger",
@@ -97,7 +97,6 @@ __all__ = [
     "UnsupportedLedgerError",
     "default_owner",
     "format_time",
-    "open_ledger",
     "parse_history",
     "parse_time",
     "read_history",
@@ -399,7 +398,7 @@ class LedgerLock:
 class Ledger(Protocol):
     """A durable history of claims and releases.
 
-    Backends: ``FileLedger`` (a JSON Lines file) and ``ledger_s3.S3Ledger``
+    Backends: ``FileLedger`` (a JSON Lines file) and ``reconciler.aws.ledger_s3.S3Ledger``
     (one S3 object, conditional writes and a lease).
     """
 
@@ -1163,34 +1162,3 @@ class FileLedger(JsonLinesLedger):
             os.close(fd)
             raise
         return fd
-
-
-def open_ledger(spec: str, *, must_exist: bool = True) -> Ledger:
-    """The ledger a ``--ledger`` value names: a path, a ``file://`` or an ``s3://`` URL."""
-    if not isinstance(spec, str) or not spec.strip():
-        raise UnsupportedLedgerError("--ledger: expected a path to a JSON Lines history file")
-    if "://" in spec:
-        url = urlparse(spec)
-        scheme = url.scheme.lower()
-        if scheme == "file" and url.netloc in ("", "localhost") and url.path:
-            return _file_ledger(unquote(url.path), must_exist=must_exist)
-        if scheme == "s3":
-            from .ledger_s3 import S3Ledger  # boto3 only when an S3 ledger is asked for
-
-            return S3Ledger.from_url(spec, must_exist=must_exist)
-        raise UnsupportedLedgerError(
-            f"{spec}: unknown kind of ledger {scheme}://; use a local JSON Lines file path "
-            "or s3://BUCKET/KEY"
-        )
-    return _file_ledger(spec, must_exist=must_exist)
-
-
-def _file_ledger(path: str, *, must_exist: bool) -> FileLedger:
-    """A ledger file is a regular file (or none yet): a device reads as an empty history
-    (`/dev/null`: "0 used") and a named pipe blocks the run forever."""
-    if os.path.exists(path) and not os.path.isfile(path):
-        raise UnsupportedLedgerError(
-            f"{path}: not a regular file (a device, a named pipe or a folder), so not a "
-            "ledger; name the JSON Lines history file, or start one: touch history.jsonl"
-        )
-    return FileLedger(path, must_exist=must_exist)

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from .errors import AwsError
-from .inventory.aws import make_client, map_error
-from .model import CLOUDTRAIL_RETENTION, Action, TrailEvent, scope_of
-from .pacing import Pacer, RateLimit
+from reconciler.aws.connect import make_client, map_error
+from reconciler.core.errors import AwsError
+from reconciler.core.model import CLOUDTRAIL_RETENTION, Action, TrailEvent, scope_of
+from reconciler.core.pacing import Pacer, RateLimit
 
 __all__ = ["RETENTION", "read_trail"]
 

@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 
 import click
 
-from . import desired, ledger, planner
-from .ledger import LedgerRecord
-from .model import Action, HistoryEvent, TrailEvent
+from reconciler import desired, ledger
+from reconciler.app import ledgers
+from reconciler.app.history import read_trail
+from reconciler.core import planner
+from reconciler.core.model import Action
+from reconciler.ledger import LedgerRecord
 
-__all__ = ["add", "import_cloudtrail", "ledger_group", "trail_history", "unlock"]
+__all__ = ["add", "import_cloudtrail", "ledger_group", "unlock"]
 
 
 @click.group("ledger")
@@ -41,34 +44,9 @@ def _open_started(spec: str) -> ledger.Ledger:
     a mistyped path would start a second history the plans never count), and
     so is a line the product cannot read.
     """
-    store = ledger.open_ledger(spec)
+    store = ledgers.open_ledger(spec)
     store.read()
     return store
-
-
-def _read_trail(regions: list[str], now: datetime) -> list[TrailEvent]:
-    from .cloudtrail import read_trail  # boto3 only when asked for
-
-    return [e for region in regions for e in read_trail(region, now=now)]
-
-
-def trail_history(
-    history: ledger.History, store: ledger.Ledger | None, regions: list[str], now: datetime
-) -> ledger.History:
-    """The history plus CloudTrail's events not in it, in memory (`plan --history cloudtrail`)."""
-    from .cloudtrail import RETENTION
-
-    records = store.records() if store is not None else []
-    added = planner.trail_imports(_read_trail(regions, now), records)
-    events = history.events + tuple(
-        HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at, scope=e.scope)
-        for e in added
-    )
-    window = now - RETENTION
-    since = window if history.tracking_since is None else min(history.tracking_since, window)
-    return ledger.History(
-        events=events, warnings=history.warnings, source=history.source, tracking_since=since
-    )
 
 
 @ledger_group.command("import-cloudtrail")
@@ -100,11 +78,11 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
       connect-numbers ledger import-cloudtrail --ledger history.jsonl
       connect-numbers ledger import-cloudtrail --ledger s3://bucket/history.jsonl --region eu-west-2
     """
-    from .cloudtrail import RETENTION
+    from reconciler.aws.cloudtrail import RETENTION
 
     store = _open_started(ledger_spec)
     now = _now()
-    trail = _read_trail(_regions(numbers_file, region), now)
+    trail = read_trail(_regions(numbers_file, region), now)
     with store.lock(ledger.default_owner("import-cloudtrail")):
         added = planner.trail_imports(trail, store.records())
         for e in added:
@@ -206,9 +184,9 @@ def unlock(lease_id: str, ledger_spec: str) -> None:
     Examples:
       connect-numbers ledger unlock 5f0c2a9e41b7d3c8 --ledger s3://acme-connect/history.jsonl
     """
-    from .ledger_s3 import S3Ledger
+    from reconciler.aws.ledger_s3 import S3Ledger
 
-    store = ledger.open_ledger(ledger_spec)
+    store = ledgers.open_ledger(ledger_spec)
     if not isinstance(store, S3Ledger):
         click.echo(
             f"error: {ledger_spec}: a ledger file's lock frees itself when the process holding "

@@ -51,9 +51,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import intents
-from .errors import LedgerFileError
-from .ledger_format import ARCHIVE, REPAIR, format_time, once_each, parse_time, record_problem
+from reconciler.core import intents
+from reconciler.core.errors import LedgerFileError
+from reconciler.ledger.records import (
+    ARCHIVE,
+    REPAIR,
+    format_time,
+    once_each,
+    parse_time,
+    record_problem,
+)
 
 __all__ = [
     "KEEP",

@@ -25,7 +25,7 @@ import bisect
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from .model import HistoryEvent, QuotaPolicy, QuotaReport
+from reconciler.core.model import HistoryEvent, QuotaPolicy, QuotaReport
 
 __all__ = [
     "assess",

@@ -55,10 +55,9 @@ from typing import Any
 
 import botocore.exceptions
 
-from . import ledger_archive
-from .errors import ConnectNumbersError, InputError, LedgerFileError
-from .inventory.aws import make_client, map_error
-from .ledger import (
+from reconciler.aws.connect import make_client, map_error
+from reconciler.core.errors import ConnectNumbersError, InputError, LedgerFileError
+from reconciler.ledger import (
     Archived,
     Guard,
     JsonLinesLedger,
@@ -72,6 +71,7 @@ from .ledger import (
     format_time,
     parse_time,
 )
+from reconciler.ledger import archive as ledger_archive
 
 __all__ = [
     "DEFAULT_LEASE_TTL",

@@ -2,7 +2,7 @@
 
 Listing 100,000 numbers takes about 50 s at AWS's default rate (100 pages at
 2 requests/s), and describing 1,000 candidates minutes: a plan must not be
-silent that long. What the reader counts (``inventory.ReadProgress``) is shown:
+silent that long. What the reader counts (``reconciler.aws.reading.ReadProgress``) is shown:
 
 - on a terminal, from one second on, one line rewritten in place and cleared
   when the read ends, so the plan prints on a clean screen;
@@ -25,8 +25,8 @@ from collections.abc import Callable
 
 import click
 
-from .inventory import ReadProgress
-from .pacing import HEADROOM
+from reconciler.aws.reading import ReadProgress
+from reconciler.core.pacing import HEADROOM
 
 __all__ = ["PLAIN_EVERY", "TTY_AFTER", "ReadingProgress"]
 

@@ -1,0 +1,8 @@
+"""The pure core: the model, the rules and the views. No I/O, no clock, no AWS.
+
+Everything here is a function of its arguments: the planner decides, ``quota``
+counts the rolling window, ``render`` draws every view of a plan, ``planfile``
+maps a saved plan to and from its JSON, ``stack`` maps a plan to the Pulumi
+resources. The shells (``reconciler.aws``, ``reconciler.ledger``,
+``reconciler.app``, the front doors) read and write; this package only computes.
+"""

@@ -1,0 +1,557 @@
+"""The Pulumi front door: one dynamic resource per managed phone number, and its provider.
+
+The Pulumi program (``__main__.py``) plans with the core and registers one
+``ManagedNumber`` per number, named by its E.164 form, whose ``state`` says what
+the plan wants: ``claimed`` (keep it) or ``released``. The provider maps the
+engine's calls onto the executor; it decides nothing itself:
+
+========  ===================================================================
+Check     validate the inputs (state, E.164 number, ARNs, types), and turn the
+          release of a number the stack does not hold yet into its adoption
+          (``stack.checked_state``: created as ``claimed``, no AWS call), so
+          a release is always an update of a row the stack holds. A release
+          without a ledger passes Check (preview works without one, as
+          ``connect-numbers plan`` does; the program warns) and fails Create/Update.
+Diff      a change when ``state``, the description or the number's identity
+          differs (``DIFF_KEYS``); never a replacement. So the only step that
+          can look destructive is an update to ``released``, and it is one.
+Create,   ``claimed``: nothing to do (the number exists: adopt it).
+Update    ``released`` and ``settled``: nothing to do (released earlier).
+          ``released``: ``Executor.release_single`` re-checks that the number
+          is still claimed and still not in numbers.yaml and re-checks the
+          rolling quota against the ledger, under the ledger's lock, then
+          releases and records it. Anything else fails the step.
+Read      one paginated ListPhoneNumbersV2 per target, shared by every
+          resource of that target (a process-wide cache with a short TTL),
+          never a DescribePhoneNumber per number.
+Delete    never releases: deleting a resource only forgets it (DESIGN.md).
+========  ===================================================================
+
+Why the provider holds nothing
+------------------------------
+Pulumi pickles the provider instance (with dill) into every resource's
+``__provider`` input, and runs it again in a separate process
+(``python -m pulumi.dynamic``). This class is importable, so it is pickled by
+reference; an attribute holding a boto3 client, a lock or a file would be
+pickled by value and fail (``cannot pickle 'SSLContext' object``). So clients
+and ledgers are built inside each method, and what the process shares (the
+pacer, the listing cache, the locks) lives in module-level objects created at
+import, which the provider process creates again when it imports this module.
+No configuration is read at import.
+
+Threads
+-------
+The provider process serves calls from a pool of 4 threads, so updates run
+concurrently. ``Executor.release_single`` serializes releases (a process-wide
+lock, then the ledger's lock) and re-reads the ledger under them, so two
+updates cannot spend the same quota headroom; the pacer and the listing cache
+are thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+import pulumi
+import pulumi.dynamic
+
+from reconciler import ledger as ledger_store
+from reconciler.app import ledgers, service
+from reconciler.app.executor import Executor
+from reconciler.aws.connect import ConnectInventory
+from reconciler.core import stack
+from reconciler.core.errors import ConnectNumbersError, NumbersFileError
+from reconciler.core.model import (
+    E164_PATTERN,
+    DesiredState,
+    OutcomeStatus,
+    Release,
+    ReleaseOutcome,
+    Target,
+)
+from reconciler.core.pacing import Pacer
+
+__all__ = [
+    "DIFF_KEYS",
+    "REFRESH_TTL_ENV",
+    "TYPE_TOKEN",
+    "ManagedNumber",
+    "ManagedNumberArgs",
+    "ManagedNumberProvider",
+    "ReleaseFailedError",
+]
+
+#: The resource type the engine sees (``pulumi-python:dynamic/<module>:<name>``).
+TYPE_TOKEN = "pulumi-python:dynamic/connect-numbers:PhoneNumber"
+
+CLAIMED = "claimed"
+RELEASED = "released"
+_STATES = (CLAIMED, RELEASED)
+
+#: The inputs whose change is an update. ``stack``, ``numbers_file``, ``ledger``
+#: and ``settled`` change without anything to do, so they are not changes.
+DIFF_KEYS = ("state", "description", "phone_number_id", "phone_number_arn", "target_arn")
+
+#: Seconds a target's listing serves refreshes (env; read per call, not at import).
+REFRESH_TTL_ENV = "CONNECT_NUMBERS_REFRESH_TTL"
+_DEFAULT_REFRESH_TTL = 30.0
+
+# The property the SDK adds to every dynamic resource: the pickled provider.
+_PROVIDER_KEY = "__provider"
+# What an input not known yet (preview) deserializes to (pulumi.runtime.rpc.UNKNOWN).
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# arn:PARTITION:connect:REGION:ACCOUNT:phone-number/ID (Connect's phone-number ARN).
+_PHONE_NUMBER_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    r"(?P<account>\d{12}):phone-number/(?P<id>[A-Za-z0-9-]{1,100})$"
+)
+
+# -- process-wide state (module level: never pickled, created again on import) ------
+
+# Every Connect call of the provider process shares one budget (AWS's 2 requests/s
+# per operation is per account): one pacer for all threads and resources.
+_PACER = Pacer()
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    """One target's numbers as ListPhoneNumbersV2 listed them, by id and by number."""
+
+    by_id: Mapping[str, Any]
+    by_number: Mapping[str, Any]
+
+
+class _ListingCache:
+    """Target ARN -> its listing, for ``ttl`` seconds; one fetch per target at a time.
+
+    A refresh reads every resource at once from 4 threads: the per-target lock
+    makes the first reader list the target while the others wait for its answer,
+    instead of all listing it together.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._entries: dict[str, tuple[float, _Listing]] = {}
+
+    def get(self, target_arn: str, ttl: float, fetch: Callable[[], _Listing]) -> _Listing:
+        with self._guard:
+            lock = self._locks.setdefault(target_arn, threading.Lock())
+        with lock:
+            with self._guard:
+                entry = self._entries.get(target_arn)
+            if entry is not None and self._clock() - entry[0] < ttl:
+                return entry[1]
+            listing = fetch()
+            # Stamped when the fetch completes: a listing of tens of thousands of
+            # numbers takes longer than the TTL, and stamped at its start it would
+            # be stale on arrival, so every Read would list the whole target again.
+            with self._guard:
+                self._entries[target_arn] = (self._clock(), listing)
+            return listing
+
+
+_LISTINGS = _ListingCache()
+
+
+# -- inputs --------------------------------------------------------------------------
+
+
+class ReleaseFailedError(ConnectNumbersError):
+    """A release the plan asked for did not happen; the message says why and what to do."""
+
+
+def _value(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+def _problem_of(props: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, reason) for every invalid input; unknown (preview) values pass."""
+    problems: list[tuple[str, str]] = []
+
+    def known(name: str) -> bool:
+        return props.get(name) != _UNKNOWN
+
+    def text(name: str, *, optional: bool = False) -> str | None:
+        value = props.get(name)
+        if value is None and optional:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            what = "a non-empty string or null" if optional else "a non-empty string"
+            problems.append((name, f"expected {what}, got {value!r}"))
+            return None
+        return value
+
+    number = text("phone_number")
+    if number is not None and known("phone_number") and not E164_PATTERN.match(number):
+        problems.append(("phone_number", f"{number!r} is not an E.164 number like +12065550100"))
+    number_id = text("phone_number_id")
+    target_arn = text("target_arn")
+    target: Target | None = None
+    if target_arn is not None and known("target_arn"):
+        try:
+            target = Target(arn=target_arn)
+        except ValueError as exc:
+            problems.append(("target_arn", str(exc)))
+    arn = text("phone_number_arn")
+    if arn is not None and known("phone_number_arn"):
+        match = _PHONE_NUMBER_ARN.match(arn)
+        if match is None:
+            problems.append(
+                (
+                    "phone_number_arn",
+                    f"{arn!r} is not a Connect phone-number ARN "
+                    "(arn:aws:connect:REGION:ACCOUNT:phone-number/ID)",
+                )
+            )
+        elif number_id is not None and known("phone_number_id") and match["id"] != number_id:
+            problems.append(
+                ("phone_number_arn", f"{arn!r} names id {match['id']}, not {number_id}")
+            )
+        elif target is not None and (match["region"], match["account"]) != (
+            target.region,
+            target.account_id,
+        ):
+            problems.append(
+                (
+                    "phone_number_arn",
+                    f"{arn!r} is not in the region and account of {target.arn}",
+                )
+            )
+    state = props.get("state")
+    if known("state") and state not in _STATES:
+        problems.append(("state", f"expected 'claimed' or 'released', got {state!r}"))
+    description = props.get("description")
+    if description is not None and not isinstance(description, str):
+        problems.append(("description", f"expected a string or null, got {description!r}"))
+    text("stack")
+    text("numbers_file")
+    text("ledger", optional=True)
+    settled = props.get("settled", False)
+    if known("settled") and not isinstance(settled, bool):
+        problems.append(("settled", f"expected true or false, got {settled!r}"))
+    elif settled is True and state == CLAIMED:
+        problems.append(("settled", "only a released number can be settled"))
+    return problems
+
+
+@dataclass(frozen=True)
+class ManagedNumberArgs:
+    """The inputs of one ``ManagedNumber``: plain JSON-able values.
+
+    ``stack`` is the Pulumi ``project/stack`` name (the stable scope of the
+    release's client token: ``stack.release_scope``); ``numbers_file`` is reloaded by the
+    provider to re-check that the number is still not desired and the quota
+    policy; ``ledger`` (a ``--ledger`` spec) is required to release;
+    ``settled`` means released earlier and recorded done: nothing to do.
+    """
+
+    phone_number: str
+    phone_number_id: str
+    phone_number_arn: str
+    target_arn: str
+    state: str
+    description: str | None
+    stack: str
+    numbers_file: str
+    ledger: str | None
+    settled: bool
+
+    def __post_init__(self) -> None:
+        # A NumberState (a StrEnum) becomes its plain string: inputs stay JSON-able.
+        object.__setattr__(self, "state", _value(self.state))
+
+    def to_props(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- the provider --------------------------------------------------------------------
+
+
+def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
+    """The resource's own properties: without the SDK's ``__provider``."""
+    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
+
+
+def _ttl() -> float:
+    raw = os.environ.get(REFRESH_TTL_ENV, "")
+    try:
+        ttl = float(raw) if raw.strip() else _DEFAULT_REFRESH_TTL
+    except ValueError:
+        return _DEFAULT_REFRESH_TTL
+    return max(ttl, 0.0)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _done_release(spec: str | None, phone_number: str, phone_number_id: str) -> dict[str, Any]:
+    """The latest ``done`` release of the number in the ledger; {} if none or unreadable."""
+    if not spec:
+        return {}
+    try:
+        records = ledgers.open_ledger(spec).records()
+    except (ConnectNumbersError, OSError, ValueError):
+        return {}
+    found: dict[str, Any] = {}
+    for record in records:
+        if record.get("action") != "release" or record.get("status") != "done":
+            continue
+        recorded_id = record.get("phone_number_id")
+        if recorded_id == phone_number_id or (
+            recorded_id is None and record.get("phone_number") == phone_number
+        ):
+            found = record
+    return found
+
+
+def _listing(target_arn: str) -> _Listing:
+    def fetch() -> _Listing:
+        # Read uses neither flows nor descriptions of flows: no ListFlowAssociations.
+        inventory = ConnectInventory(pacer=_PACER).list_numbers(
+            [Target(arn=target_arn)], with_flows=False
+        )
+        return _Listing(
+            by_id={n.phone_number_id: n for n in inventory.numbers},
+            by_number={n.phone_number: n for n in inventory.numbers},
+        )
+
+    return _LISTINGS.get(target_arn, _ttl(), fetch)
+
+
+def use_aws_config(profile: object, region: object) -> None:
+    """Hand the stack's ``aws:profile`` and ``aws:region`` to boto3 in this process.
+
+    The engine runs the provider in its own process with the shell's
+    environment; without this, releases would run with the shell's credentials
+    whatever the stack says. One provider process serves one stack, so the
+    process environment is the right place (boto3 reads it per session).
+    """
+    if isinstance(profile, str) and profile:
+        os.environ["AWS_PROFILE"] = profile
+    if isinstance(region, str) and region:
+        # Only the default: every Connect call goes to the region of its target's ARN.
+        os.environ.setdefault("AWS_REGION", region)
+        os.environ.setdefault("AWS_DEFAULT_REGION", region)
+
+
+class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
+    """The dynamic provider of ``ManagedNumber``. Holds no state: see the module docstring."""
+
+    def configure(self, req: pulumi.dynamic.ConfigureRequest) -> None:
+        # The engine hands a dynamic provider the stack's config at start.
+        use_aws_config(req.config.get("aws:profile"), req.config.get("aws:region"))
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.CheckResult:
+        problems = _problem_of(news)
+        failures = [pulumi.dynamic.CheckFailure(name, reason) for name, reason in problems]
+        if not problems and news.get("state") in _STATES:
+            # The engine passes no olds for a resource the stack does not hold yet.
+            held = bool(_inputs(olds))
+            checked = stack.checked_state(
+                news["state"], held=held, settled=news.get("settled") is True
+            )
+            news = {**news, "state": checked.value}
+        return pulumi.dynamic.CheckResult(news, failures)
+
+    def diff(
+        self, _id: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> pulumi.dynamic.DiffResult:
+        changed = [key for key in DIFF_KEYS if olds.get(key) != news.get(key)]
+        # Never a replacement: its delete half only forgets, so a release shown as a
+        # create/delete pair would look like something else; an update says it.
+        return pulumi.dynamic.DiffResult(
+            changes=bool(changed), replaces=[], delete_before_replace=False
+        )
+
+    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
+        news = _inputs(props)
+        if news.get("state") in _STATES:
+            # Never a release, even if Check was skipped: a create only adopts.
+            adopted = stack.checked_state(
+                news["state"], held=False, settled=news.get("settled") is True
+            )
+            news["state"] = adopted.value
+        outs = self._converge(news, previous={})
+        return pulumi.dynamic.CreateResult(str(outs["phone_number"]), outs)
+
+    def update(
+        self, _id: str, olds: dict[str, Any], news: dict[str, Any]
+    ) -> pulumi.dynamic.UpdateResult:
+        return pulumi.dynamic.UpdateResult(self._converge(_inputs(news), previous=olds))
+
+    def read(self, id_: str, props: dict[str, Any]) -> pulumi.dynamic.ReadResult:
+        outs = _inputs(props)
+        number = str(outs.get("phone_number"))
+        number_id = str(outs.get("phone_number_id"))
+        target_arn = str(outs.get("target_arn"))
+        listing = _listing(target_arn)
+        live = listing.by_id.get(number_id)
+        if live is None or live.phone_number != number:
+            live = listing.by_number.get(number)  # claimed again, under a new id
+        if live is not None:
+            outs.update(
+                state=CLAIMED,
+                settled=False,
+                phone_number_id=live.phone_number_id,
+                phone_number_arn=live.phone_number_arn or outs.get("phone_number_arn"),
+                released_at=None,
+                outcome=None,
+            )
+            return pulumi.dynamic.ReadResult(id_, outs)
+        spec = outs.get("ledger")
+        record = _done_release(spec, number, number_id)
+        if record:
+            outs.update(
+                state=RELEASED,
+                settled=True,
+                released_at=record.get("at"),
+                outcome=f"released {record.get('at')}, recorded done in the ledger {spec}",
+            )
+        else:
+            why = f"no release of it is recorded in the ledger {spec}" if spec else "no ledger"
+            outs.update(
+                state=RELEASED,
+                settled=False,
+                released_at=outs.get("released_at"),
+                outcome=(
+                    f"released outside this stack: {number} is no longer claimed to "
+                    f"{target_arn} and {why}"
+                ),
+            )
+        return pulumi.dynamic.ReadResult(id_, outs)
+
+    def delete(self, _id: str, props: dict[str, Any]) -> None:
+        number = props.get("phone_number", _id)
+        pulumi.log.info(
+            f"{number}: removed from the stack only; deleting a resource never releases a "
+            "number (the number is left as it is in Amazon Connect)"
+        )
+
+    # -- create/update -------------------------------------------------------------
+
+    def _converge(self, news: dict[str, Any], *, previous: Mapping[str, Any]) -> dict[str, Any]:
+        problems = _problem_of(news)
+        if problems:
+            listed = "; ".join(f"{name}: {reason}" for name, reason in problems)
+            raise ReleaseFailedError(f"{news.get('phone_number')}: invalid inputs: {listed}")
+        number = str(news["phone_number"])
+        outs = {**news, "released_at": None, "outcome": None}
+        if news["state"] == CLAIMED:
+            return outs  # the number exists: adopting it costs no API call
+        if news.get("settled"):
+            record = _done_release(news.get("ledger"), number, str(news["phone_number_id"]))
+            outs["released_at"] = record.get("at") or previous.get("released_at")
+            outs["outcome"] = "released earlier (recorded done in the ledger); nothing to do"
+            return outs
+        outcome = _release(news)
+        if outcome.status is OutcomeStatus.RELEASED:
+            assert outcome.at is not None
+            outs["released_at"] = ledger_store.format_time(outcome.at)
+        elif outcome.status is OutcomeStatus.ALREADY_DONE:
+            record = _done_release(news.get("ledger"), number, str(news["phone_number_id"]))
+            outs["released_at"] = record.get("at") or previous.get("released_at")
+        elif outcome.status is OutcomeStatus.SKIPPED:
+            raise ReleaseFailedError(
+                f"{number}: not released: {outcome.message}. The plan is stale: run "
+                "`pulumi preview` again and review the new plan"
+            )
+        else:
+            raise ReleaseFailedError(outcome.message)
+        outs["outcome"] = outcome.message
+        return outs
+
+
+# Every resource of a stack holds this class pickled by reference under the
+# module name it had before the folders of issue 13: ``reconciler.pulumi_provider``
+# (a module kept for it). Keeping the name keeps existing stacks' state loadable
+# and their ``__provider`` inputs byte for byte the same: nothing is updated or
+# replaced by the move.
+ManagedNumberProvider.__module__ = "reconciler.pulumi_provider"
+
+
+def _load_desired(path: str, target_arn: str) -> DesiredState:
+    """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does.
+
+    A file without ``targets`` belongs to a ``ConnectNumbers`` component given its
+    targets in the program: it is read with the number's own target.
+    """
+    try:
+        state, warning = service.load_numbers(path)
+    except NumbersFileError as exc:
+        if exc.key != "targets" or "missing required key" not in exc.problem:
+            raise
+        state, warning = service.load_numbers(path, targets=[target_arn])
+    if warning:
+        pulumi.log.warn(warning)
+    return state
+
+
+def _release(news: Mapping[str, Any]) -> ReleaseOutcome:
+    """Release one number through the executor (quota and state re-checked there)."""
+    number = str(news["phone_number"])
+    spec = news.get("ledger")
+    if not spec:
+        raise ReleaseFailedError(
+            f"{number}: not released: releasing needs a ledger to record it and re-check the "
+            "quota; set `pulumi config set connect-numbers:ledger PATH` (a JSON Lines "
+            "history file)"
+        )
+    release = Release(
+        phone_number=number,
+        phone_number_id=str(news["phone_number_id"]),
+        phone_number_arn=str(news["phone_number_arn"]),
+        target_arn=str(news["target_arn"]),
+        description=news.get("description"),
+    )
+    state = _load_desired(str(news["numbers_file"]), str(news["target_arn"]))
+    executor = Executor(
+        connect=ConnectInventory(pacer=_PACER),
+        ledger=ledgers.open_ledger(str(spec)),
+        clock=_now,
+        owner=ledger_store.default_owner("pulumi up"),
+    )
+    scope = stack.release_scope(str(news["stack"]))
+    return executor.release_single(release, state, plan_id=scope)
+
+
+class ManagedNumber(pulumi.dynamic.Resource, module="connect-numbers", name="PhoneNumber"):
+    """One managed phone number and its desired state (``claimed`` or ``released``).
+
+    Type token ``pulumi-python:dynamic/connect-numbers:PhoneNumber``. Outputs:
+    the inputs plus ``released_at`` (ISO 8601, or None) and ``outcome``.
+    """
+
+    phone_number: pulumi.Output[str]
+    phone_number_id: pulumi.Output[str]
+    phone_number_arn: pulumi.Output[str]
+    target_arn: pulumi.Output[str]
+    state: pulumi.Output[str]
+    description: pulumi.Output[str | None]
+    stack: pulumi.Output[str]
+    numbers_file: pulumi.Output[str]
+    ledger: pulumi.Output[str | None]
+    settled: pulumi.Output[bool]
+    released_at: pulumi.Output[str | None]
+    outcome: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        name: str,
+        args: ManagedNumberArgs,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Outputs must be named in the props to become attributes; None inputs are dropped.
+        props: dict[str, Any] = {**args.to_props(), "released_at": None, "outcome": None}
+        super().__init__(ManagedNumberProvider(), name, props, opts)
