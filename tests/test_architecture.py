@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("reconciler", "connect_emulator")
@@ -50,34 +51,51 @@ def _prepend(path: Path, line: str) -> None:
     path.write_text(head + future + line + "\n" + rest if future else line + "\n" + text)
 
 
-def test_the_contracts_catch_boto3_in_the_core(tmp_path: Path) -> None:
-    """A planner that imports boto3 breaks two contracts: proof the contracts bite."""
+# (module changed, import added, what lint-imports must then print)
+BITES = [
+    pytest.param(
+        "reconciler/core/planner.py",
+        "import boto3  # noqa",
+        (
+            "The core is pure: no boto3, botocore, pulumi, YAML, I/O adapters or front doors"
+            " BROKEN",
+            "reconciler.core.planner -> boto3",
+            "boto3 and botocore are imported only in reconciler.aws BROKEN",
+        ),
+        id="boto3 in the core",
+    ),
+    pytest.param(
+        "connect_emulator/state.py",
+        "import reconciler.core.model  # noqa",
+        ("The emulator is independent: it imports nothing from the product BROKEN",),
+        id="the emulator importing the product",
+    ),
+    pytest.param(
+        "reconciler/core/quota.py",
+        "import reconciler.ledger  # noqa",
+        ("Layers: front doors on top, the pure core at the bottom BROKEN",),
+        id="the core reaching up to the ledger",
+    ),
+    pytest.param(
+        "reconciler/ledger/history.py",
+        "import os  # noqa",
+        ("The ledger's records and history are pure: no I/O, no file backend BROKEN",),
+        id="I/O in the ledger's pure part",
+    ),
+]
+
+
+@pytest.mark.parametrize(("module", "line", "expected"), BITES)
+def test_the_contracts_bite(
+    tmp_path: Path, module: str, line: str, expected: tuple[str, ...]
+) -> None:
+    """One forbidden import added to a copy of the tree breaks the contracts it should."""
     root = _copy(tmp_path)
-    _prepend(root / "reconciler" / "core" / "planner.py", "import boto3  # noqa")
+    _prepend(root / module, line)
     result = _lint_imports(root)
     assert result.returncode != 0
-    assert "The core is pure" in result.stdout
-    assert "reconciler.core.planner -> boto3" in result.stdout
-    assert "boto3 and botocore are imported only in reconciler.aws BROKEN" in result.stdout
-
-
-def test_the_contracts_catch_the_emulator_importing_the_product(tmp_path: Path) -> None:
-    root = _copy(tmp_path)
-    _prepend(root / "connect_emulator" / "state.py", "import reconciler.core.model  # noqa")
-    result = _lint_imports(root)
-    assert result.returncode != 0
-    assert "The emulator is independent: it imports nothing from the product BROKEN" in (
-        result.stdout
-    )
-
-
-def test_the_contracts_catch_the_core_reaching_up(tmp_path: Path) -> None:
-    """The core importing a shell (the ledger file backend) breaks the layers."""
-    root = _copy(tmp_path)
-    _prepend(root / "reconciler" / "core" / "quota.py", "import reconciler.ledger  # noqa")
-    result = _lint_imports(root)
-    assert result.returncode != 0
-    assert "Layers: front doors on top, the pure core at the bottom BROKEN" in result.stdout
+    for text in expected:
+        assert text in result.stdout, result.stdout
 
 
 def test_no_import_cycles() -> None:
