@@ -32,9 +32,13 @@ Layout (a module imports only those below it; nothing from the rest of
     cloudtrail, servicequotas
                 JSON 1.1 handlers: LookupEvents over the history; the quota
     operations  Connect's route table and handlers: request -> output shape
+                (a package: the table in __init__; request, params, listing;
+                handlers in phone_numbers, flows, tdg)
     persist     state files: read, atomic write
     state       the account: instances, numbers, history, logged calls, pool,
                 behind a lock
+    resources   the account's frozen values: Instance, TrafficDistributionGroup,
+                PhoneNumber
     seed        seed files -> validated Seed
     faults      fault rules and the seeded injector
     iam         denied IAM actions
@@ -53,9 +57,10 @@ from .iam import AccessPolicy
 from .persist import StateFileError
 from .quota import QuotaPolicy
 from .ratelimit import RateLimit
+from .resources import Instance, PhoneNumber
 from .seed import Seed, SeedError, load_seed
 from .server import EmulatorServer, ServeError, serve
-from .state import ConnectState, Instance, PhoneNumber
+from .state import ConnectState
 from .trail import CloudTrailConfig, TrailCall, TrailInfo
 
 __all__ = [

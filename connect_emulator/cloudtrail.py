@@ -47,7 +47,7 @@ from .clock import format_time
 from .constants import LOGGED_OPERATIONS
 from .errors import ApiError
 from .history import Action, HistoryEvent
-from .operations import ApiRequest
+from .operations.request import ApiRequest
 from .pagination import decode_token, encode_token
 from .services import CLOUDTRAIL
 from .state import ConnectState

@@ -29,7 +29,7 @@ from .constants import (
     SERVICE_QUOTAS_SERVICE_NAME,
 )
 from .errors import ApiError
-from .operations import ApiRequest
+from .operations.request import ApiRequest
 from .pagination import decode_token, encode_token, page
 from .services import SERVICE_QUOTAS
 from .state import ConnectState

@@ -1,6 +1,6 @@
 """The emulated account: instances, claimed numbers and the claim/release history.
 
-Records are frozen values. Readers get consistent snapshots; writers (the
+Records are frozen values (``resources``). Readers get consistent snapshots; writers (the
 claim, release and describe operations) open ``state.transaction()``, check,
 and change records with ``put_phone_number``, ``remove_phone_number`` and
 ``record``. The transaction holds the re-entrant lock across the whole
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -36,6 +36,7 @@ from .clock import WallClock, format_time
 from .countries import AvailableNumber, generated_entry, generated_number
 from .history import Action, HistoryEvent
 from .quota import QuotaPolicy, QuotaUsage, usage
+from .resources import Instance, PhoneNumber, TrafficDistributionGroup
 from .seed import Seed, phone_number_id_for
 from .trail import TrailCall, derived_event_id
 
@@ -44,59 +45,6 @@ __all__ = ["ConnectState", "Instance", "PhoneNumber", "TrafficDistributionGroup"
 # Extra ids for a number claimed again after a release: AWS gives every claim a
 # new id; uuid5 keeps them deterministic, so runs (and their output) repeat.
 _RECLAIM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_DNS, "reclaim.emulator.connect-numbers.invalid")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Instance:
-    id: str
-    arn: str
-    alias: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrafficDistributionGroup:
-    """A traffic distribution group: a claim target of its (replicated) instance."""
-
-    id: str
-    arn: str
-    name: str
-    instance_id: str
-    instance_arn: str
-    description: str | None = None
-    default: bool = False
-    status: str = "ACTIVE"
-    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-
-
-@dataclass(frozen=True, kw_only=True)
-class PhoneNumber:
-    """A claimed phone number, as ``DescribePhoneNumber`` sees it."""
-
-    id: str
-    arn: str
-    phone_number: str
-    instance_id: str
-    target_arn: str
-    type: str
-    country: str
-    status: str
-    status_message: str | None = None
-    description: str | None = None
-    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    flow_arn: str | None = None
-    #: Describes left before an IN_PROGRESS claim completes (``None``: never).
-    in_progress_describes: int | None = None
-    #: ``SourcePhoneNumberArn``: the number was imported (ImportPhoneNumber).
-    source_phone_number_arn: str | None = None
-
-    @property
-    def sort_key(self) -> tuple[str, str]:
-        """List order, and the position a page token resumes after.
-
-        Ordering by number (then id) rather than by position means a number
-        released between two pages neither shifts nor repeats later numbers.
-        """
-        return (self.phone_number, self.id)
 
 
 StateListener = Callable[["ConnectState"], None]
