@@ -3,15 +3,15 @@
 Order of work, under the ledger's exclusive lock (one apply at a time):
 
 1. refuse a refused plan; re-list the inventory and refuse a stale plan
-   (``planner.staleness``), naming what changed;
+   (``apply_rules.staleness``), naming what changed;
 2. re-check the rolling quota for what is left against the ledger;
 3. for each pending release: stop there if ``should_stop`` says so (an
    interrupt); describe the number; a number gone is settled from the ledger
-   (``planner.absence``: counted ``done`` if any intent started it); one no
+   (``apply_rules.absence``: counted ``done`` if any intent started it); one no
    longer to be released is ``skipped``; else re-check the quota for one more
    action, append an ``intent`` record, call ReleasePhoneNumber with the
    deterministic client token, then append its outcome before reporting it:
-   ``done``; or, after an error, what a describe shows (``planner.settle_failed_call``:
+   ``done``; or, after an error, what a describe shows (``apply_rules.settle_failed_call``:
    gone is ``done``, still claimed after a refusal is ``failed``, else ``unknown``).
 
 A crash between the intent and the outcome leaves an intent without an outcome;
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from reconciler.core import intents, planner, render
+from reconciler.core import apply_rules, intents, render
 from reconciler.core.errors import (
     AwsError,
     ConnectNumbersError,
@@ -135,19 +135,19 @@ class Executor:
 
         ``fresh``: a plan made now from the numbers file, inventory and history (apply of
         a saved plan). Its refusals stop the apply too, and only what both plans release
-        is released (``planner.confirm``): no edit of a plan file releases more or skips
+        is released (``apply_rules.confirm``): no edit of a plan file releases more or skips
         a rule.
         """
         plan_id = render.plan_id(plan)
-        refusals = planner.confirm(plan, fresh).refusals
+        refusals = apply_rules.confirm(plan, fresh).refusals
         if refusals:
             return self._stopped(plan_id, "the plan is refused", refusals)
         with self._ledger.lock(f"apply {plan_id} ({self._owner})"):
             records = self._records()
-            done, attempted = planner.progress(records, plan_id)
-            settled = done | attempted | planner.expected_gone(records)
+            done, attempted = apply_rules.progress(records, plan_id)
+            settled = done | attempted | apply_rules.expected_gone(records)
             self._check_fresh(plan, desired, settled)
-            confirmed = planner.confirm(plan, fresh, settled)
+            confirmed = apply_rules.confirm(plan, fresh, settled)
 
             read = self._ledger.read()
             history, covered = list(read.events), read.tracking_since
@@ -158,7 +158,7 @@ class Executor:
             ]
             outcomes += [self._emit(d, OutcomeStatus.SKIPPED, d.reason) for d in confirmed.dropped]
             pending = [r for r in confirmed.releases if r.phone_number_id not in done]
-            gate = planner.releases_gate(
+            gate = apply_rules.releases_gate(
                 history, desired, now=self._clock(), releases=pending, covered_since=covered
             )
             if gate is not None:
@@ -198,7 +198,7 @@ class Executor:
         quota is re-checked against every release recorded before this one.
         """
         with _PROCESS_LOCK, self._ledger.lock(f"release {release.phone_number} ({self._owner})"):
-            done, attempted = planner.progress(self._records(), plan_id)
+            done, attempted = apply_rules.progress(self._records(), plan_id)
             if release.phone_number_id in done:
                 return self._emit(release, OutcomeStatus.ALREADY_DONE, "released earlier")
             read = self._ledger.read()
@@ -210,7 +210,7 @@ class Executor:
 
     def confirm_interrupted(self) -> tuple[ReleaseOutcome, ...]:
         """Settle what interrupted applies left: an intent no record settles, whose
-        number is now gone, is a release that happened (``planner.absence``); record
+        number is now gone, is a release that happened (``apply_rules.absence``); record
         it ``done`` under that intent's plan and client token, so the ledger matches
         the account whichever apply runs next. A number still claimed keeps its
         intent counting (its call may have failed, or may still land)."""
@@ -244,8 +244,8 @@ class Executor:
                     )
                 except (ValueError, ConnectNumbersError):
                     continue  # cannot tell: the intent keeps counting
-                verdict, note = planner.absence(records, number_id)
-                if current is not None or verdict is not planner.Absence.CONFIRMED:
+                verdict, note = apply_rules.absence(records, number_id)
+                if current is not None or verdict is not apply_rules.Absence.CONFIRMED:
                     continue
                 plan, token = (intent.get(key) for key in ("plan_id", "client_token"))
                 if not (isinstance(plan, str) and isinstance(token, str)):
@@ -274,7 +274,7 @@ class Executor:
 
     def _check_fresh(self, plan: Plan, desired: DesiredState, settled: frozenset[str]) -> None:
         listed = self._connect.list_numbers([Target(arn=arn) for arn in plan.targets])
-        changes = planner.staleness(plan, desired, listed, settled)
+        changes = apply_rules.staleness(plan, desired, listed, settled)
         if changes:
             raise StalePlanError(render.plan_id(plan), changes)
 
@@ -288,7 +288,7 @@ class Executor:
         covered: datetime | None,
     ) -> tuple[ReleaseOutcome, str | None]:
         """Release one number; return its outcome and, if apply must stop, why."""
-        token = planner.client_token(plan_id, release.phone_number_id)
+        token = apply_rules.client_token(plan_id, release.phone_number_id)
         scope = scope_of(release.target_arn)
         region = Target(arn=release.target_arn).region
         try:
@@ -302,12 +302,12 @@ class Executor:
             return self._failed(plan_id, release, token, status, f"not released: {exc}")
         if current is None:
             return self._absent(plan_id, release, token), None
-        blocker = planner.release_blocker(release, current, desired)
+        blocker = apply_rules.release_blocker(release, current, desired)
         if blocker is not None:
             # Still claimed: positive evidence an earlier attempt did not happen.
             self._record(plan_id, release, token, "skipped", message=blocker)
             return self._emit(release, OutcomeStatus.SKIPPED, blocker, token=token), None
-        gate = planner.quota_gate(
+        gate = apply_rules.quota_gate(
             history, desired, now=self._clock(), planned=1, covered_since=covered, scope=scope
         )
         if gate is not None:
@@ -348,7 +348,7 @@ class Executor:
         client token of this plan), then confirm it with DescribePhoneNumber: the update
         is asynchronous, the number IN_PROGRESS until it is done."""
         region = Target(arn=update.target_arn).region
-        token = planner.client_token(plan_id, update.phone_number_id) + "/metadata"
+        token = apply_rules.client_token(plan_id, update.phone_number_id) + "/metadata"
         described = f"description {update.description_from!r} -> {update.description_to!r}"
         try:
             if update.description_to is not None:
@@ -386,10 +386,10 @@ class Executor:
 
     def _absent(self, plan_id: str, release: Release, token: str) -> ReleaseOutcome:
         """A planned number found no longer claimed: counted if any intent started it."""
-        verdict, note = planner.absence(self._ledger.records(), release.phone_number_id)
-        if verdict is planner.Absence.RECORDED:
+        verdict, note = apply_rules.absence(self._ledger.records(), release.phone_number_id)
+        if verdict is apply_rules.Absence.RECORDED:
             return self._emit(release, OutcomeStatus.ALREADY_DONE, note, token=token)
-        if verdict is planner.Absence.GONE:
+        if verdict is apply_rules.Absence.GONE:
             self._record(plan_id, release, token, "skipped", message=note)
             return self._emit(release, OutcomeStatus.SKIPPED, note, token=token)
         # The unsettled intent already counts in this run's history: no second event.
@@ -413,7 +413,7 @@ class Executor:
         # NotFound says the number is gone, not that nothing happened: it is never
         # evidence that the release did not happen.
         refused = isinstance(exc, PermanentAwsError) and not isinstance(exc, NotFoundError)
-        return planner.settle_failed_call(
+        return apply_rules.settle_failed_call(
             current, release, described=described, before_effect=refused, code=code, error=str(exc)
         )
 
@@ -468,7 +468,7 @@ class Executor:
         """Whether one more release fits the quota on the history as the ledger holds it."""
 
         def guard(history: History) -> str | None:
-            gate = planner.quota_gate(
+            gate = apply_rules.quota_gate(
                 list(history.events),
                 desired,
                 now=self._clock(),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from reconciler import ledger
-from reconciler.core import planner
 from reconciler.core.model import HistoryEvent, TrailEvent
+from reconciler.core.trail import trail_imports
 
 __all__ = ["read_trail", "trail_history"]
 
@@ -25,7 +25,7 @@ def trail_history(
     from reconciler.aws.cloudtrail import RETENTION
 
     records = store.records() if store is not None else []
-    added = planner.trail_imports(read_trail(regions, now), records)
+    added = trail_imports(read_trail(regions, now), records)
     events = history.events + tuple(
         HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at, scope=e.scope)
         for e in added

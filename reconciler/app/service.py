@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from reconciler.aws.reading import both
-from reconciler.core import planner
+from reconciler.core import apply_rules, planner
 from reconciler.core.errors import ConnectNumbersError
 from reconciler.core.inventory import InventoryReader, with_flows, with_states
 from reconciler.core.model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
@@ -129,15 +129,15 @@ def make_plan(
     described = True
     listed = reader.list_numbers(desired.targets, with_flows=False)
     if confirming is not None:
-        # The fresh plan that bounds a saved one at apply (``planner.confirm``): one
+        # The fresh plan that bounds a saved one at apply (``apply_rules.confirm``): one
         # listing, no describes. The saved releases are taken as CLAIMED
-        # (``planner.assume_claimed``): the executor describes each one just before
+        # (``apply_rules.assume_claimed``): the executor describes each one just before
         # releasing it and skips one that is not.
         released = (r.phone_number_id for r in confirming.releases)
-        inventory = planner.assume_claimed(listed, released)
+        inventory = apply_rules.assume_claimed(listed, released)
     elif planner.listing_refusals(desired, listed, policy):
         candidates = planner.release_candidates(desired, listed)
-        inventory = planner.assume_claimed(listed, (n.phone_number_id for n in candidates))
+        inventory = apply_rules.assume_claimed(listed, (n.phone_number_id for n in candidates))
         described = False
     else:
         inventory = _read_candidates(reader, desired, listed)

@@ -5,7 +5,7 @@ events for 90 days and serves them 50 per page at 2 requests per second per
 account and region ("LookupEvents ... 2 requests per second"); this reads
 ``ClaimPhoneNumber`` and ``ReleasePhoneNumber`` events of that window, paced,
 and turns them into ``TrailEvent`` values. Deciding which of them to add to the
-ledger is the core's job (``planner.trail_imports``).
+ledger is the core's job (``core.trail.trail_imports``).
 """
 
 from __future__ import annotations

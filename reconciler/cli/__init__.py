@@ -606,7 +606,7 @@ def apply(
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
 
     # A saved `--fit` plan is re-decided with --fit: the fresh plan that bounds it must
-    # defer what no longer fits, not refuse the whole (``planner.confirm``).
+    # defer what no longer fits, not refuse the whole (``apply_rules.confirm``).
     fitting = fit or (saved is not None and saved.policy.fit)
 
     def plan_now(state: DesiredState, confirming: Plan | None = None) -> Plan:
@@ -769,12 +769,12 @@ def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
       connect-numbers quota --ledger history.jsonl
       connect-numbers quota --numbers prod/numbers.yaml --ledger history.jsonl --format json
     """
-    from reconciler.core import planner
+    from reconciler.core import quota
 
     state = _load_desired(numbers_file)
     history = _history_of(ledgers.open_ledger(ledger_path))
     now = _now()
-    windows = planner.windows(history.events, state, now=now, covered_since=history.tracking_since)
+    windows = quota.windows(history.events, state, now=now, covered_since=history.tracking_since)
     views = {
         "text": render.render_window_text,
         "json": render.render_window_json,

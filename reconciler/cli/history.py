@@ -15,8 +15,8 @@ import click
 from reconciler import desired, ledger
 from reconciler.app import ledgers
 from reconciler.app.history import read_trail
-from reconciler.core import planner
 from reconciler.core.model import Action
+from reconciler.core.trail import trail_imports
 from reconciler.ledger import LedgerRecord
 
 __all__ = ["add", "import_cloudtrail", "ledger_group", "unlock"]
@@ -84,7 +84,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
     now = _now()
     trail = read_trail(_regions(numbers_file, region), now)
     with store.lock(ledger.default_owner("import-cloudtrail")):
-        added = planner.trail_imports(trail, store.records())
+        added = trail_imports(trail, store.records())
         for e in added:
             store.append(
                 LedgerRecord(

@@ -17,23 +17,45 @@ An event dated after ``now`` is counted too. DESIGN.md writes the window as
 already happened; a date ahead of our clock means the recording machine's clock
 runs ahead, not that AWS has not counted it yet. Leaving it out would let a plan
 spend headroom AWS no longer has, so we count it (the conservative reading).
+
+AWS counts per account and region: ``quota_groups`` and ``windows`` measure the
+window of each account and region of the targets (an event of unknown scope
+counts in every one, ``in_scope``), and ``quota_refusal`` words a refusal.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 
-from reconciler.core.model import HistoryEvent, QuotaPolicy, QuotaReport
+from reconciler.core.model import (
+    DesiredState,
+    HistoryEvent,
+    QuotaGroup,
+    QuotaPolicy,
+    QuotaReport,
+    Refusal,
+    RefusalCode,
+    Release,
+    Window,
+    iso,
+    scope_of,
+)
 
 __all__ = [
     "assess",
     "counted_times",
     "coverage_gap",
+    "in_scope",
     "outlook",
+    "quota_groups",
+    "quota_refusal",
+    "quota_refusals",
     "schedule",
     "window_times",
+    "windows",
 ]
 
 
@@ -196,3 +218,109 @@ def assess(
         assumed_prior=assumed,
         outlook=outlook(times, policy, now=now),
     )
+
+
+def quota_refusal(report: QuotaReport, known: bool = True) -> str:
+    """The message of a quota refusal of ``report``'s plan, with the ways out (``known``
+    False: no history was read, so the figures are bounds)."""
+    window = f"rolling {report.window_days}-day window"
+    # With no history source, the actions already in the window are unknown: the
+    # figures are bounds, never "0 used" stated as a fact.
+    used = f"{report.used} used" if known else "used unknown: no history read"
+    text = (
+        f"releasing {report.planned} number(s) would take the account to "
+        f"{'' if known else 'at least '}{report.after + report.reserve} of {report.limit} "
+        f"claim/release actions in the {window} ({used}"
+        + (f", {report.reserve} reserved" if report.reserve else "")
+        + f"; limit {report.limit_percent}% of a quota of {report.phone_numbers}); "
+        f"{'' if known else 'at most '}{report.fits_now} release(s) fit now"
+    )
+    if report.plan_never_fits:
+        need = report.planned + report.reserve
+        text += (
+            f"; the whole plan never fits one window "
+            f"({need} actions > limit {report.limit}): split it across windows or raise the quota"
+        )
+    elif report.whole_plan_fits_at is not None:
+        text += f"; the whole plan fits on {iso(report.whole_plan_fits_at)}"
+    if report.limit > report.reserve:
+        # The way out that needs no one to wait: release what fits, defer the rest.
+        text += (
+            f". Or plan with `--fit` (Pulumi: connect-numbers:fitToQuota): it releases the "
+            f"{report.fits_now} that fit now and defers the other "
+            f"{max(0, report.planned - report.fits_now)}, each with the date it fits"
+        )
+    return text
+
+
+def in_scope(history: Iterable[HistoryEvent], scope: str) -> list[HistoryEvent]:
+    """The events that count against ``scope``'s quota (unknown scope: every quota)."""
+    return [e for e in history if e.scope is None or e.scope == scope]
+
+
+def quota_groups(
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    releases: Sequence[Release],
+    covered_since: datetime | None = None,
+) -> tuple[QuotaGroup, ...]:
+    """The rolling quota of each account and region of the targets, with its releases.
+
+    AWS counts claims and releases per account and region; an event whose scope
+    is unknown is counted in every group.
+    """
+    events = list(history)
+    planned = Counter(scope_of(r.target_arn) for r in releases)
+    groups = []
+    for target in dict.fromkeys(t.scope for t in desired.targets):
+        account_id, region = target.split("/")
+        report = assess(
+            in_scope(events, target),
+            desired.quota,
+            now=now,
+            planned=planned[target],
+            covered_since=covered_since,
+        )
+        groups.append(QuotaGroup(account_id=account_id, region=region, quota=report))
+    return tuple(groups)
+
+
+def windows(
+    history: Iterable[HistoryEvent],
+    desired: DesiredState,
+    *,
+    now: datetime,
+    covered_since: datetime | None = None,
+) -> tuple[Window, ...]:
+    """The rolling window now of each account and region of the targets
+    (``connect-numbers quota``): its figures, the events it counts, when room returns."""
+    events = list(history)
+    policy = desired.quota
+    found = []
+    for group in quota_groups(events, desired, now=now, releases=(), covered_since=covered_since):
+        scoped = in_scope(events, group.scope)
+        start = now - policy.window
+        counted = sorted((e for e in scoped if start < e.at), key=lambda e: e.at)
+        times = counted_times(scoped, policy, now=now, covered_since=covered_since)
+        first = schedule(times, policy, now=now, count=1)[0]
+        found.append(
+            Window(
+                account_id=group.account_id,
+                region=group.region,
+                quota=group.quota,
+                events=tuple(counted),
+                room_returns_at=first if first != now else None,
+            )
+        )
+    return tuple(found)
+
+
+def quota_refusals(groups: Sequence[QuotaGroup], known: bool = True) -> Iterator[Refusal]:
+    """A QUOTA_EXCEEDED refusal for each account and region the plan does not fit."""
+    for group in groups:
+        if not group.quota.allowed:
+            where = f"account {group.account_id}, {group.region}: " if len(groups) > 1 else ""
+            message = where + quota_refusal(group.quota, known)
+            yield Refusal(code=RefusalCode.QUOTA_EXCEEDED, message=message)

@@ -137,7 +137,7 @@ def release_scope(stack: str) -> str:
     """The plan id the Pulumi provider records its releases under, for stack ``stack``.
 
     Stable for the stack's life (``project/stack``), so a release retried by a
-    later ``pulumi up`` reuses its client token (``planner.client_token`` of this
+    later ``pulumi up`` reuses its client token (``apply_rules.client_token`` of this
     scope and the number's id: AWS treats it as the same request) and an
     interrupted release is found again and settled by looking the number up.
     """

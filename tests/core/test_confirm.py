@@ -1,4 +1,4 @@
-"""planner.confirm: a saved plan is a record, not an authority.
+"""apply_rules.confirm: a saved plan is a record, not an authority.
 
 Apply of a saved plan re-decides every rule on a fresh plan, and releases only
 what is a release in both. No edit of a saved plan (refusals removed, releases
@@ -13,7 +13,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.core import planner
+from reconciler.core import apply_rules, planner
 from reconciler.core.model import NumberStatus, Plan, Policy, Refusal, RefusalCode, Release
 
 from .builders import NOW, desired, inventory, live, release_of
@@ -41,20 +41,20 @@ def as_release(plan: Plan, number: str) -> Release:
 
 def test_the_same_plan_confirms_every_release_and_no_refusal() -> None:
     saved = make(KEEP)
-    result = planner.confirm(saved, make(KEEP))
+    result = apply_rules.confirm(saved, make(KEEP))
     assert result.releases == saved.releases and result.dropped == () and result.refusals == ()
 
 
 def test_without_a_fresh_plan_the_plan_is_its_own() -> None:
     saved = make(KEEP, max_releases=1)
-    result = planner.confirm(saved, None)
+    result = apply_rules.confirm(saved, None)
     assert result.releases == saved.releases and result.refusals == saved.refusals
 
 
 def test_a_release_added_to_the_saved_plan_is_dropped_because_the_fresh_plan_keeps_it() -> None:
     fresh = make(KEEP)
     edited = replace(fresh, releases=(as_release(fresh, KEEP), *fresh.releases))
-    result = planner.confirm(edited, fresh)
+    result = apply_rules.confirm(edited, fresh)
     assert [r.phone_number for r in result.releases] == [r.phone_number for r in fresh.releases]
     assert [(d.phone_number, d.reason) for d in result.dropped] == [
         (KEEP, "not released: a fresh plan keeps it (numbers.yaml lists it)")
@@ -64,7 +64,7 @@ def test_a_release_added_to_the_saved_plan_is_dropped_because_the_fresh_plan_kee
 def test_a_release_the_fresh_plan_skips_is_dropped_with_its_reason() -> None:
     saved = make(KEEP)
     fresh = make(KEEP, in_progress="+12065550151")
-    result = planner.confirm(saved, fresh)
+    result = apply_rules.confirm(saved, fresh)
     assert "+12065550151" not in [r.phone_number for r in result.releases]
     assert [d.reason for d in result.dropped] == [
         "not released: a fresh plan skips it (status IN_PROGRESS)"
@@ -74,7 +74,7 @@ def test_a_release_the_fresh_plan_skips_is_dropped_with_its_reason() -> None:
 def test_an_id_given_another_number_in_the_saved_plan_is_dropped() -> None:
     fresh = make(KEEP)
     forged = replace(fresh.releases[0], phone_number="+12065559999")
-    result = planner.confirm(replace(fresh, releases=(forged, *fresh.releases[1:])), fresh)
+    result = apply_rules.confirm(replace(fresh, releases=(forged, *fresh.releases[1:])), fresh)
     assert forged not in result.releases
     assert "as +12065550150" in result.dropped[0].reason
 
@@ -83,19 +83,23 @@ def test_settled_ids_stay_for_the_executor_to_report_or_settle() -> None:
     saved = make(KEEP)
     gone = saved.releases[0]
     fresh = make(KEEP, in_progress="+12065550150")  # the fresh plan does not release it
-    result = planner.confirm(saved, fresh, frozenset({gone.phone_number_id}))
+    result = apply_rules.confirm(saved, fresh, frozenset({gone.phone_number_id}))
     assert result.releases == saved.releases and result.dropped == ()
 
 
 def test_the_refusals_are_the_saved_and_the_fresh_plan_s_each_once() -> None:
     saved = make(KEEP, max_releases=1)  # refused: mass_release
     fresh = make(KEEP, max_releases=1)
-    assert [r.code for r in planner.confirm(saved, fresh).refusals] == [RefusalCode.MASS_RELEASE]
+    assert [r.code for r in apply_rules.confirm(saved, fresh).refusals] == [
+        RefusalCode.MASS_RELEASE
+    ]
     # An edited plan (refused: false, no refusals) is refused by the fresh plan.
     edited = replace(saved, refusals=())
-    assert [r.code for r in planner.confirm(edited, fresh).refusals] == [RefusalCode.MASS_RELEASE]
+    assert [r.code for r in apply_rules.confirm(edited, fresh).refusals] == [
+        RefusalCode.MASS_RELEASE
+    ]
     # A refusal the fresh plan no longer has still stands: the reviewer saw REFUSED.
-    assert planner.confirm(saved, make(KEEP)).refusals == saved.refusals
+    assert apply_rules.confirm(saved, make(KEEP)).refusals == saved.refusals
 
 
 @PROPERTY
@@ -123,7 +127,7 @@ def test_no_edit_of_a_saved_plan_releases_more_or_skips_a_rule(
         st.lists(st.builds(Refusal, code=st.sampled_from(RefusalCode), message=st.text(max_size=5)))
     )
     saved = replace(fresh, releases=tuple(releases), refusals=tuple(refusals))
-    result = planner.confirm(saved, fresh)
+    result = apply_rules.confirm(saved, fresh)
     allowed = {(r.phone_number_id, r.phone_number, r.target_arn) for r in fresh.releases}
     assert all(
         (r.phone_number_id, r.phone_number, r.target_arn) in allowed for r in result.releases
@@ -135,7 +139,7 @@ def test_no_edit_of_a_saved_plan_releases_more_or_skips_a_rule(
 
 def test_assume_claimed_takes_only_the_given_ids_as_claimed() -> None:
     listed = inventory(live(KEEP, status=None), live("+12065550150", status=None))
-    assumed = planner.assume_claimed(listed, ["id-12065550150"])
+    assumed = apply_rules.assume_claimed(listed, ["id-12065550150"])
     assert [n.status for n in assumed.numbers] == [None, NumberStatus.CLAIMED]
     # The fresh plan of apply: the saved release is a release, the rest undescribed.
     fresh = planner.plan(desired(), assumed, [], policy=Policy(), now=NOW)

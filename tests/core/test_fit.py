@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.app import planfiles
-from reconciler.core import planner, quota, render
+from reconciler.core import apply_rules, planner, quota, render
 from reconciler.core.model import (
     Action,
     HistoryEvent,
@@ -224,7 +224,7 @@ def test_a_saved_fit_plan_is_not_stale_for_its_deferred_numbers() -> None:
     listed = replace(
         five_to_release(), numbers=tuple(replace(n, status=None) for n in five_to_release().numbers)
     )
-    assert planner.staleness(saved, desired("+12065550100"), listed, frozenset()) == ()
+    assert apply_rules.staleness(saved, desired("+12065550100"), listed, frozenset()) == ()
 
 
 def test_a_fresh_fit_plan_made_after_more_history_confirms_fewer() -> None:
@@ -233,7 +233,7 @@ def test_a_fresh_fit_plan_made_after_more_history_confirms_fewer() -> None:
     history = events(18, days_ago=170, step_days=1)
     saved = fit_plan(history)
     grown = [*history, HistoryEvent(action=Action.CLAIM, phone_number=None, at=NOW)]
-    assumed = planner.assume_claimed(
+    assumed = apply_rules.assume_claimed(
         replace(
             five_to_release(),
             numbers=tuple(replace(n, status=None) for n in five_to_release().numbers),
@@ -248,7 +248,7 @@ def test_a_fresh_fit_plan_made_after_more_history_confirms_fewer() -> None:
         now=NOW,
         covered_since=NOW - timedelta(days=400),
     )
-    confirmed = planner.confirm(saved, fresh)
+    confirmed = apply_rules.confirm(saved, fresh)
     assert confirmed.refusals == ()
     assert [r.phone_number for r in confirmed.releases] == ["+12065550201"]
 

@@ -1,5 +1,5 @@
 """A release, once intended, is never forgotten: the settling rule and the planner's
-verdicts built on it (intents.py, planner.absence, planner.settle_failed_call)."""
+verdicts built on it (intents.py, apply_rules.absence, apply_rules.settle_failed_call)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.core import intents, planner
+from reconciler.core import apply_rules, intents
 from reconciler.core.model import Release
 
 from .builders import TARGET, live
@@ -103,35 +103,37 @@ RELEASE = Release(
 
 
 def test_a_number_gone_after_an_intent_of_a_killed_apply_is_confirmed_done() -> None:
-    verdict, note = planner.absence([rec("intent")], "id-1")
-    assert verdict is planner.Absence.CONFIRMED
+    verdict, note = apply_rules.absence([rec("intent")], "id-1")
+    assert verdict is apply_rules.Absence.CONFIRMED
     assert note.startswith("confirmed: number no longer claimed after an interrupted release")
     assert "plan P1" in note
 
 
 def test_a_number_gone_and_recorded_done_is_not_recorded_again() -> None:
-    verdict, note = planner.absence([rec("intent"), rec("done", "P2/id-1")], "id-1")
-    assert verdict is planner.Absence.RECORDED and "plan P2" in note
+    verdict, note = apply_rules.absence([rec("intent"), rec("done", "P2/id-1")], "id-1")
+    assert verdict is apply_rules.Absence.RECORDED and "plan P2" in note
 
 
 def test_a_number_gone_with_no_trace_in_the_ledger_is_skipped() -> None:
-    verdict, _ = planner.absence([rec("intent"), rec("failed")], "id-1")
-    assert verdict is planner.Absence.GONE
-    assert planner.absence([], "id-1")[0] is planner.Absence.GONE
+    verdict, _ = apply_rules.absence([rec("intent"), rec("failed")], "id-1")
+    assert verdict is apply_rules.Absence.GONE
+    assert apply_rules.absence([], "id-1")[0] is apply_rules.Absence.GONE
 
 
 def test_expected_gone_names_recorded_and_started_releases() -> None:
     written = [rec("intent"), rec("done", "P1/id-2", "id-2"), rec("intent", "P1/id-3", "id-3")]
     written.append(rec("failed", "P1/id-3", "id-3"))
-    assert planner.expected_gone(written) == {"id-1", "id-2"}
+    assert apply_rules.expected_gone(written) == {"id-1", "id-2"}
 
 
 def test_a_failed_call_is_settled_by_what_a_describe_shows() -> None:
     claimed = live("+12065550150", number_id="id-1")
     common = {"code": "AccessDeniedException", "error": "access denied"}
-    gone = planner.settle_failed_call(None, RELEASE, described=True, before_effect=True, **common)
+    gone = apply_rules.settle_failed_call(
+        None, RELEASE, described=True, before_effect=True, **common
+    )
     assert gone[0] == "done" and gone[1].startswith("confirmed: number no longer claimed")
-    refused = planner.settle_failed_call(
+    refused = apply_rules.settle_failed_call(
         claimed, RELEASE, described=True, before_effect=True, **common
     )
     assert refused == ("failed", "not released: access denied")
@@ -139,5 +141,5 @@ def test_a_failed_call_is_settled_by_what_a_describe_shows() -> None:
         {"current": claimed, "described": True, "before_effect": False},  # a 5xx, a drop
         {"current": None, "described": False, "before_effect": True},  # describe failed
     ):
-        status, note = planner.settle_failed_call(release=RELEASE, **args, **common)
+        status, note = apply_rules.settle_failed_call(release=RELEASE, **args, **common)
         assert status == "unknown" and note.startswith("outcome unknown")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.core import planner, render
+from reconciler.core import apply_rules, planner, render
 from reconciler.core.model import HistorySource, NumberStatus, Plan, Policy
 
 from .builders import NOW, desired, events, flow, inventory, live
@@ -111,7 +111,7 @@ def refused_from_the_listing() -> Plan:
     """A mass release refused from the listing alone: no status, no flow read."""
     return planner.plan(
         desired("+12065550100", "+12065550101", max_releases=2),
-        planner.assume_claimed(
+        apply_rules.assume_claimed(
             _numbers(*(live(f"+120655502{i:02d}", status=None) for i in range(3))),
             [f"id-120655502{i:02d}" for i in range(3)],
         ),

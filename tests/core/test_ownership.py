@@ -17,7 +17,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.core import planner, render
+from reconciler.core import apply_rules, planner, render
 from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
     Inventory,
@@ -176,11 +176,11 @@ def _as_release(plan: Plan, number: str) -> Release:
 
 
 def test_a_saved_plan_edited_to_release_a_protected_number_releases_nothing_of_it() -> None:
-    """apply re-decides on a fresh plan (planner.confirm): the UIFN stays claimed."""
+    """apply re-decides on a fresh plan (apply_rules.confirm): the UIFN stays claimed."""
     fresh = make()
     uifn = _as_release(fresh, "+12065550160")
     edited = replace(fresh, releases=(*fresh.releases, uifn))
-    result = planner.confirm(edited, fresh)
+    result = apply_rules.confirm(edited, fresh)
     assert uifn not in result.releases
     (dropped,) = result.dropped
     assert dropped.phone_number == "+12065550160"
@@ -188,11 +188,11 @@ def test_a_saved_plan_edited_to_release_a_protected_number_releases_nothing_of_i
 
 
 def test_a_saved_plan_releasing_a_protected_number_is_stale_naming_the_protection() -> None:
-    """apply PLAN.json first checks the plan still holds (planner.staleness)."""
+    """apply PLAN.json first checks the plan still holds (apply_rules.staleness)."""
     fresh = make()
     uifn = _as_release(fresh, "+12065550160")
     edited = replace(fresh, releases=(*fresh.releases, uifn))
-    changes = planner.staleness(
+    changes = apply_rules.staleness(
         edited, desired("+12065550100", max_releases=None), mixed(), frozenset()
     )
     assert any(
@@ -206,10 +206,10 @@ def test_apply_does_not_release_a_number_described_as_protected_just_before() ->
     """The describe just before each release (executor) re-checks the policy."""
     release = _as_release(make(), "+12065550161")
     current = live("+12065550161", number_type="SHARED")
-    blocker = planner.release_blocker(release, current, desired("+12065550100"))
+    blocker = apply_rules.release_blocker(release, current, desired("+12065550100"))
     assert blocker is not None and "type SHARED" in blocker
     imported = live("+12065550161", number_type="DID", source=SMS)
-    blocker = planner.release_blocker(release, imported, desired("+12065550100"))
+    blocker = apply_rules.release_blocker(release, imported, desired("+12065550100"))
     assert blocker is not None and "imported from" in blocker
 
 

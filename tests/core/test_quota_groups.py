@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.app.service import resolve_quota
-from reconciler.core import planfile, planner, render
+from reconciler.core import apply_rules, planfile, planner, render
 from reconciler.core.errors import AccessDeniedError
 from reconciler.core.model import Action, HistoryEvent, Policy, RefusalCode, scope_of
 from reconciler.ledger import parse_history
@@ -104,12 +104,12 @@ def test_apply_time_gates_use_the_release_s_group() -> None:
     plan = two_region_plan(scoped(19, WEST_SCOPE))
     state = desired("+12065550100", targets=(TARGET, WEST))
     history = scoped(19, WEST_SCOPE)
-    assert planner.releases_gate(history, state, now=NOW, releases=plan.releases) is None
+    assert apply_rules.releases_gate(history, state, now=NOW, releases=plan.releases) is None
     more = history + scoped(1, WEST_SCOPE)
-    gate = planner.releases_gate(more, state, now=NOW, releases=plan.releases)
+    gate = apply_rules.releases_gate(more, state, now=NOW, releases=plan.releases)
     assert gate is not None and gate.message.startswith(f"account {ACCOUNT}, us-west-2:")
-    assert planner.quota_gate(more, state, now=NOW, planned=1, scope=EAST_SCOPE) is None
-    assert planner.quota_gate(more, state, now=NOW, planned=1, scope=WEST_SCOPE) is not None
+    assert apply_rules.quota_gate(more, state, now=NOW, planned=1, scope=EAST_SCOPE) is None
+    assert apply_rules.quota_gate(more, state, now=NOW, planned=1, scope=WEST_SCOPE) is not None
 
 
 def test_every_view_shows_each_group_and_a_saved_plan_keeps_them() -> None:

@@ -1,11 +1,11 @@
-"""Merging CloudTrail's claims and releases into the ledger (planner.trail_imports)."""
+"""Merging CloudTrail's claims and releases into the ledger (core.trail.trail_imports)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from reconciler.core.model import Action, TrailEvent
-from reconciler.core.planner import trail_imports
+from reconciler.core.trail import trail_imports
 
 from .builders import NOW
 

@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from reconciler.app import planfiles
-from reconciler.core import planner, render
+from reconciler.core import apply_rules, planner, render
 from reconciler.core.model import DesiredNumber, Plan, Policy
 
 from .builders import NOW, desired, events, inventory, live
@@ -76,5 +76,5 @@ def test_a_saved_plan_with_updates_reads_back_and_confirms_only_the_same_update(
     path = tmp_path / "plan.json"
     planfiles.write_plan(plan, str(path))
     assert planfiles.load_plan(str(path)) == plan
-    assert planner.confirm(plan, plan).updates == plan.updates
-    assert planner.confirm(plan, plan_with("Something else")).updates == ()
+    assert apply_rules.confirm(plan, plan).updates == plan.updates
+    assert apply_rules.confirm(plan, plan_with("Something else")).updates == ()

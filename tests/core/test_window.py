@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.app import planfiles
-from reconciler.core import planner, quota, render
+from reconciler.core import quota, render
 from reconciler.core.model import Action, HistoryEvent, QuotaPolicy
 
 from .builders import NOW, desired, events
@@ -76,7 +76,7 @@ def test_the_terminal_chart_is_compact_and_marks_what_the_plan_adds() -> None:
 
 
 def windows_of(history: list[HistoryEvent], **kw: object):  # type: ignore[no-untyped-def]
-    return planner.windows(
+    return quota.windows(
         history,
         desired("+12065550100", **kw),  # type: ignore[arg-type]
         now=NOW,

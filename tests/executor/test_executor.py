@@ -12,7 +12,7 @@ import pytest
 
 from reconciler.app.executor import Executor, RetryPolicy, StalePlanError
 from reconciler.app.service import make_plan
-from reconciler.core import planner, render
+from reconciler.core import apply_rules, render
 from reconciler.core.errors import AccessDeniedError, NotFoundError, TransientAwsError
 from reconciler.core.inventory import FakeInventory
 from reconciler.core.model import (
@@ -60,7 +60,7 @@ def plan_for(connect: FakeInventory, state=None, history=()) -> Plan:  # type: i
 
 def killed_intent(store: FileLedger, release: Release, plan_id: str) -> str:
     """What an apply killed with its ReleasePhoneNumber in flight leaves: an intent."""
-    token = planner.client_token(plan_id, release.phone_number_id)
+    token = apply_rules.client_token(plan_id, release.phone_number_id)
     store.append(
         LedgerRecord(
             action="release",
@@ -108,7 +108,7 @@ def test_applies_every_release_recording_intent_then_done(tmp_path: Path) -> Non
     done = [r for r in store.records() if r["status"] == "done"]
     plan_id = render.plan_id(plan)
     assert {r["client_token"] for r in done} == {
-        planner.client_token(plan_id, f"id-{n[1:]}") for n in DROP
+        apply_rules.client_token(plan_id, f"id-{n[1:]}") for n in DROP
     }
     assert all(r["plan_id"] == plan_id for r in done)
     # Convergence: planning again against the same inventory and ledger is empty.

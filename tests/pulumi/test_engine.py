@@ -282,7 +282,7 @@ def test_an_interrupted_release_is_settled_by_the_next_up(
 
     from reconciler import ledger
     from reconciler.app import ledgers
-    from reconciler.core.planner import client_token
+    from reconciler.core.apply_rules import client_token
     from reconciler.core.stack import release_scope
 
     adopted(project, emulator)
