@@ -21,10 +21,17 @@ released, irreversibly, needs more than that:
   alias bomb ("billion laughs") never expands and no Python object is ever
   built from a tag.
 
-The module is pure except for :func:`load_desired`, which reads the bytes and
-hands them to :func:`parse_desired`. Every problem becomes a
+The package: ``compose`` turns bytes into a tree of nodes, every node with its
+line; ``numbers`` turns phone numbers into E.164; this module validates the
+tree into a ``DesiredState`` and is pure except for :func:`load_desired`,
+which reads the bytes and hands them to :func:`parse_desired`. Every problem becomes a
 :class:`~reconciler.core.errors.NumbersFileError`; nothing else escapes for bad
 input (the Hypothesis tests hold us to that).
+
+Why one module: ``_Validator`` is one walk of one document. Its per-section
+checks share the walk's state (the problems found so far, and the sections
+already found valid that later checks depend on, such as ``quota.reserve``
+against the limit), so the sections read in the order the file is checked.
 """
 
 from __future__ import annotations
@@ -40,26 +47,27 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 
-import phonenumbers
-import yaml
-from yaml.events import AliasEvent, CollectionStartEvent, NodeEvent, ScalarEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
-try:
-    from yaml import CSafeLoader as _LibyamlLoader
-except ImportError:  # PyYAML built without libyaml: the same composer, in Python
-    from yaml import SafeLoader as _LibyamlLoader  # type: ignore[assignment]
 
 from reconciler.core.errors import NumbersFileError, NumbersFileErrors
 from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
-    E164_PATTERN,
     DesiredNumber,
     DesiredState,
     NumberType,
     QuotaPolicy,
     Target,
 )
+from reconciler.desired.compose import BOOL as _BOOL
+from reconciler.desired.compose import INT as _INT
+from reconciler.desired.compose import NULL as _NULL
+from reconciler.desired.compose import STR as _STR
+from reconciler.desired.compose import compose as _compose
+from reconciler.desired.compose import decode as _decode
+from reconciler.desired.compose import describe as _describe
+from reconciler.desired.compose import line_of as _line
+from reconciler.desired.numbers import normalize_number
+from reconciler.desired.numbers import shorten as _shorten
 
 __all__ = ["MAX_FILE_BYTES", "load_desired", "normalize_number", "parse_desired"]
 
@@ -73,40 +81,12 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 SUPPORTED_VERSION = 1
 DEFAULT_MAX_RELEASES = 10
 
-# The deepest legitimate node is a description: top mapping > numbers list >
-# entry mapping > scalar. PyYAML's composer recurses once per level, so without
-# a bound "[[[[..." would end in RecursionError instead of a clear message.
-_MAX_DEPTH = 16
-
-_CORE = "tag:yaml.org,2002:"
-_STR = _CORE + "str"
-_INT = _CORE + "int"
-_FLOAT = _CORE + "float"
-_BOOL = _CORE + "bool"
-_NULL = _CORE + "null"
-_SEQ = _CORE + "seq"
-_MAP = _CORE + "map"
-# Explicit tags a user may reasonably write (``!!str 0100``); anything else,
-# notably ``!!python/object`` and local ``!tags``, is refused.
-_STANDARD_TAGS = frozenset({_STR, _INT, _FLOAT, _BOOL, _NULL, _SEQ, _MAP})
-
 # Plain decimal only: YAML 1.1 also reads 0x1A, 0o17, 017 (octal!), 1_000 and
 # 1:30 as integers, none of which a quota figure should be written as. 18
 # digits keeps int() far from Python's digit limit on hostile input.
 _DECIMAL = re.compile(r"^[-+]?(?:0|[1-9][0-9]{0,17})$")
 _TRUE = frozenset({"true", "True", "TRUE"})
 _FALSE = frozenset({"false", "False", "FALSE"})
-
-# Characters YAML forbids in a stream (PyYAML's Reader.NON_PRINTABLE).
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
-
-# Visual separators of common notations: +1 (206) 555-0100, +44 20.7946.0958,
-# +1/206/555/0100. Letters are refused on purpose: phonenumbers would turn
-# "+1 800 FLOWERS" into digits and drop "ext. 12", and a reviewed file should
-# show exactly the digits that are kept.
-_NUMBER_SEPARATORS = frozenset(" -.()/")
 
 _TOP_KEYS = ("version", "targets", "quota", "safety", "allow_empty", "numbers")
 _TOP_REQUIRED = ("version", "targets", "quota", "numbers")
@@ -188,6 +168,15 @@ def _read(source: str) -> bytes:
     return data
 
 
+def _raise_too_large(source: str, size: int) -> NoReturn:
+    raise NumbersFileError(
+        source,
+        f"the file is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes "
+        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB)",
+        expected="a numbers file smaller than the limit (is this the right file?)",
+    )
+
+
 def parse_desired(data: bytes, source: str) -> DesiredState:
     """Validate the bytes of a numbers file; ``source`` names it in errors.
 
@@ -207,7 +196,7 @@ def parse_desired(data: bytes, source: str) -> DesiredState:
                 source, "the file is empty (no YAML document)", expected=_TOP_SHAPE
             )
         state = _Validator(source).document(root, fingerprint)
-    with _known_lock:
+    with _parsed_lock:
         if len(_parsed) >= _PARSED_LIMIT:
             _parsed.clear()
         _parsed[(source, fingerprint)] = state
@@ -237,454 +226,12 @@ def _collection_paused() -> Iterator[None]:
 # and the same bytes always mean the same DesiredState (frozen, so shared).
 _PARSED_LIMIT = 2
 _parsed: dict[tuple[str, str], DesiredState] = {}
-
-
-def normalize_number(text: str) -> str:
-    """Return ``text`` as an E.164 number (``+12065550100``).
-
-    Accepts international notations (``+1 (206) 555-0100``, ``+44 20 7946 0958``,
-    ``tel:+1-206-555-0100``) and requires a valid number: parsed with no default
-    region, so the country code must be written. Raises :class:`ValueError`
-    whose message says what is wrong with the value.
-
-    A number already written in E.164 skips ``phonenumbers.parse`` when the
-    parse could not change it (see :func:`_canonical`); one this process has
-    already found valid (numbers.yaml's, then the same number in the live
-    listing) is not validated again. Either way the result is the full parse's.
-    """
-    if _E164_SHAPE.fullmatch(text) is not None and (text in _known or _valid_as_written(text)):
-        return text
-    e164, parsed = _normalize_parsed(text)
-    if parsed.italian_leading_zero is None and _canonical(
-        parsed.country_code or 0, str(parsed.national_number)
-    ):
-        _remember(e164)  # normalize_number(e164) is e164 itself: same digits, no prefix
-    return e164
-
-
-# What a number in E.164 looks like before we know it is valid: +, a country
-# code, at most 15 digits in all. Shorter than 7 digits is left to the full
-# parse, which words why.
-_E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
-
-# E.164 numbers found valid by this process, so the live listing does not
-# validate again what numbers.yaml listed. Bounded: emptied when full.
-_KNOWN_LIMIT = 1 << 18
-_known: dict[str, None] = {}
-_known_lock = threading.Lock()
-
-
-def _remember(e164: str) -> None:
-    with _known_lock:
-        if len(_known) >= _KNOWN_LIMIT:
-            _known.clear()
-        _known[e164] = None
-
-
-def _canonical(country_code: int, national: str) -> bool:
-    """Whether ``phonenumbers.parse("+" + code + national)`` keeps ``national`` as is.
-
-    ``parse`` strips a national prefix it finds at the start of the national
-    number (a 0 in most of Europe, a 1 in North America), and keeps leading
-    zeros aside (Italy): only when neither can happen is the parsed number
-    exactly (``country_code``, ``int(national)``), which formats back to the
-    same E.164 text.
-    """
-    if not national or national[0] == "0":
-        return False
-    region = phonenumbers.region_code_for_country_code(country_code)
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    if metadata is None:
-        return False
-    prefix = metadata.national_prefix_for_parsing
-    return not prefix or re.match(prefix, national) is None
-
-
-def _valid_as_written(text: str) -> bool:
-    """Whether E.164-shaped ``text`` is a valid number that the full parse returns unchanged.
-
-    False means "not shown here", not "invalid": the full parse then decides
-    and words the reason.
-    """
-    digits = text[1:]
-    # As phonenumbers reads the country code: the shortest known prefix (the
-    # codes are prefix-free), at most three digits.
-    for size in (1, 2, 3):
-        country_code = int(digits[:size])
-        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
-        return False
-    national = digits[size:]
-    if not _canonical(country_code, national):
-        return False
-    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-    if not phonenumbers.is_valid_number(number):
-        return False
-    _remember(text)
-    return True
-
-
-def _normalize_parsed(text: str) -> tuple[str, phonenumbers.PhoneNumber]:
-    """The full parse: the E.164 form and the parsed number. Raises ValueError."""
-    shown = repr(_shorten(text))
-    body = text.strip()
-    if body[:4].lower() == "tel:":
-        body = body[4:]
-    if not body:
-        raise ValueError(f"{shown} is empty")
-    if not body.startswith("+"):
-        if any(ch.isdigit() for ch in body):
-            raise ValueError(f"{shown} has no country code (it must start with +)")
-        raise ValueError(f"{shown} is not a phone number")
-    for ch in body[1:]:
-        if not (ch in "0123456789" or ch in _NUMBER_SEPARATORS or ch.isspace()):
-            what = "letters" if ch.isalpha() else f"{ch!r} (U+{ord(ch):04X})"
-            raise ValueError(
-                f"{shown} contains {what}; only digits, spaces and - . ( ) / are allowed"
-            )
-    try:
-        parsed = phonenumbers.parse(body, None)
-    except phonenumbers.NumberParseException as exc:
-        reason = _PARSE_REASONS.get(exc.error_type, "is not a phone number")
-        raise ValueError(f"{shown} {reason}") from exc
-    if not phonenumbers.is_valid_number(parsed):
-        raise ValueError(f"{shown} {_invalid_reason(parsed)}")
-    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    if E164_PATTERN.match(e164) is None:
-        # phonenumbers accepts a few national plans (Germany) beyond E.164's 15 digits.
-        raise ValueError(
-            f"{shown} has {len(e164) - 1} digits; E.164, and so Amazon Connect, allows at most 15"
-        )
-    return e164, parsed
-
-
-_PARSE_REASONS: Mapping[int, str] = {
-    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "has no valid country code after +",
-    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number",
-    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short",
-    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short",
-    phonenumbers.NumberParseException.TOO_LONG: "is too long",
-}
-
-
-# is_possible_number_with_reason() says why a number that parsed is not valid.
-_LENGTH_REASONS: Mapping[int, str] = {
-    phonenumbers.ValidationResult.TOO_SHORT: "is too short for {where}",
-    phonenumbers.ValidationResult.TOO_LONG: "is too long for {where}",
-    phonenumbers.ValidationResult.INVALID_LENGTH: "has the wrong number of digits for {where}",
-    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "has an unassigned country code +{code}",
-}
-
-
-def _invalid_reason(parsed: phonenumbers.PhoneNumber) -> str:
-    code = parsed.country_code or 0
-    # Name the region only when the code has one: +1 spans the US, Canada and more.
-    regions = phonenumbers.region_codes_for_country_code(code)
-    single = len(regions) == 1 and regions[0] not in ("ZZ", "001")
-    where = f"country code +{code}" + (f" ({regions[0]})" if single else "")
-    template = _LENGTH_REASONS.get(
-        phonenumbers.is_possible_number_with_reason(parsed),
-        # The length is right but the digits are not in use (an unassigned area code).
-        "is not a valid number in the numbering plan of {where}",
-    )
-    return template.format(where=where, code=code)
-
-
-# --------------------------------------------------------------------------
-# Bytes to text to nodes
-# --------------------------------------------------------------------------
-
-
-def _raise_too_large(source: str, size: int) -> NoReturn:
-    raise NumbersFileError(
-        source,
-        f"the file is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes "
-        f"({MAX_FILE_BYTES // (1024 * 1024)} MiB)",
-        expected="a numbers file smaller than the limit (is this the right file?)",
-    )
-
-
-def _decode(data: bytes, source: str) -> str:
-    # UTF-16/32 byte order marks: say what the file is rather than "bad byte 0xff".
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:4] == b"\x00\x00\xfe\xff":
-        raise NumbersFileError(
-            source,
-            "the file is UTF-16 or UTF-32 (it starts with a byte order mark)",
-            line=1,
-            expected="UTF-8 text",
-        )
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = data[: exc.start].decode("utf-8")  # valid up to the first bad byte
-        line = _line_at(before, len(before))
-        column = len(_LINE_BREAK.split(before)[-1]) + 1
-        raise NumbersFileError(
-            source,
-            f"byte 0x{data[exc.start]:02x} at column {column} is not valid UTF-8",
-            line=line,
-            expected="UTF-8 text",
-        ) from exc
-    # A UTF-8 byte order mark is harmless (editors on Windows add one); drop it.
-    text = text.removeprefix("\ufeff")
-    bad = _NON_PRINTABLE.search(text)
-    if bad is not None:
-        char = bad.group()
-        name = "a NUL byte" if char == "\x00" else "the control character"
-        line = _line_at(text, bad.start())
-        raise NumbersFileError(
-            source,
-            f"contains {name} U+{ord(char):04X}, which YAML does not allow",
-            line=line,
-            expected="a text file",
-        )
-    return text
-
-
-# YAML 1.1 line breaks, as PyYAML counts them in its marks (CRLF is one break).
-_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
-
-
-def _line_at(text: str, index: int) -> int:
-    """The 1-based line of ``text[index]``, counted the way the YAML marks count."""
-    return len(_LINE_BREAK.findall(text, 0, index)) + 1
-
-
-class _RefusedError(Exception):
-    """Raised from inside the composer; turned into NumbersFileError by _compose."""
-
-    def __init__(self, line: int | None, message: str, expected: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-        self.expected = expected
-
-
-def _event_line(event: yaml.Event) -> int | None:
-    mark = event.start_mark
-    return None if mark is None else mark.line + 1
-
-
-class _Loader(yaml.SafeLoader):
-    """A composer that refuses anchors, aliases, custom tags and deep nesting.
-
-    The checks run on parser events, before the node is built: an alias bomb
-    is refused at its first ``&anchor``, having expanded nothing.
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._depth = 0
-
-    def next_event(self) -> yaml.Event:
-        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
-        return event
-
-    def compose_node(self, parent: Node | None, index: int) -> Node | None:
-        event = self.next_event()
-        line = _event_line(event)
-        if isinstance(event, AliasEvent):
-            raise _RefusedError(
-                line,
-                f"alias *{_shorten(event.anchor or '')} is not supported "
-                "(anchors and aliases are refused, so a file means what it shows)",
-                "every value written out in full",
-            )
-        if isinstance(event, NodeEvent) and event.anchor is not None:
-            raise _RefusedError(
-                line,
-                f"anchor &{_shorten(event.anchor)} is not supported "
-                "(anchors and aliases are refused, so a file means what it shows)",
-                "every value written out in full",
-            )
-        if isinstance(event, ScalarEvent | CollectionStartEvent):
-            tag = event.tag
-            if tag is not None and tag not in _STANDARD_TAGS:
-                shown = "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
-                raise _RefusedError(
-                    line,
-                    f"the tag {_shorten(shown)} is not supported",
-                    "plain values (or one of the standard tags !!str, !!int, !!bool)",
-                )
-        self._depth += 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                raise _RefusedError(line, "values are nested too deeply", "the numbers.yaml layout")
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-class _Recheck(Exception):
-    """The fast composer met something the checked one must judge (and word)."""
-
-
-class _FastLoader(_LibyamlLoader):
-    """libyaml's composer, with the depth bound of :class:`_Loader`.
-
-    libyaml builds nodes in C but still asks Python to resolve each node
-    (``descend_resolver``/``resolve``/``ascend_resolver``), which is where the
-    depth is bounded: "[[[[..." is stopped at the same level, before libyaml's
-    composer recurses any deeper. Anchors and tags are found on the finished
-    tree (:func:`_has_properties`); an alias is a shared node, never a copy.
-    """
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self._depth = 0
-
-    def descend_resolver(self, current_node: Node | None, current_index: Any) -> None:
-        # SafeLoader has no path resolvers, so Resolver's own method does nothing.
-        self._depth += 1
-        if self._depth > _MAX_DEPTH:
-            raise _Recheck
-
-    def ascend_resolver(self) -> None:
-        self._depth -= 1
-
-
-_LINE_ENDS = ("\n", "\r", "\x85", "\u2028", "\u2029")
-
-# What a node's properties start with: an &anchor or a !tag (an *alias needs an
-# anchor). A file without either character has neither, whatever its layout.
-_PROPERTY_MARKS = ("&", "!")
-# Block scalars (``|``, ``>``): libyaml accepts header forms PyYAML refuses
-# (``|#``), so a tree holding one is composed again by the checked composer.
-_RECHECK_MARKS = (*_PROPERTY_MARKS, "|", ">")
-
-
-def _has_properties(root: Node, text: str) -> bool:
-    """Whether any node of the tree carries an anchor or an explicit tag, or is a block scalar.
-
-    A node's start mark is the start of its properties when it has any, and
-    marks count characters of ``text``. A node met twice is an alias.
-    """
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            return True
-        seen.add(id(node))
-        index = node.start_mark.index
-        if text[index : index + 1] in _PROPERTY_MARKS:
-            return True
-        if isinstance(node, ScalarNode) and node.style in ("|", ">"):
-            return True
-        if isinstance(node, MappingNode):
-            for key, value in node.value:
-                stack.append(key)
-                stack.append(value)
-        elif isinstance(node, SequenceNode):
-            stack.extend(node.value)
-    return False
-
-
-def _compose_fast(text: str) -> tuple[bool, Node | None]:
-    """``(True, root)`` by libyaml, or ``(False, None)`` when the checked composer must decide.
-
-    Only a tree both composers build alike is returned: plain YAML without
-    anchors, aliases, tags, deep nesting or a second document. Anything else,
-    errors included, goes to :func:`_compose_checked`, which refuses it with
-    the line and words the corpus expects (libyaml words its errors otherwise).
-    """
-    if not text.endswith(_LINE_ENDS) or "\t" in text or "\ufeff" in text:
-        # Where the two scanners are known to differ: libyaml ends an unfinished
-        # last line itself (an empty value there gets the next line), takes tabs
-        # as spaces in places PyYAML refuses them, and skips a byte order mark
-        # after the start. Rare in a numbers file; the checked composer reads
-        # those as it always did.
-        return False, None
-    loader = _FastLoader(text)
-    try:
-        if not loader.check_node():
-            return True, None
-        root = loader.get_node()
-        if root is None or loader.check_node():
-            return False, None
-    except (yaml.YAMLError, _Recheck):
-        return False, None
-    finally:
-        loader.dispose()
-    if any(mark in text for mark in _RECHECK_MARKS) and _has_properties(root, text):
-        return False, None
-    return True, root
-
-
-def _compose(text: str, source: str) -> Node | None:
-    decided, root = _compose_fast(text)
-    return root if decided else _compose_checked(text, source)
-
-
-def _compose_checked(text: str, source: str) -> Node | None:
-    loader = _Loader(text)
-    try:
-        if not loader.check_node():
-            return None
-        root = loader.get_node()
-        if loader.check_node():
-            raise NumbersFileError(
-                source,
-                "the file holds more than one YAML document",
-                line=_event_line(loader.next_event()),
-                expected="a single document (remove the second ---)",
-            )
-        return root
-    except _RefusedError as exc:
-        raise NumbersFileError(source, exc.message, line=exc.line, expected=exc.expected) from exc
-    except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(source, exc) from exc
-    except yaml.YAMLError as exc:  # ReaderError and the like carry no mark
-        raise NumbersFileError(source, f"not valid YAML: {exc}", expected="valid YAML") from exc
-    finally:
-        loader.dispose()
-
-
-def _syntax_error(source: str, exc: yaml.MarkedYAMLError) -> NumbersFileError:
-    mark = exc.problem_mark or exc.context_mark
-    line = None if mark is None else mark.line + 1
-    problem = exc.problem or exc.context or "invalid YAML"
-    if exc.context and exc.problem and exc.context_mark is not None:
-        problem = f"{problem} ({exc.context} on line {exc.context_mark.line + 1})"
-    expected = "valid YAML"
-    if "'\\t'" in problem:
-        expected = "indentation with spaces; YAML does not allow tabs there"
-    return NumbersFileError(source, f"YAML syntax error: {problem}", line=line, expected=expected)
+_parsed_lock = threading.Lock()
 
 
 # --------------------------------------------------------------------------
 # Nodes to values
 # --------------------------------------------------------------------------
-
-
-def _line(node: Node) -> int | None:
-    mark = node.start_mark
-    return None if mark is None else int(mark.line) + 1
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _describe(node: Node) -> str:
-    """How a value reads to the user, for "got X; expected Y" messages."""
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    value = _shorten(str(node.value))
-    if node.tag == _NULL:
-        return "null (no value)"
-    if node.tag == _BOOL:
-        return f"the boolean {value}"
-    if node.tag == _INT:
-        return f"the integer {value}"
-    if node.tag == _FLOAT:
-        return f"the number {value}"
-    if node.tag == _STR:
-        return f"the string {value!r}"
-    return repr(value)
 
 
 _T = TypeVar("_T")

@@ -1,6 +1,6 @@
 """The fast paths of reading numbers.yaml give exactly what the checked paths give.
 
-* libyaml's composer (``_compose_fast``) is used only for trees the checked
+* libyaml's composer (``compose.compose_fast``) is used only for trees the checked
   composer builds alike; whatever it cannot vouch for (errors, anchors, tags,
   deep nesting, a second document) goes to the checked composer, whose words
   the corpus pins.
@@ -24,7 +24,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reconciler import desired
 from reconciler.core.errors import NumbersFileError
 from reconciler.core.model import DesiredState
+from reconciler.desired import compose as desired_compose
 from reconciler.desired import normalize_number, parse_desired
+from reconciler.desired import numbers as desired_numbers
 
 HERE = Path(__file__).parent
 COMMITTED = sorted([*(HERE / "corpus").glob("*.yaml"), *(HERE / "valid").glob("*.yaml")])
@@ -39,10 +41,10 @@ PROPERTY_SETTINGS = settings(
 def _forget() -> Iterator[None]:
     """Each test starts with nothing parsed or validated before."""
     desired._parsed.clear()
-    desired._known.clear()
+    desired_numbers._known.clear()
     yield
     desired._parsed.clear()
-    desired._known.clear()
+    desired_numbers._known.clear()
 
 
 def _outcome(data: bytes) -> DesiredState | tuple[int | None, str]:
@@ -54,7 +56,7 @@ def _outcome(data: bytes) -> DesiredState | tuple[int | None, str]:
 
 
 def _checked_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(desired, "_compose_fast", lambda text: (False, None))
+    monkeypatch.setattr(desired_compose, "compose_fast", lambda text: (False, None))
 
 
 # --------------------------------------------------------------------------
@@ -84,11 +86,11 @@ def _shape(node: Node) -> object:
 
 
 def _assert_fast_agrees(text: str) -> None:
-    decided, root = desired._compose_fast(text)
+    decided, root = desired_compose.compose_fast(text)
     if not decided:
         return  # the checked composer decides: nothing to compare
     try:
-        checked = desired._compose_checked(text, "numbers.yaml")
+        checked = desired_compose.compose_checked(text, "numbers.yaml")
     except NumbersFileError as error:
         pytest.fail(f"libyaml accepted what the checked composer refuses: {error}")
     assert (root is None) == (checked is None)
@@ -161,14 +163,14 @@ def test_libyaml_agrees_on_a_valid_file_with_something_inserted(at: int, insert:
     ],
 )
 def test_what_libyaml_cannot_vouch_for_goes_to_the_checked_composer(text: str) -> None:
-    assert desired._compose_fast(text) == (False, None)
+    assert desired_compose.compose_fast(text) == (False, None)
 
 
 def test_a_description_with_an_ampersand_or_a_bang_is_still_read_by_libyaml() -> None:
     text = MINIMAL.replace(
         '  - "+12065550100"', '  - number: "+12065550100"\n    description: R&D! (2nd floor)'
     )
-    decided, root = desired._compose_fast(text)
+    decided, root = desired_compose.compose_fast(text)
     assert decided and root is not None
     state = parse_desired(text.encode(), "numbers.yaml")
     assert state.numbers[0].description == "R&D! (2nd floor)"
@@ -177,7 +179,7 @@ def test_a_description_with_an_ampersand_or_a_bang_is_still_read_by_libyaml() ->
 def test_nesting_beyond_the_bound_stops_libyaml_before_it_recurses() -> None:
     # libyaml's composer recurses in C: the depth bound must stop it first.
     text = "version: 1\nx: " + "[" * 100_000
-    assert desired._compose_fast(text) == (False, None)
+    assert desired_compose.compose_fast(text) == (False, None)
     with pytest.raises(NumbersFileError, match="nested too deeply"):
         parse_desired(text.encode(), "numbers.yaml")
 
@@ -190,7 +192,7 @@ def test_nesting_beyond_the_bound_stops_libyaml_before_it_recurses() -> None:
 def _full(text: str) -> str:
     """What the full parse alone says: the E.164 form, or its ValueError's words."""
     try:
-        return desired._normalize_parsed(text)[0]
+        return desired_numbers._normalize_parsed(text)[0]
     except ValueError as error:
         return f"ValueError: {error}"
 
@@ -252,7 +254,7 @@ def _variants() -> st.SearchStrategy[str]:
 @example("+12065550100")
 @example("+112065550100")  # NANP: 1 is the national prefix
 def test_an_e164_number_normalizes_as_the_full_parse_says(text: str) -> None:
-    desired._known.clear()
+    desired_numbers._known.clear()
     expected = _full(text)
     assert _normalized(text) == expected
     # ... and again, now that it may be remembered.
@@ -266,7 +268,7 @@ def test_an_e164_number_normalizes_as_the_full_parse_says(text: str) -> None:
 def test_another_notation_remembered_gives_what_the_full_parse_gives(
     number: str, separator: str
 ) -> None:
-    desired._known.clear()
+    desired_numbers._known.clear()
     text = f"tel:{number}" if separator == "tel:" else number[:3] + separator + number[3:]
     expected = _full(text)
     assert _normalized(text) == expected

@@ -1,0 +1,182 @@
+"""Phone numbers as written in numbers.yaml and as AWS lists them: to E.164, once.
+
+``normalize_number`` accepts the international notations people write and
+requires a valid number (phonenumbers, no default region). A number already in
+E.164 takes a fast path when the full parse could not change it, and a number
+this process has already found valid (numbers.yaml's, then the same number in
+the live listing) is not validated again.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+
+import phonenumbers
+
+from reconciler.core.model import E164_PATTERN
+
+__all__ = ["normalize_number", "shorten"]
+
+# Visual separators of common notations: +1 (206) 555-0100, +44 20.7946.0958,
+# +1/206/555/0100. Letters are refused on purpose: phonenumbers would turn
+# "+1 800 FLOWERS" into digits and drop "ext. 12", and a reviewed file should
+# show exactly the digits that are kept.
+_NUMBER_SEPARATORS = frozenset(" -.()/")
+
+
+def normalize_number(text: str) -> str:
+    """Return ``text`` as an E.164 number (``+12065550100``).
+
+    Accepts international notations (``+1 (206) 555-0100``, ``+44 20 7946 0958``,
+    ``tel:+1-206-555-0100``) and requires a valid number: parsed with no default
+    region, so the country code must be written. Raises :class:`ValueError`
+    whose message says what is wrong with the value.
+
+    A number already written in E.164 skips ``phonenumbers.parse`` when the
+    parse could not change it (see :func:`_canonical`); one this process has
+    already found valid (numbers.yaml's, then the same number in the live
+    listing) is not validated again. Either way the result is the full parse's.
+    """
+    if _E164_SHAPE.fullmatch(text) is not None and (text in _known or _valid_as_written(text)):
+        return text
+    e164, parsed = _normalize_parsed(text)
+    if parsed.italian_leading_zero is None and _canonical(
+        parsed.country_code or 0, str(parsed.national_number)
+    ):
+        _remember(e164)  # normalize_number(e164) is e164 itself: same digits, no prefix
+    return e164
+
+
+# What a number in E.164 looks like before we know it is valid: +, a country
+# code, at most 15 digits in all. Shorter than 7 digits is left to the full
+# parse, which words why.
+_E164_SHAPE = re.compile(r"\+[1-9][0-9]{6,14}")
+
+# E.164 numbers found valid by this process, so the live listing does not
+# validate again what numbers.yaml listed. Bounded: emptied when full.
+_KNOWN_LIMIT = 1 << 18
+_known: dict[str, None] = {}
+_known_lock = threading.Lock()
+
+
+def _remember(e164: str) -> None:
+    with _known_lock:
+        if len(_known) >= _KNOWN_LIMIT:
+            _known.clear()
+        _known[e164] = None
+
+
+def _canonical(country_code: int, national: str) -> bool:
+    """Whether ``phonenumbers.parse("+" + code + national)`` keeps ``national`` as is.
+
+    ``parse`` strips a national prefix it finds at the start of the national
+    number (a 0 in most of Europe, a 1 in North America), and keeps leading
+    zeros aside (Italy): only when neither can happen is the parsed number
+    exactly (``country_code``, ``int(national)``), which formats back to the
+    same E.164 text.
+    """
+    if not national or national[0] == "0":
+        return False
+    region = phonenumbers.region_code_for_country_code(country_code)
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+    if metadata is None:
+        return False
+    prefix = metadata.national_prefix_for_parsing
+    return not prefix or re.match(prefix, national) is None
+
+
+def _valid_as_written(text: str) -> bool:
+    """Whether E.164-shaped ``text`` is a valid number that the full parse returns unchanged.
+
+    False means "not shown here", not "invalid": the full parse then decides
+    and words the reason.
+    """
+    digits = text[1:]
+    # As phonenumbers reads the country code: the shortest known prefix (the
+    # codes are prefix-free), at most three digits.
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            break
+    else:
+        return False
+    national = digits[size:]
+    if not _canonical(country_code, national):
+        return False
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    if not phonenumbers.is_valid_number(number):
+        return False
+    _remember(text)
+    return True
+
+
+def _normalize_parsed(text: str) -> tuple[str, phonenumbers.PhoneNumber]:
+    """The full parse: the E.164 form and the parsed number. Raises ValueError."""
+    shown = repr(shorten(text))
+    body = text.strip()
+    if body[:4].lower() == "tel:":
+        body = body[4:]
+    if not body:
+        raise ValueError(f"{shown} is empty")
+    if not body.startswith("+"):
+        if any(ch.isdigit() for ch in body):
+            raise ValueError(f"{shown} has no country code (it must start with +)")
+        raise ValueError(f"{shown} is not a phone number")
+    for ch in body[1:]:
+        if not (ch in "0123456789" or ch in _NUMBER_SEPARATORS or ch.isspace()):
+            what = "letters" if ch.isalpha() else f"{ch!r} (U+{ord(ch):04X})"
+            raise ValueError(
+                f"{shown} contains {what}; only digits, spaces and - . ( ) / are allowed"
+            )
+    try:
+        parsed = phonenumbers.parse(body, None)
+    except phonenumbers.NumberParseException as exc:
+        reason = _PARSE_REASONS.get(exc.error_type, "is not a phone number")
+        raise ValueError(f"{shown} {reason}") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValueError(f"{shown} {_invalid_reason(parsed)}")
+    e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    if E164_PATTERN.match(e164) is None:
+        # phonenumbers accepts a few national plans (Germany) beyond E.164's 15 digits.
+        raise ValueError(
+            f"{shown} has {len(e164) - 1} digits; E.164, and so Amazon Connect, allows at most 15"
+        )
+    return e164, parsed
+
+
+_PARSE_REASONS: Mapping[int, str] = {
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: "has no valid country code after +",
+    phonenumbers.NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: "is too short",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: "is too short",
+    phonenumbers.NumberParseException.TOO_LONG: "is too long",
+}
+
+
+# is_possible_number_with_reason() says why a number that parsed is not valid.
+_LENGTH_REASONS: Mapping[int, str] = {
+    phonenumbers.ValidationResult.TOO_SHORT: "is too short for {where}",
+    phonenumbers.ValidationResult.TOO_LONG: "is too long for {where}",
+    phonenumbers.ValidationResult.INVALID_LENGTH: "has the wrong number of digits for {where}",
+    phonenumbers.ValidationResult.INVALID_COUNTRY_CODE: "has an unassigned country code +{code}",
+}
+
+
+def _invalid_reason(parsed: phonenumbers.PhoneNumber) -> str:
+    code = parsed.country_code or 0
+    # Name the region only when the code has one: +1 spans the US, Canada and more.
+    regions = phonenumbers.region_codes_for_country_code(code)
+    single = len(regions) == 1 and regions[0] not in ("ZZ", "001")
+    where = f"country code +{code}" + (f" ({regions[0]})" if single else "")
+    template = _LENGTH_REASONS.get(
+        phonenumbers.is_possible_number_with_reason(parsed),
+        # The length is right but the digits are not in use (an unassigned area code).
+        "is not a valid number in the numbering plan of {where}",
+    )
+    return template.format(where=where, code=code)
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
