@@ -8,13 +8,14 @@ console or the AWS CLI; what AWS does not log, the user adds.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
 from reconciler import desired, ledger
 from reconciler.app import ledgers
 from reconciler.app.history import read_trail
+from reconciler.cli import options
+from reconciler.cli.common import _now
 from reconciler.core.model import Action
 from reconciler.core.trail import trail_imports
 from reconciler.ledger import LedgerRecord
@@ -25,10 +26,6 @@ __all__ = ["add", "import_cloudtrail", "ledger_group", "unlock"]
 @click.group("ledger")
 def ledger_group() -> None:
     """Work with the history of claims and releases (the ledger)."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _regions(numbers_file: str, region: str | None) -> list[str]:
@@ -50,20 +47,13 @@ def _open_started(spec: str) -> ledger.Ledger:
 
 
 @ledger_group.command("import-cloudtrail")
-@click.option(
-    "--ledger",
-    "ledger_spec",
+@options.ledger(
+    "The ledger to add the events to; it must exist (start one empty).",
     required=True,
-    help="The ledger to add the events to; it must exist (start one empty).",
+    dest="ledger_spec",
+    path=False,
 )
-@click.option(
-    "--numbers",
-    "numbers_file",
-    default="numbers.yaml",
-    show_default=True,
-    type=click.Path(dir_okay=False),
-    help="Read the regions of its targets.",
-)
+@options.numbers("Read the regions of its targets.")
 @click.option("--region", help="Read this region only (default: the targets' regions).")
 def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -> None:
     """Add the claims and releases CloudTrail logged in the last 90 days.
@@ -126,11 +116,11 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
     help="When it happened, ISO 8601 with a timezone (2026-06-01T12:00:00Z).",
 )
 @click.option("--note", default="", help="Why this is recorded by hand (who, ticket).")
-@click.option(
-    "--ledger",
-    "ledger_spec",
+@options.ledger(
+    "The ledger to add it to; it must exist (start one empty).",
     required=True,
-    help="The ledger to add it to; it must exist (start one empty).",
+    dest="ledger_spec",
+    path=False,
 )
 def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> None:
     """Record a claim or release that AWS did not log (a console action).
@@ -170,7 +160,9 @@ def add(action: str, number: str, at_text: str, note: str, ledger_spec: str) -> 
 
 @ledger_group.command("unlock")
 @click.argument("lease_id")
-@click.option("--ledger", "ledger_spec", required=True, help="The S3 ledger whose lease to break.")
+@options.ledger(
+    "The S3 ledger whose lease to break.", required=True, dest="ledger_spec", path=False
+)
 def unlock(lease_id: str, ledger_spec: str) -> None:
     """Break the lease of an apply that is gone (killed, its runner lost).
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from reconciler.aws.reading import ReadProgress
-from reconciler.cli import _Progress
+from reconciler.cli.apply import _Progress
 from reconciler.cli.progress import PLAIN_EVERY, ReadingProgress
 from reconciler.core.model import OutcomeStatus, ReleaseOutcome
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from reconciler import cli as cli_module
 from reconciler.cli import cli
+from reconciler.cli import plan as cli_plan
 
 from ..e2e.support import cli as run_cli
 
@@ -95,7 +95,7 @@ def test_quota_with_an_unreadable_ledger_is_one_error(files: tuple[Path, Path, d
 def test_plan_on_a_terminal_without_history_draws_no_chart(
     emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli_module, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_plan, "_stdout_is_terminal", lambda: True)
     # No ledger: the window's history is unknown, and a chart of zeros would lie.
     shown = CliRunner().invoke(cli, ["plan", "--numbers", NUMBERS])
     assert shown.exit_code == 0, shown.output
@@ -108,13 +108,13 @@ def test_plan_on_a_terminal_with_a_ledger_draws_the_chart_and_not_with_quiet(
     ledger = tmp_path / "history.jsonl"
     ledger.touch()
     args = ["plan", "--numbers", NUMBERS, "--ledger", str(ledger)]
-    monkeypatch.setattr(cli_module, "_stdout_is_terminal", lambda: True)
+    monkeypatch.setattr(cli_plan, "_stdout_is_terminal", lambda: True)
     shown = CliRunner().invoke(cli, args)
     assert shown.exit_code == 0, shown.output
     assert "Rolling 180" + CHART in shown.output and " 0 └" in shown.output
     quiet = CliRunner().invoke(cli, [*args, "--quiet"])
     assert CHART not in quiet.output
-    monkeypatch.setattr(cli_module, "_stdout_is_terminal", lambda: False)
+    monkeypatch.setattr(cli_plan, "_stdout_is_terminal", lambda: False)
     assert CHART not in CliRunner().invoke(cli, args).output
 
 

@@ -1,13 +1,15 @@
 """`--fit` end to end (issue 15, part 2): room for 2 of 5 releases; the emulator's clock
 moved past the deferred dates lets later runs finish, never refused, never over the quota.
 
-The CLI runs in this process with its clock set to the emulator's (``cli._now``), as
-a pipeline's clock and AWS's agree; the emulator enforces the rolling quota itself.
+The CLI runs in this process with its clock set to the emulator's (``_now`` of the
+plan, apply and quota commands: ``CLOCK_READERS``), as a pipeline's clock and AWS's
+agree; the emulator enforces the rolling quota itself.
 """
 
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import cli as cli_module
+from reconciler.cli import apply as cli_apply
+from reconciler.cli import plan as cli_plan
+from reconciler.cli import quota as cli_quota
 
 from .support import FAST, INSTANCE, TARGET, cli
 
 KEEP = "+12065550100"
 DROP = [f"+120655502{i:02d}" for i in range(5)]
+# The commands that read the clock: each looks `_now` up in its own module.
+CLOCK_READERS = (cli_apply, cli_plan, cli_quota)
 
 
 def _at(moment: datetime) -> str:
@@ -66,7 +72,8 @@ def world(emulator_factory: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         f'numbers:\n  - "{KEEP}"\n'
     )
     # The pipeline's clock is the account's: moving the emulator's moves both.
-    monkeypatch.setattr(cli_module, "_now", server.now)
+    for module in CLOCK_READERS:
+        monkeypatch.setattr(module, "_now", server.now)
     return {"server": server, "numbers": numbers, "ledger": ledger, "dir": tmp_path}
 
 
@@ -226,7 +233,9 @@ def test_a_scheduled_fit_pipeline_converges_as_the_emulator_clock_moves(
         assert after["releases"] == []  # the run released everything that fit
         return after  # type: ignore[no-any-return]
 
-    with mock.patch.object(cli_module, "_now", server.now):
+    with ExitStack() as clock:
+        for module in CLOCK_READERS:
+            clock.enter_context(mock.patch.object(module, "_now", server.now))
         plan = run()
         for days in steps:
             server.advance_clock(timedelta(days=days))

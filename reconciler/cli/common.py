@@ -1,0 +1,101 @@
+"""What the commands share: exit codes, error and warning lines, styled text, the
+clock, and the inputs they read (numbers file, ledger, the paced Connect reader).
+
+The options several commands take are in ``reconciler.cli.options``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any, NoReturn
+
+import click
+
+from reconciler import ledger
+from reconciler.app import service
+from reconciler.core.model import DesiredState
+from reconciler.core.pacing import Pacer, RateLimit
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_REFUSED = 3
+
+
+# Colour only where a person reads a terminal: click strips styles when the
+# output is not a TTY, and NO_COLOR (https://no-color.org) turns them off.
+_STYLES = (
+    ("REFUSED", {"fg": "red", "bold": True}),
+    ("  [", {"fg": "red"}),
+    ("  WARNING", {"fg": "yellow"}),
+    ("    Import them", {"fg": "yellow"}),
+    ("Release (", {"fg": "yellow", "bold": True}),
+    ("  - +", {"fg": "yellow"}),
+    ("  after:", {"bold": True}),
+    ("Plan: ", {"bold": True}),
+    ("Apply complete", {"fg": "green", "bold": True}),
+    ("Apply stopped", {"fg": "red", "bold": True}),
+    ("Apply refused", {"fg": "red", "bold": True}),
+)
+
+
+def _echo_text(text: str, *, err: bool = False) -> None:
+    """Plain text, styled line by line on a terminal unless NO_COLOR is set."""
+    import os
+
+    if os.environ.get("NO_COLOR"):
+        click.echo(text, nl=False, err=err, color=False)
+        return
+    lines = []
+    for line in text.splitlines(keepends=True):
+        style = next((st for prefix, st in _STYLES if line.startswith(prefix)), None)
+        if style and "DEACTIVATED" not in line:
+            line = click.style(line.rstrip("\n"), **style) + ("\n" if line.endswith("\n") else "")
+        elif "DEACTIVATED" in line:
+            line = line.replace("DEACTIVATED", click.style("DEACTIVATED", fg="red", bold=True))
+        lines.append(line)
+    click.echo("".join(lines), nl=False, err=err)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _errors(message: str) -> None:
+    """``error: ...`` on stderr, once per line (a numbers file can hold several problems)."""
+    for line in message.splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
+
+
+def _fail(message: str) -> NoReturn:
+    _errors(message)
+    sys.exit(EXIT_ERROR)
+
+
+def _history_of(store: ledger.Ledger) -> ledger.History:
+    history = store.read()
+    for warning in history.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    return history
+
+
+def _load_desired(path: str) -> DesiredState:
+    state, warning = service.load_numbers(path)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
+    return state
+
+
+def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
+    # Imported here so `validate` and `emulator` never import boto3.
+    from reconciler.aws.connect import ConnectInventory
+
+    return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)))
+
+
+def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:
+    """Progress of the read on stderr while it lasts (``reconciler.cli.progress``)."""
+    from reconciler.cli.progress import ReadingProgress
+
+    return ReadingProgress(reader.progress, expected=len(state.numbers), rate=rate, enabled=enabled)
