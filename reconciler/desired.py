@@ -319,10 +319,31 @@ def _valid_as_written(text: str) -> bool:
     if not _canonical(country_code, national):
         return False
     number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
-    if not phonenumbers.is_valid_number(number):
+    if not _is_valid(number):
         return False
     _remember(text)
     return True
+
+
+def _is_valid(number: phonenumbers.PhoneNumber) -> bool:
+    """``phonenumbers.is_valid_number(number)``, without its second pass where it can
+    only repeat the first.
+
+    ``is_valid_number`` is ``is_valid_number_for_region(number, region_code_for_number(number))``.
+    Where several regions share the country code (+1: 25 of them), ``region_code_for_number``
+    picks a region without leading digits only by matching the number against that
+    region's patterns, which ``is_valid_number_for_region`` then matches again with the
+    same metadata: the answer is already known (half the time of a 100k-number file).
+    """
+    region = phonenumbers.region_code_for_number(number)
+    if region is None:
+        return False
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[number.country_code or 0]
+    if len(regions) > 1 and region != phonenumbers.REGION_CODE_FOR_NON_GEO_ENTITY:
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
+        if metadata is not None and metadata.leading_digits is None:
+            return True  # chosen because the number matched its patterns
+    return bool(phonenumbers.is_valid_number_for_region(number, region))
 
 
 def _normalize_parsed(text: str) -> tuple[str, phonenumbers.PhoneNumber]:
