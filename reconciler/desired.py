@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 import gc
 import hashlib
 import os
@@ -292,12 +293,23 @@ def _canonical(country_code: int, national: str) -> bool:
     """
     if not national or national[0] == "0":
         return False
+    prefix = _national_prefix(country_code)
+    return prefix is not None and (prefix is _NO_PREFIX or prefix.match(national) is None)
+
+
+_NO_PREFIX = re.compile("")
+
+
+@functools.cache
+def _national_prefix(country_code: int) -> re.Pattern[str] | None:
+    """The country code's ``national_prefix_for_parsing``, compiled once (``_NO_PREFIX``
+    when it has none); None when phonenumbers has no metadata for the code."""
     region = phonenumbers.region_code_for_country_code(country_code)
     metadata = phonenumbers.PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
     if metadata is None:
-        return False
+        return None
     prefix = metadata.national_prefix_for_parsing
-    return not prefix or re.match(prefix, national) is None
+    return re.compile(prefix) if prefix else _NO_PREFIX
 
 
 def _valid_as_written(text: str) -> bool:
