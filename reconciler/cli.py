@@ -8,6 +8,7 @@ Exit codes (DESIGN.md, "CLI contract"), as Terraform's ``-detailed-exitcode``:
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import shlex
@@ -92,6 +93,10 @@ def _load_desired(path: str) -> DesiredState:
     state, warning = service.load_numbers(path)
     if warning:
         click.echo(f"warning: {warning}", err=True)
+    # What the file became lives as long as the command: out of the cyclic
+    # collector's sight, so that reading and planning 100,000 numbers does not walk
+    # it again at every collection (about 1 s of a 100k plan; bench/RESULTS.md 5.2).
+    gc.freeze()
     return state
 
 
