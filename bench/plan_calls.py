@@ -230,23 +230,19 @@ def bench_time(n: int, r: int, before: Path | None) -> dict[str, Any]:
                 "throttled": server.stats()["throttled"],
             }
 
-        fresh_buckets(server, 2.0)
-        server.reset_stats()
-        log("time: connect-numbers plan at 2 requests/s (a process)")
-        run = plan_process(ROOT, numbers, 2.0)
-        run["of_bound"] = round(run["seconds"] / bound, 3)
-        run["throttled"] = server.stats()["throttled"]
-        result["plan_at_2_per_s"] = run
-
         (Path(tmp) / "all").mkdir()
         everything = numbers_file(Path(tmp) / "all", n, range(0), max_releases=10)
-        fresh_buckets(server, 2.0)
-        server.reset_stats()
-        log("time: connect-numbers plan at 2 requests/s, nothing to release (a process)")
-        run = plan_process(ROOT, everything, 2.0)
-        run["of_bound"] = round(run["seconds"] / bound, 3)
-        run["throttled"] = server.stats()["throttled"]
-        result["plan_at_2_per_s_nothing_to_release"] = run
+        for label, file in (
+            ("plan_at_2_per_s", numbers),
+            ("plan_at_2_per_s_nothing_to_release", everything),
+        ):
+            fresh_buckets(server, 2.0)
+            server.reset_stats()
+            log(f"time: {label} (a connect-numbers plan process)")
+            run = plan_process(ROOT, file, 2.0)
+            run["of_bound"] = round(run["seconds"] / bound, 3)
+            run["throttled"] = server.stats()["throttled"]
+            result[label] = run
 
         fresh_buckets(server, None)
         log("time: connect-numbers plan unthrottled")

@@ -318,16 +318,10 @@ def _valid_as_written(text: str) -> bool:
     False means "not shown here", not "invalid": the full parse then decides
     and words the reason.
     """
-    digits = text[1:]
-    # As phonenumbers reads the country code: the shortest known prefix (the
-    # codes are prefix-free), at most three digits.
-    for size in (1, 2, 3):
-        country_code = int(digits[:size])
-        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
+    split = _country_code(text[1:])
+    if split is None:
         return False
-    national = digits[size:]
+    country_code, national = split
     if not _canonical(country_code, national):
         return False
     number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
@@ -335,6 +329,16 @@ def _valid_as_written(text: str) -> bool:
         return False
     _remember(text)
     return True
+
+
+def _country_code(digits: str) -> tuple[int, str] | None:
+    """The country code and the national digits, as phonenumbers reads the code: the
+    shortest known prefix (the codes are prefix-free), at most three digits."""
+    for size in (1, 2, 3):
+        country_code = int(digits[:size])
+        if country_code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return country_code, digits[size:]
+    return None
 
 
 def _is_valid(number: phonenumbers.PhoneNumber) -> bool:

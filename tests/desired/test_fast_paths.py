@@ -283,15 +283,11 @@ def test_another_notation_remembered_gives_what_the_full_parse_gives(
 @example("+441624756789")  # GB's code, the Isle of Man's number (leading digits)
 @example("+80012345678")  # a non-geographic code (001)
 def test_the_validity_check_says_what_phonenumbers_says(text: str) -> None:
-    digits = text[1:]
-    for size in (1, 2, 3):
-        code = int(digits[:size])
-        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
-            break
-    else:
+    split = desired._country_code(text[1:])
+    if split is None:
         return
-    national = digits[size:] or "0"
-    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    code, national = split
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national or "0"))
     assert desired._is_valid(number) == phonenumbers.is_valid_number(number)
 
 
