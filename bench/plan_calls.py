@@ -43,18 +43,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import hermetic_aws_env, log
-
-from reconciler import service
-from reconciler.emulator import EmulatorServer
-from reconciler.inventory.aws import ConnectInventory
-from reconciler.model import (
+from connect_emulator import EmulatorServer
+from reconciler.app import service
+from reconciler.aws.connect import ConnectInventory
+from reconciler.core.model import (
     DesiredNumber,
     DesiredState,
     Policy,
     QuotaPolicy,
     Target,
 )
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.core.pacing import Pacer, RateLimit
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "111122223333"

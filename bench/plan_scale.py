@@ -31,8 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reconciler import planner, service
-from reconciler.model import (
+from reconciler.app import service
+from reconciler.core import planner
+from reconciler.core.model import (
     Action,
     DesiredNumber,
     DesiredState,
@@ -135,10 +136,10 @@ def paced_seconds(calls: int, rate: float = 2.0, burst: int = 5) -> float:
 
 
 def bench_read(count: int) -> dict[str, object]:
-    from reconciler.emulator import EmulatorServer
-    from reconciler.inventory.aws import ConnectInventory
-    from reconciler.model import DesiredState as DS
-    from reconciler.pacing import Pacer, RateLimit
+    from connect_emulator import EmulatorServer
+    from reconciler.aws.connect import ConnectInventory
+    from reconciler.core.model import DesiredState as DS
+    from reconciler.core.pacing import Pacer, RateLimit
 
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1"

@@ -19,10 +19,19 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__, desired, ledger, planfile, render, service
-from .errors import ConnectNumbersError
-from .model import ApplyReport, DesiredState, HistorySource, Plan, Policy, ReleaseOutcome
-from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
+from reconciler import __version__, desired, ledger
+from reconciler.app import ledgers, planfiles, service
+from reconciler.core import render
+from reconciler.core.errors import ConnectNumbersError
+from reconciler.core.model import (
+    ApplyReport,
+    DesiredState,
+    HistorySource,
+    Plan,
+    Policy,
+    ReleaseOutcome,
+)
+from reconciler.core.pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
 
@@ -102,14 +111,14 @@ def _load_desired(path: str) -> DesiredState:
 
 def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
     # Imported here so `validate` and `emulator` never import boto3.
-    from .inventory.aws import ConnectInventory
+    from reconciler.aws.connect import ConnectInventory
 
     return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)))
 
 
 def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:
     """Progress of the read on stderr while it lasts (``cli_progress``)."""
-    from .cli_progress import ReadingProgress
+    from reconciler.cli.progress import ReadingProgress
 
     return ReadingProgress(reader.progress, expected=len(state.numbers), rate=rate, enabled=enabled)
 
@@ -272,13 +281,13 @@ def plan(
     prints the plan. Nothing is changed.
     """
     state = _load_desired(numbers_file)
-    store = ledger.open_ledger(ledger_path) if ledger_path else None
+    store = ledgers.open_ledger(ledger_path) if ledger_path else None
     inputs = _inputs(numbers_file, store)
     if out is not None:
-        planfile.check_output(out, inputs)  # before any AWS call
+        planfiles.check_output(out, inputs)  # before any AWS call
     history = _history_of(store) if store is not None else ledger.History(events=())
     if history_source == "cloudtrail":
-        from .cli_history import trail_history
+        from reconciler.app.history import trail_history
 
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
     reader = _reader(rate, burst)
@@ -295,7 +304,7 @@ def plan(
             ),
         )
     if out is not None:
-        planfile.write_plan(result, out, protected=inputs)
+        planfiles.write_plan(result, out, protected=inputs)
     if quiet and fmt == "text":
         text = render.render_text(result)
         _echo_text(text[text.index("Plan: ") :])  # the summary and any refusals
@@ -386,13 +395,13 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
     """
     import os
 
-    from .model import Target
+    from reconciler.core.model import Target
 
     if os.path.exists(out) and not force:
         _fail(f"{out} exists; nothing written. Use --force to overwrite it")
     # Even with --force: a regular file only (no link, device, folder, read-only file),
     # and never JSON, which is a ledger or a saved plan, not a numbers file.
-    planfile.check_output(out, what="numbers file", example="numbers.yaml")
+    planfiles.check_output(out, what="numbers file", example="numbers.yaml")
     if os.path.exists(out):
         with open(out, "rb") as existing:
             if existing.read(4096).lstrip().startswith(b"{"):
@@ -559,8 +568,8 @@ def apply(
     Ctrl-C (or SIGTERM) during the releases lets the release in flight finish
     and be recorded, then stops with the usual report (exit 130, or 143).
     """
-    from .cli_signals import Interrupts
-    from .executor import Executor
+    from reconciler.app.executor import Executor
+    from reconciler.cli.signals import Interrupts
 
     # What continues a stopped apply (interrupted, or a failure whose cause is fixed).
     rerun = ["connect-numbers", "apply", *([plan_file] if plan_file else [])]
@@ -579,10 +588,10 @@ def apply(
 
     # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
     stop = click.get_current_context().with_resource(Interrupts(stopped_early))
-    store = ledger.open_ledger(ledger_path)
+    store = ledgers.open_ledger(ledger_path)
     connect = _reader(rate, burst)
     if plan_file is not None:
-        saved = planfile.load_plan(plan_file)
+        saved = planfiles.load_plan(plan_file)
         state = _load_desired(numbers_file or saved.numbers_file)
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
@@ -597,7 +606,7 @@ def apply(
     # less: with the ledger alone, its quota refusal could be edited away and pass.
     trail = saved is not None and saved.history is not None and saved.history.cloudtrail
     if trail:
-        from .cli_history import trail_history
+        from reconciler.app.history import trail_history
 
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
 
@@ -718,7 +727,7 @@ def emulator(
       connect-numbers emulator --seed examples/emulator-seed.yaml --state account.json
       AWS_ENDPOINT_URL_CONNECT=http://127.0.0.1:PORT connect-numbers plan
     """
-    from .emulator import SeedError, ServeError, StateFileError, serve
+    from connect_emulator import SeedError, ServeError, StateFileError, serve
 
     try:
         serve(
@@ -765,10 +774,10 @@ def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
       connect-numbers quota --ledger history.jsonl
       connect-numbers quota --numbers prod/numbers.yaml --ledger history.jsonl --format json
     """
-    from . import planner
+    from reconciler.core import planner
 
     state = _load_desired(numbers_file)
-    history = _history_of(ledger.open_ledger(ledger_path))
+    history = _history_of(ledgers.open_ledger(ledger_path))
     now = _now()
     windows = planner.windows(history.events, state, now=now, covered_since=history.tracking_since)
     views = {
@@ -780,7 +789,7 @@ def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
 
 
 def _register_subgroups() -> None:
-    from .cli_history import ledger_group
+    from reconciler.cli.history import ledger_group
 
     cli.add_command(ledger_group)
 

@@ -19,12 +19,12 @@ import phonenumbers
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from reconciler.core.errors import NumbersFileError
+from reconciler.core.model import DesiredState
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from reconciler import desired
 from reconciler.desired import normalize_number, parse_desired
-from reconciler.errors import NumbersFileError
-from reconciler.model import DesiredState
 
 HERE = Path(__file__).parent
 COMMITTED = sorted([*(HERE / "corpus").glob("*.yaml"), *(HERE / "valid").glob("*.yaml")])
