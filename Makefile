@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint unit bench clean pulumi-cli
+.PHONY: demo test lint unit bench bench-all clean pulumi-cli
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,27 @@ unit: $(BIN)/.installed
 
 test: lint pulumi-cli unit
 
+# Benchmarks (bench/RESULTS.md). `bench`: every benchmark at a small size, a few
+# minutes in all, to check they run; its figures are not the ones RESULTS.md
+# quotes. `bench-all`: the runs RESULTS.md reports, about an hour on 2 cores
+# (the 100k plans are paced at 2 requests/s). Each prints one JSON document.
 bench: $(BIN)/.installed
+	$(BIN)/python bench/plan_scale.py --quick
+	$(BIN)/python bench/plan_calls.py --quick
+	$(BIN)/python bench/numbers_load.py --numbers 10000 --runs 1
+	$(BIN)/python bench/s3_ledger.py --sizes 0,10000 --repeats 5 --writers 4 --each 5
+	$(BIN)/python bench/apply_rate.py --quick
+	$(BIN)/python bench/crash_soak.py --trials 10
+
+bench-all: $(BIN)/.installed
 	$(BIN)/python bench/plan_scale.py
+	$(BIN)/python bench/plan_calls.py
+	$(BIN)/python bench/numbers_load.py --runs 3
+	$(BIN)/python bench/s3_ledger.py --sizes 0,10000,100000 --repeats 20 --writers 8
+	$(BIN)/python bench/apply_rate.py
+	$(BIN)/python bench/apply_rate.py --limits raised --only product --repeats 10
+	$(BIN)/python bench/crash_soak.py --trials 100
+	$(BIN)/python bench/crash_soak.py --trials 100 --release-latency 0.05
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis .tools

@@ -16,8 +16,9 @@
    `connect-numbers plan` process against the emulator at AWS's default
    2 requests/s with a burst of 5 per operation, beside its bound: the 100 list
    pages of one target follow each other (NextToken), so it cannot end before
-   (100 - 5) / 2 = 47.5 s; the goal is 1.1x that. Also the read alone (in this
-   process, paced the same) and the whole plan unthrottled.
+   (100 - 5) / 2 = 47.5 s; the goal is 1.1x that. The same with nothing to
+   release (R = 0), the read alone (in this process, paced the same) at R = 10
+   and R = 0, and the whole plan unthrottled.
 
 Run: `.venv/bin/python bench/plan_calls.py [--quick] [--only calls|time]
 [--before CHECKOUT]` (``--before`` also times the plan of another checkout,
@@ -229,13 +230,19 @@ def bench_time(n: int, r: int, before: Path | None) -> dict[str, Any]:
                 "throttled": server.stats()["throttled"],
             }
 
-        fresh_buckets(server, 2.0)
-        server.reset_stats()
-        log("time: connect-numbers plan at 2 requests/s (a process)")
-        run = plan_process(ROOT, numbers, 2.0)
-        run["of_bound"] = round(run["seconds"] / bound, 3)
-        run["throttled"] = server.stats()["throttled"]
-        result["plan_at_2_per_s"] = run
+        (Path(tmp) / "all").mkdir()
+        everything = numbers_file(Path(tmp) / "all", n, range(0), max_releases=10)
+        for label, file in (
+            ("plan_at_2_per_s", numbers),
+            ("plan_at_2_per_s_nothing_to_release", everything),
+        ):
+            fresh_buckets(server, 2.0)
+            server.reset_stats()
+            log(f"time: {label} (a connect-numbers plan process)")
+            run = plan_process(ROOT, file, 2.0)
+            run["of_bound"] = round(run["seconds"] / bound, 3)
+            run["throttled"] = server.stats()["throttled"]
+            result[label] = run
 
         fresh_buckets(server, None)
         log("time: connect-numbers plan unthrottled")

@@ -10,7 +10,8 @@
    Terraform's aws_connect_phone_number does with DescribePhoneNumber) costs,
    and the time each would take at AWS's default 2 requests/s, burst 5.
 
-Run: `make bench` or `.venv/bin/python bench/plan_scale.py [--quick]`.
+Run: `.venv/bin/python bench/plan_scale.py [--quick]` (`make bench` runs it with `--quick`,
+`make bench-all` without).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ The options several commands take are in ``reconciler.cli.options``.
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -84,6 +85,10 @@ def _load_desired(path: str) -> DesiredState:
     state, warning = service.load_numbers(path)
     if warning:
         click.echo(f"warning: {warning}", err=True)
+    # What the file became lives as long as the command: out of the cyclic
+    # collector's sight, so that reading and planning 100,000 numbers does not walk
+    # it again at every collection (about 1 s of a 100k plan; bench/RESULTS.md 5.2).
+    gc.freeze()
     return state
 
 

@@ -276,6 +276,30 @@ def test_another_notation_remembered_gives_what_the_full_parse_gives(
         assert _normalized(expected) == expected
 
 
+@PROPERTY_SETTINGS
+@given(_variants())
+@example("+12065550100")  # NANP: US, chosen by its patterns
+@example("+14165550100")  # ... a number of another region of +1 (CA)
+@example("+12423570000")  # ... a region chosen by its leading digits (BS)
+@example("+19999999999")  # ... no region of +1
+@example("+441624756789")  # GB's code, the Isle of Man's number (leading digits)
+@example("+80012345678")  # a non-geographic code (001)
+def test_the_validity_check_says_what_phonenumbers_says(text: str) -> None:
+    split = desired_numbers._country_code(text[1:])
+    if split is None:
+        return
+    code, national = split
+    number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national or "0"))
+    assert desired_numbers._is_valid(number) == phonenumbers.is_valid_number(number)
+
+
+def test_the_validity_check_agrees_on_every_example_number() -> None:
+    for text in EXAMPLES:
+        number = phonenumbers.parse(text, None)
+        assert desired_numbers._is_valid(number) == phonenumbers.is_valid_number(number), text
+        assert desired_numbers._is_valid(number), text
+
+
 def test_a_live_number_the_file_validated_is_not_validated_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -283,13 +307,13 @@ def test_a_live_number_the_file_validated_is_not_validated_again(
     text = MINIMAL.replace('  - "+12065550100"\n', "".join(f'  - "{n}"\n' for n in file_numbers))
     state = parse_desired(text.encode(), "numbers.yaml")
     calls: list[object] = []
-    real = phonenumbers.is_valid_number
+    real = desired_numbers._is_valid
 
     def counted(number: phonenumbers.PhoneNumber) -> bool:
         calls.append(number)
-        return bool(real(number))
+        return real(number)
 
-    monkeypatch.setattr(phonenumbers, "is_valid_number", counted)
+    monkeypatch.setattr(desired_numbers, "_is_valid", counted)
     monkeypatch.setattr(phonenumbers, "parse", lambda *a, **k: pytest.fail("parsed again"))
     # The listing gives E.164 (ListPhoneNumbersV2): each was validated by the file.
     for number in state.numbers:
