@@ -142,12 +142,14 @@ class TimedInventory(ConnectInventory):
         self.first_lookup: float | None = None
         self.last_release_end: float | None = None
 
-    def lookup(self, phone_number_id: str, *, region: str) -> Any:
+    def lookup(self, phone_number_id: str, *, region: str, account: str | None = None) -> Any:
         if self.first_lookup is None:
             self.first_lookup = time.perf_counter()
         return super().lookup(phone_number_id, region=region)
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+    def release(
+        self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         try:
             super().release(phone_number_id, region=region, client_token=client_token)
         finally:

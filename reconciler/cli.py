@@ -95,11 +95,13 @@ def _load_desired(path: str) -> DesiredState:
     return state
 
 
-def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
+def _reader(rate: float | None, burst: int, state: DesiredState | None = None):  # type: ignore[no-untyped-def]
     # Imported here so `validate` and `emulator` never import boto3.
     from .inventory.aws import ConnectInventory
 
-    return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)))
+    # Each account's calls use its targets' role or profile (targets[].role_arn).
+    access = state.access_by_account() if state is not None else None
+    return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)), access=access)
 
 
 def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:
@@ -276,7 +278,7 @@ def plan(
         from .cli_history import trail_history
 
         history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
-    reader = _reader(rate, burst)
+    reader = _reader(rate, burst, state)
     with _reading(reader, state, rate, enabled=not quiet):
         result = service.make_plan(
             state,
@@ -575,12 +577,12 @@ def apply(
     # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
     stop = click.get_current_context().with_resource(Interrupts(stopped_early))
     store = ledger.open_ledger(ledger_path)
-    connect = _reader(rate, burst)
     if plan_file is not None:
         saved = planfile.load_plan(plan_file)
         state = _load_desired(numbers_file or saved.numbers_file)
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
+    connect = _reader(rate, burst, state)
     # Releases interrupted applies left unrecorded, first (the input is valid by
     # now): the plan then counts them as done. A missing ledger is an error here.
     sweep = Executor(connect=connect, ledger=store, clock=_now, owner=_owner())

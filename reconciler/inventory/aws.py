@@ -46,10 +46,11 @@ from ..errors import (
     QuotaExceededError,
     TransientAwsError,
 )
-from ..model import Inventory, LiveNumber, NumberStatus, Target
+from ..model import Inventory, LiveNumber, NumberStatus, Target, TargetAccess
 from ..pacing import Pacer
 from . import NumberState, ReadProgress, ReadStopped, parallel
 from . import with_flows as fill_flows
+from .sessions import Sessions
 
 __all__ = [
     "CONNECT_ATTEMPTS",
@@ -240,7 +241,7 @@ def _iam_action(operation: str, service: str | None) -> str:
     return f"{prefix}:{operation}"
 
 
-ClientFactory = Callable[[str], Any]
+ClientFactory = Callable[..., Any]  # (region) or (region, session)
 
 
 DEFAULT_MAX_ATTEMPTS = 10
@@ -260,8 +261,15 @@ def _bounded_connect(
     return None  # botocore's standard retry mode decides
 
 
-def make_client(service: str, region: str | None = None, *, max_attempts: int | None = None) -> Any:
-    """The one way the product builds a boto3 client (Connect, CloudTrail, Service Quotas, S3).
+def make_client(
+    service: str,
+    region: str | None = None,
+    *,
+    max_attempts: int | None = None,
+    session: boto3.session.Session | None = None,
+) -> Any:
+    """The one way the product builds a boto3 client (Connect, CloudTrail, Service Quotas,
+    S3, STS), with the default credentials or those of ``session`` (``sessions``).
 
     Standard retry mode with ``max_attempts`` total attempts (None: the standard
     setting ``AWS_MAX_ATTEMPTS``, else botocore's default), a connect timeout of
@@ -274,7 +282,9 @@ def make_client(service: str, region: str | None = None, *, max_attempts: int | 
         retries=retries, connect_timeout=CONNECT_TIMEOUT, user_agent_extra="connect-numbers"
     )
     try:
-        client = boto3.session.Session().client(service, region_name=region, config=config)
+        client = (session or boto3.session.Session()).client(
+            service, region_name=region, config=config
+        )
     except Exception as exc:  # profile/credential/endpoint problems surface here
         raise map_error(exc, "CreateClient", service=service) from exc
     # First in line for this service: its False ends the retries before botocore's
@@ -285,7 +295,8 @@ def make_client(service: str, region: str | None = None, *, max_attempts: int | 
 
 
 def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
-    """Build Connect clients per region (``make_client``).
+    """Build Connect clients per region (``make_client``), and per credentials: called
+    as ``make(region, session)`` for a target with its own role or profile.
 
     ``max_attempts`` (total attempts) defaults to the standard AWS setting
     (``AWS_MAX_ATTEMPTS``) or else 10, not botocore's 3: the phone-number APIs
@@ -295,8 +306,8 @@ def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
     if max_attempts is None and not os.environ.get("AWS_MAX_ATTEMPTS"):
         max_attempts = DEFAULT_MAX_ATTEMPTS
 
-    def make(region: str) -> Any:
-        return make_client("connect", region, max_attempts=max_attempts)
+    def make(region: str, session: boto3.session.Session | None = None) -> Any:
+        return make_client("connect", region, max_attempts=max_attempts, session=session)
 
     return make
 
@@ -316,37 +327,61 @@ class ConnectInventory:
         pacer: Pacer | None = None,
         clients: ClientFactory | None = None,
         progress: ReadProgress | None = None,
+        access: Mapping[str, TargetAccess] | None = None,
     ):
         self._pacer = pacer or Pacer()
         self._pacer.reports_answers()  # _after_attempt reports each answer
         self._make_client = clients or client_factory()
-        self._clients: dict[str, Any] = {}
+        # The credentials of each account whose targets name a role or profile
+        # (DesiredState.access_by_account); other accounts use the default ones.
+        self._access = dict(access or {})
+        self._sessions = Sessions(make_client)
+        self._clients: dict[tuple[str | None, str], Any] = {}
+        self._named: dict[str, str] = {}  # account -> the first target listed in it
         self._lock = threading.Lock()
         self.progress = progress or ReadProgress()
 
-    def _client(self, region: str) -> Any:
-        with self._lock:  # reads run in threads: one client per region all the same
-            client = self._clients.get(region)
+    def _client(self, region: str, account: str | None = None) -> Any:
+        """The Connect client of (account, region), with the account's credentials.
+        Clients are built one at a time (a role is assumed once per account)."""
+        access = self._access.get(account) if account is not None else None
+        key = (account if access is not None else None, region)
+        with self._lock:  # reads run in threads: one client per key all the same
+            client = self._clients.get(key)
             if client is None:
-                client = self._make_client(region)
-                # Pace every HTTP attempt, retries included: AWS counts them all.
-                client.meta.events.register("before-send.connect", self._before_send)
-                client.meta.events.register("needs-retry.connect", self._after_attempt)
-                self._clients[region] = client
+                if access is None:
+                    client = self._make_client(region)
+                else:
+                    assert account is not None  # access is looked up by account
+                    target = self._named.get(account, f"of account {account}")
+                    session = self._sessions.session(access, target=target, region=region)
+                    client = self._make_client(region, session)
+                # Pace every HTTP attempt, retries included: AWS counts them all, per
+                # account: each account's calls take its own buckets.
+                scope = account or ""
+                client.meta.events.register(
+                    "before-send.connect", functools.partial(self._before_send, scope)
+                )
+                client.meta.events.register(
+                    "needs-retry.connect", functools.partial(self._after_attempt, scope)
+                )
+                self._clients[key] = client
         return client
 
-    def _before_send(self, event_name: str, **_: Any) -> None:
-        self._pacer.acquire(event_name.rsplit(".", 1)[-1])
+    def _before_send(self, scope: str, event_name: str, **_: Any) -> None:
+        self._pacer.acquire(event_name.rsplit(".", 1)[-1], scope)
 
-    def _after_attempt(self, event_name: str, response: Any = None, **_: Any) -> None:
+    def _after_attempt(self, scope: str, event_name: str, response: Any = None, **_: Any) -> None:
         # Returns None: botocore's own retry handler decides; we only listen.
         operation = event_name.rsplit(".", 1)[-1]
-        self._pacer.opened(operation)
+        self._pacer.opened(operation, scope)
         if response is not None and getattr(response[0], "status_code", None) == 429:
-            self._pacer.throttled(operation)
+            self._pacer.throttled(operation, scope)
 
-    def _call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
-        client = self._client(region)
+    def _call(
+        self, region: str, operation: str, account: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        client = self._client(region, account)
         method = getattr(client, botocore.xform_name(operation))
         try:
             result: dict[str, Any] = method(**params)
@@ -360,6 +395,7 @@ class ConnectInventory:
         operation: str,
         items: str,
         stop: threading.Event,
+        account: str | None = None,
         **params: Any,
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page's items, one call per page (NextToken); ends early once ``stop``
@@ -367,7 +403,7 @@ class ConnectInventory:
         token: str | None = None
         while not stop.is_set():
             more = {"NextToken": token} if token else {}
-            page = self._call(region, operation, **params, **more)
+            page = self._call(region, operation, account, **params, **more)
             yield list(page.get(items, []))
             token = page.get("NextToken")
             if not token:
@@ -382,7 +418,7 @@ class ConnectInventory:
         for readers that read flows only where needed (``flows``) or not at all."""
         stop = threading.Event()
         instances = (
-            {(t.region, t.resource_id) for t in targets if t.kind == "instance"}
+            {(t.region, t.resource_id, t.account_id) for t in targets if t.kind == "instance"}
             if with_flows
             else set()
         )
@@ -390,10 +426,12 @@ class ConnectInventory:
             functools.partial(self._listing, target, stop) for target in targets
         ]
         flow_lists: list[Callable[[], Any]] = [
-            functools.partial(self._associations, region, instance, stop)
-            for region, instance in sorted(instances)
+            functools.partial(self._associations, region, instance, stop, account)
+            for region, instance, account in sorted(instances)
         ]
         self.progress.count(targets=len(targets))
+        for target in targets:
+            self._named.setdefault(target.account_id, target.arn)
         results = parallel(listings + flow_lists, workers=_WORKERS, stop=stop)
         listed: list[list[LiveNumber]] = results[: len(listings)]
         numbers = [n for rows in listed for n in rows]
@@ -405,10 +443,18 @@ class ConnectInventory:
         # Instances met in the listing that are not targets (numbers of a traffic
         # distribution group): their associations too.
         more = sorted(
-            {(Target(arn=n.target_arn).region, n.instance_id) for n in numbers if n.instance_id}
+            {
+                (
+                    Target(arn=n.target_arn).region,
+                    n.instance_id,
+                    Target(arn=n.target_arn).account_id,
+                )
+                for n in numbers
+                if n.instance_id
+            }
             - instances
         )
-        calls = [functools.partial(self._associations, r, i, stop) for r, i in more]
+        calls = [functools.partial(self._associations, r, i, stop, a) for r, i, a in more]
         for found in parallel(calls, workers=_WORKERS, stop=stop):
             _merge(flows, found)
         inventory = Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
@@ -423,6 +469,7 @@ class ConnectInventory:
             "ListPhoneNumbersV2",
             "ListPhoneNumbersSummaryList",
             stop,
+            target.account_id,
             TargetArn=target.arn,
             MaxResults=PAGE_SIZE,
         ):
@@ -432,7 +479,7 @@ class ConnectInventory:
         return numbers
 
     def _association_pages(
-        self, region: str, instance_id: str, stop: threading.Event
+        self, region: str, instance_id: str, stop: threading.Event, account: str | None = None
     ) -> Iterator[list[tuple[str, str]]]:
         """ListFlowAssociations of one instance, page by page: (number ARN, flow ARN)."""
         for page in self._pages(
@@ -440,6 +487,7 @@ class ConnectInventory:
             "ListFlowAssociations",
             "FlowAssociationSummaryList",
             stop,
+            account,
             InstanceId=instance_id,
             ResourceType=_VOICE_PHONE_NUMBER,
             MaxResults=PAGE_SIZE,
@@ -452,9 +500,9 @@ class ConnectInventory:
             ]
 
     def _associations(
-        self, region: str, instance_id: str, stop: threading.Event
+        self, region: str, instance_id: str, stop: threading.Event, account: str | None = None
     ) -> list[tuple[str, str]]:
-        pages = self._association_pages(region, instance_id, stop)
+        pages = self._association_pages(region, instance_id, stop, account)
         return [pair for page in pages for pair in page]
 
     def flows(
@@ -468,16 +516,16 @@ class ConnectInventory:
         ``kept`` (it then loses no last number) or the pages end (every number
         that has it is then known): at most ceil(a / 1000) pages, often one.
         """
-        groups: dict[tuple[str, str], list[LiveNumber]] = defaultdict(list)
+        groups: dict[tuple[str, str, str], list[LiveNumber]] = defaultdict(list)
         for n in candidates:
             target = Target(arn=n.target_arn)
             instance = n.instance_id or (target.resource_id if target.kind == "instance" else None)
             if instance is not None:  # no instance, no flow to look up
-                groups[(target.region, instance)].append(n)
+                groups[(target.region, instance, target.account_id)].append(n)
         stop = threading.Event()
         calls = [
-            functools.partial(self._instance_flows, region, instance, numbers, kept, stop)
-            for (region, instance), numbers in sorted(groups.items())
+            functools.partial(self._instance_flows, region, instance, numbers, kept, stop, account)
+            for (region, instance, account), numbers in sorted(groups.items())
         ]
         flows: dict[str, set[str]] = defaultdict(set)
         for found in parallel(calls, workers=_WORKERS, stop=stop):
@@ -491,6 +539,7 @@ class ConnectInventory:
         numbers: Sequence[LiveNumber],
         kept: frozenset[str],
         stop: threading.Event,
+        account: str | None = None,
     ) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         arns = list(dict.fromkeys(n.phone_number_arn for n in numbers))
@@ -500,6 +549,7 @@ class ConnectInventory:
             answer = self._call(
                 region,
                 "BatchGetFlowAssociation",
+                account,
                 InstanceId=instance_id,
                 ResourceIds=arns[start : start + BATCH_SIZE],
                 ResourceType=_VOICE_PHONE_NUMBER,
@@ -513,7 +563,7 @@ class ConnectInventory:
         unproven = {flow for _, flow in found}  # flows that may lose their last number
         if not unproven:
             return found  # no candidate has a flow: nothing to list
-        for page in self._association_pages(region, instance_id, stop):
+        for page in self._association_pages(region, instance_id, stop, account):
             found.extend(page)
             unproven -= {flow for arn, flow in page if arn in kept}
             if not unproven:
@@ -525,7 +575,8 @@ class ConnectInventory:
         self.progress.count(lookups=len(numbers))
 
         def state(n: LiveNumber) -> NumberState | None:
-            current = self.lookup(n.phone_number_id, region=Target(arn=n.target_arn).region)
+            where = Target(arn=n.target_arn)
+            current = self.lookup(n.phone_number_id, region=where.region, account=where.account_id)
             self.progress.count(looked_up=1)
             if current is None or current.status is None:
                 return None
@@ -535,10 +586,15 @@ class ConnectInventory:
         found = parallel(calls, workers=_DESCRIBE_WORKERS)
         return {n.phone_number_id: s for n, s in zip(numbers, found, strict=True)}
 
-    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
-        """The current state of one number (DescribePhoneNumber); None if it is gone."""
+    def lookup(
+        self, phone_number_id: str, *, region: str, account: str | None = None
+    ) -> LiveNumber | None:
+        """The current state of one number (DescribePhoneNumber); None if it is gone.
+        ``account``: the number's account (its credentials); None, the default ones."""
         try:
-            answer = self._call(region, "DescribePhoneNumber", PhoneNumberId=phone_number_id)
+            answer = self._call(
+                region, "DescribePhoneNumber", account, PhoneNumberId=phone_number_id
+            )
         except NotFoundError:
             return None
         summary = answer.get("ClaimedPhoneNumberSummary", {})
@@ -564,25 +620,44 @@ class ConnectInventory:
                 "ListTrafficDistributionGroups",
                 "TrafficDistributionGroupSummaryList",
                 stop,
+                target.account_id,
                 InstanceId=target.resource_id,
                 MaxResults=10,
             ):
                 found.extend((g["Arn"], g.get("Name", "")) for g in page if g.get("Arn"))
         return found
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+    def release(
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        client_token: str,
+        account: str | None = None,
+    ) -> None:
         """ReleasePhoneNumber with an idempotency token (irreversible)."""
         self._call(
-            region, "ReleasePhoneNumber", PhoneNumberId=phone_number_id, ClientToken=client_token
+            region,
+            "ReleasePhoneNumber",
+            account,
+            PhoneNumberId=phone_number_id,
+            ClientToken=client_token,
         )
 
     def update_metadata(
-        self, phone_number_id: str, *, region: str, description: str, client_token: str
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        description: str,
+        client_token: str,
+        account: str | None = None,
     ) -> None:
         """UpdatePhoneNumberMetadata: the description in place, at no quota cost."""
         self._call(
             region,
             "UpdatePhoneNumberMetadata",
+            account,
             PhoneNumberId=phone_number_id,
             PhoneNumberDescription=description,
             ClientToken=client_token,
