@@ -99,9 +99,9 @@ def test_one_account_uses_one_set_of_credentials() -> None:
             target(A, "a2", profile="other"),
         )
     )
-    assert "n.yaml:4: targets[1]" in message
+    assert "n.yaml:5: targets[1]" in message
     assert (
-        f"account {A} uses profile other here but role arn:aws:iam::{A}:role/r on line 2" in message
+        f"account {A} uses profile other here but role arn:aws:iam::{A}:role/r on line 3" in message
     )
 
 
