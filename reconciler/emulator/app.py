@@ -197,11 +197,11 @@ class EmulatorApp:
         raw_path = _raw_path(request.environ)
         if is_admin_path(raw_path):
             return self.control.handle(request, raw_path)
-        if request.method == "POST" and request.content_type.startswith(
+        if request.method == "POST" and (request.content_type or "").startswith(
             "application/x-www-form-urlencoded"
         ):
             data = request.get_data()
-            if is_sts_request(request.method, raw_path, request.content_type, data):
+            if is_sts_request(request.method, raw_path, request.content_type or "", data):
                 key = CallLog.access_key(request.headers.get("Authorization", ""))
                 status, xml = self.sts.handle(data, self.state.now(), key)
                 return Response(
