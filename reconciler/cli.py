@@ -275,9 +275,9 @@ def plan(
         planfile.check_output(out, inputs)  # before any AWS call
     history = _history_of(store) if store is not None else ledger.History(events=())
     if history_source == "cloudtrail":
-        from .cli_history import trail_history
+        from .cli_history import trail_history, trail_scopes
 
-        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
+        history = trail_history(history, store, trail_scopes(state), _now())
     reader = _reader(rate, burst, state)
     with _reading(reader, state, rate, enabled=not quiet):
         result = service.make_plan(
@@ -594,9 +594,9 @@ def apply(
     # less: with the ledger alone, its quota refusal could be edited away and pass.
     trail = saved is not None and saved.history is not None and saved.history.cloudtrail
     if trail:
-        from .cli_history import trail_history
+        from .cli_history import trail_history, trail_scopes
 
-        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
+        history = trail_history(history, store, trail_scopes(state), _now())
 
     # A saved `--fit` plan is re-decided with --fit: the fresh plan that bounds it must
     # defer what no longer fits, not refuse the whole (``planner.confirm``).
@@ -798,6 +798,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     library = logging.getLogger("reconciler")
     if not any(isinstance(h, _WarningLines) for h in library.handlers):
         library.addHandler(_WarningLines(logging.WARNING))
+    from .inventory import forget_sessions
+
+    forget_sessions()  # each run assumes its roles afresh (in-process runs too)
     try:
         code = cli.main(args=argv, prog_name="connect-numbers", standalone_mode=False)
     except click.exceptions.Abort:

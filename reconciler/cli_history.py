@@ -14,9 +14,16 @@ import click
 
 from . import desired, ledger, planner
 from .ledger import LedgerRecord
-from .model import Action, HistoryEvent, TrailEvent
+from .model import Action, DesiredState, HistoryEvent, TargetAccess, TrailEvent
 
-__all__ = ["add", "import_cloudtrail", "ledger_group", "trail_history", "unlock"]
+__all__ = [
+    "add",
+    "import_cloudtrail",
+    "ledger_group",
+    "trail_history",
+    "trail_scopes",
+    "unlock",
+]
 
 
 @click.group("ledger")
@@ -28,10 +35,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _regions(numbers_file: str, region: str | None) -> list[str]:
-    if region:
-        return [region]
-    return sorted({t.region for t in desired.load_desired(numbers_file).targets})
+# Where CloudTrail is read: (region, the credentials, the first target they serve).
+# CloudTrail answers for the account whose credentials call it, so each account
+# with its own role or profile is read with them; the others share the default ones.
+TrailScope = tuple[str, TargetAccess | None, str]
+
+
+def trail_scopes(state: DesiredState, region: str | None = None) -> list[TrailScope]:
+    """One scope per region and credentials of the targets (``region``: that one only)."""
+    access = state.access_by_account()
+    found: dict[tuple[str, TargetAccess | None], str] = {}
+    for t in state.targets:
+        if region is None or t.region == region:
+            found.setdefault((t.region, access.get(t.account_id)), t.arn)
+    if region is not None and not found:
+        return [(region, None, "")]  # a region no target is in: the default credentials
+    return sorted(((r, a, arn) for (r, a), arn in found.items()), key=lambda s: (s[0], s[2]))
+
+
+def _regions(numbers_file: str, region: str | None) -> list[TrailScope]:
+    return trail_scopes(desired.load_desired(numbers_file), region)
 
 
 def _open_started(spec: str) -> ledger.Ledger:
@@ -46,20 +69,27 @@ def _open_started(spec: str) -> ledger.Ledger:
     return store
 
 
-def _read_trail(regions: list[str], now: datetime) -> list[TrailEvent]:
+def _read_trail(scopes: list[TrailScope], now: datetime) -> list[TrailEvent]:
     from .cloudtrail import read_trail  # boto3 only when asked for
+    from .inventory.aws import account_client
 
-    return [e for region in regions for e in read_trail(region, now=now)]
+    events: list[TrailEvent] = []
+    for region, access, target in scopes:
+        client = (
+            None if access is None else account_client("cloudtrail", region, access, target=target)
+        )
+        events.extend(read_trail(region, now=now, client=client))
+    return events
 
 
 def trail_history(
-    history: ledger.History, store: ledger.Ledger | None, regions: list[str], now: datetime
+    history: ledger.History, store: ledger.Ledger | None, scopes: list[TrailScope], now: datetime
 ) -> ledger.History:
     """The history plus CloudTrail's events not in it, in memory (`plan --history cloudtrail`)."""
     from .cloudtrail import RETENTION
 
     records = store.records() if store is not None else []
-    added = planner.trail_imports(_read_trail(regions, now), records)
+    added = planner.trail_imports(_read_trail(scopes, now), records)
     events = history.events + tuple(
         HistoryEvent(action=e.action, phone_number=e.phone_number, at=e.at, scope=e.scope)
         for e in added

@@ -12,19 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import AwsError
-from .inventory.aws import make_client, map_error
+from .inventory.aws import account_client, map_error
+from .model import TargetAccess
 
 __all__ = ["PHONE_NUMBERS_QUOTA", "read_phone_number_quota"]
 
 PHONE_NUMBERS_QUOTA = ("connect", "L-8F812903")
 
 
-def read_phone_number_quota(region: str, *, client: Any = None) -> int:
-    """The applied value of the phone-number quota in ``region``. Raises AwsError."""
+def read_phone_number_quota(
+    region: str, *, client: Any = None, access: TargetAccess | None = None, target: str = ""
+) -> int:
+    """The applied value of the phone-number quota in ``region``, read with the
+    credentials of the account (``access``: a target's role or profile; Service Quotas
+    answers for the caller's account). Raises AwsError."""
     service, code = PHONE_NUMBERS_QUOTA
     try:
         if client is None:
-            client = make_client("service-quotas", region)
+            client = account_client("service-quotas", region, access, target=target)
         answer = client.get_service_quota(ServiceCode=service, QuotaCode=code)
         value = answer["Quota"]["Value"]
     except AwsError:

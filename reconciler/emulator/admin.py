@@ -235,7 +235,7 @@ class Control:
                 "POST": lambda: self._post_clock(_body(request)),
             },
             "/cloudtrail": {"GET": lambda: self.cloudtrail()},
-            # Each Connect call's access key and the account/role STS issued it for.
+            # Each call's access key and the account/role STS issued it for (``sts``).
             "/calls": {"GET": lambda: {"calls": self.signed_calls()}, "DELETE": self._clear_calls},
             "/cloudtrail/logged": {"POST": lambda: self._post_logged(_body(request))},
             "/denied-actions": {

@@ -232,7 +232,7 @@ class EmulatorApp:
                 )
             route, labels = found
             service, operation = CONNECT, route.operation
-            self.calls.record(operation, request.headers.get("Authorization", ""))
+        self.calls.record(operation, request.headers.get("Authorization", ""))
         self.stats.call(operation)
         if not self.limiter.try_acquire(operation):
             self.stats.throttled(operation)

@@ -14,9 +14,9 @@ is ``AccessDenied`` (403), worded as AWS words it.
 
 Each issued access key id encodes the role's account (``ASIA`` + the 12 digits
 + 4 characters; AWS's own keys encode the account too), and the emulator keeps
-each key's role: ``CallLog`` records, for every Connect call, the SigV4 access
-key that signed it and the account and role it maps to
-(``GET /_emulator/calls``).
+each key's role: ``CallLog`` records, for every Connect, CloudTrail and Service
+Quotas call, the SigV4 access key that signed it and the account and role it
+maps to (``GET /_emulator/calls``).
 """
 
 from __future__ import annotations
@@ -182,7 +182,8 @@ class StsService:
 
 
 class CallLog:
-    """Each Connect call's operation and the access key that signed it (SigV4)."""
+    """Each call's operation and the access key that signed it (SigV4); STS calls
+    and admin requests are not recorded."""
 
     def __init__(self, sts: StsService) -> None:
         self._sts = sts

@@ -26,6 +26,7 @@ __all__ = [
     "ReadProgress",
     "ReadStopped",
     "both",
+    "forget_sessions",
     "parallel",
     "with_flows",
     "with_states",
@@ -275,3 +276,14 @@ class FakeInventory:
             raise ConflictError("ResourceInUseException", code="ResourceInUseException")
         self.numbers.remove(found[0])
         self.released[client_token] = phone_number_id
+
+
+# The AWS sessions of one run, by credentials (``aws.shared_sessions``): a role is
+# assumed once per run. Kept here, free of boto3, so a front door can start each
+# run afresh (``forget_sessions``) without importing boto3.
+SHARED: dict[str, Any] = {}
+
+
+def forget_sessions() -> None:
+    """Start the next run with no session: each role is assumed again."""
+    SHARED.clear()

@@ -48,7 +48,7 @@ from ..errors import (
 )
 from ..model import Inventory, LiveNumber, NumberStatus, Target, TargetAccess
 from ..pacing import Pacer
-from . import NumberState, ReadProgress, ReadStopped, parallel
+from . import SHARED, NumberState, ReadProgress, ReadStopped, parallel
 from . import with_flows as fill_flows
 from .sessions import Sessions
 
@@ -56,6 +56,7 @@ __all__ = [
     "CONNECT_ATTEMPTS",
     "CONNECT_TIMEOUT",
     "ConnectInventory",
+    "account_client",
     "client_factory",
     "make_client",
     "map_error",
@@ -294,6 +295,31 @@ def make_client(
     return client
 
 
+_SESSIONS_LOCK = threading.Lock()
+
+
+def shared_sessions() -> Sessions:
+    """The run's sessions per credentials: a role is assumed once per run, whichever
+    of Connect, CloudTrail or Service Quotas needs it first (``forget_sessions``
+    starts a new run)."""
+    with _SESSIONS_LOCK:
+        found = SHARED.get("sessions")
+        if not isinstance(found, Sessions):
+            found = SHARED["sessions"] = Sessions(make_client)
+        return found
+
+
+def account_client(
+    service: str, region: str, access: TargetAccess | None = None, *, target: str = ""
+) -> Any:
+    """A client of ``service`` with the credentials of a target's account: its role or
+    profile (``access``), else the default ones. ``target`` names it in an error."""
+    if access is None or access.is_default:
+        return make_client(service, region)
+    session = shared_sessions().session(access, target=target, region=region)
+    return make_client(service, region, session=session)
+
+
 def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
     """Build Connect clients per region (``make_client``), and per credentials: called
     as ``make(region, session)`` for a target with its own role or profile.
@@ -335,7 +361,7 @@ class ConnectInventory:
         # The credentials of each account whose targets name a role or profile
         # (DesiredState.access_by_account); other accounts use the default ones.
         self._access = dict(access or {})
-        self._sessions = Sessions(make_client)
+        self._sessions = shared_sessions()
         self._clients: dict[tuple[str | None, str], Any] = {}
         self._named: dict[str, str] = {}  # account -> the first target listed in it
         self._lock = threading.Lock()

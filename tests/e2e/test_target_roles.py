@@ -73,7 +73,7 @@ def accounts(emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: P
             B: emulator_factory(seed_b or account_seed(B, "+1503555")),
         }
         router = AccountRouter({a: s.url for a, s in servers.items()}, default=A)
-        for service in ("CONNECT", "STS"):
+        for service in ("CONNECT", "STS", "CLOUDTRAIL", "SERVICE_QUOTAS"):
             monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", router.url)
         ledger = tmp_path / "history.jsonl"
         ledger.touch()
@@ -82,11 +82,12 @@ def accounts(emulator_factory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: P
     return start
 
 
-def numbers_file(path: Path, *targets: str) -> Path:
+def numbers_file(path: Path, *targets: str, quota: str = "10") -> Path:
     path.write_text(
         "version: 1\ntargets:\n"
         + "".join(targets)
-        + 'quota:\n  phone_numbers: 10\nnumbers:\n  - "+12065550100"\n  - "+15035550100"\n'
+        + f"quota:\n  phone_numbers: {quota}\n"
+        + 'numbers:\n  - "+12065550100"\n  - "+15035550100"\n'
     )
     return path
 
@@ -202,3 +203,28 @@ def test_a_profile_from_the_aws_config_file(
     failed = cli("plan", "--numbers", str(unknown), "--ledger", str(ledger))
     assert failed.returncode == 1 and "Traceback" not in failed.stderr
     assert f"target {target(A)}: AWS profile 'nope' not found" in failed.stderr
+
+
+def test_service_quotas_and_cloudtrail_are_read_with_each_accounts_role(
+    accounts: Any, tmp_path: Path
+) -> None:
+    """Service Quotas and CloudTrail answer for the caller's account: each account's
+    quota (``phone_numbers: auto``) and trail (``--history cloudtrail``) are read
+    with its own role; the ledger (a file here, S3 alike) with the default ones."""
+    servers, ledger = accounts()
+    numbers = numbers_file(
+        tmp_path / "numbers.yaml",
+        entry(A, role_arn=ROLE_A),
+        entry(B, role_arn=ROLE_B),
+        quota="auto\n  fallback: 10",
+    )
+    planned = cli(
+        "plan", "--numbers", str(numbers), "--ledger", str(ledger), "--history", "cloudtrail"
+    )
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    assert "warning" not in planned.stderr  # the quota was read, not the fallback
+    for account, role in ((A, ROLE_A), (B, ROLE_B)):
+        seen = calls(servers[account])
+        operations = {c["operation"] for c in seen}
+        assert {"GetServiceQuota", "LookupEvents", "ListPhoneNumbersV2"} <= operations
+        assert {(c["account"], c["role_arn"]) for c in seen} == {(account, role)}
