@@ -119,6 +119,11 @@ def test_two_accounts_in_one_file_each_use_their_own_role(accounts: Any, tmp_pat
     plan = json.loads(planned.stdout)
     assert sorted(r["phone_number"] for r in plan["releases"]) == ["+12065550150", "+15035550150"]
     assert {d["account_id"] for d in plan["target_details"]} == {A, B}
+    for fmt in ("text", "markdown"):  # the account of each target, in every view
+        shown = cli("plan", "--numbers", str(numbers), "--ledger", str(ledger), "--format", fmt)
+        assert shown.returncode == 0, shown.stderr
+        for account in (A, B):
+            assert f"Target: instance {INSTANCE} (account {account}, us-east-1)" in shown.stdout
 
     applied = cli(
         "apply", "--numbers", str(numbers), "--ledger", str(ledger), "--auto-approve", *FAST
