@@ -537,6 +537,13 @@ class _SeedParser:
             roles=self._roles(document),
         )
 
+    def _flag(self, item: Mapping[str, Any], key: str, *, entry: str) -> bool:
+        """An optional true/false key (false when absent)."""
+        value = item.get(key, False)
+        if not isinstance(value, bool):
+            self._fail(f"'{key}' must be true or false", entry=entry, mapping=item, key=key)
+        return value
+
     def _roles(self, document: Mapping[str, Any]) -> tuple[RoleSeed, ...]:
         roles: list[RoleSeed] = []
         for index, item in enumerate(self._list(document, "roles")):
@@ -553,11 +560,7 @@ class _SeedParser:
                     mapping=item,
                     key="arn",
                 )
-            refuse = item.get("refuse", False)
-            if not isinstance(refuse, bool):
-                self._fail(
-                    "'refuse' must be true or false", entry=entry, mapping=item, key="refuse"
-                )
+            refuse = self._flag(item, "refuse", entry=entry)
             external_id = self._string(item, "external_id", entry=entry)
             roles.append(RoleSeed(arn=arn, external_id=external_id, refuse=refuse))
         return tuple(roles)
@@ -646,9 +649,7 @@ class _SeedParser:
                     mapping=item,
                     key="instance",
                 )
-            default = item.get("default", False)
-            if not isinstance(default, bool):
-                self._fail("'default' must be true or false", entry=entry, mapping=item)
+            default = self._flag(item, "default", entry=entry)
             seen.add(tdg_id)
             result.append(
                 TrafficDistributionGroupSeed(
