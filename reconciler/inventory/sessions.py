@@ -30,7 +30,7 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
-from ..errors import AccessDeniedError, AwsError, CredentialsError
+from ..errors import AccessDeniedError, AwsError, CredentialsError, TransientAwsError
 from ..model import TargetAccess
 
 __all__ = ["MAX_SESSION_NAME", "Sessions", "session_name"]
@@ -132,6 +132,12 @@ def _not_assumed(exc: Exception, target: str, access: TargetAccess) -> AwsError:
     else:
         what += "; if the trust policy requires an external id, set targets[].external_id"
     reason = str(mapped).split(": ", 1)[-1]
+    if isinstance(mapped, TransientAwsError):  # STS unreachable or throttled: no policy advice
+        return TransientAwsError(
+            f"target {target}: cannot assume {access.describe()}: {reason}",
+            operation="AssumeRole",
+            code=mapped.code,
+        )
     cls = (
         AccessDeniedError
         if isinstance(mapped, AccessDeniedError) or "Denied" in (mapped.code or "")

@@ -12,7 +12,7 @@ import botocore.credentials
 import botocore.exceptions
 import pytest
 
-from reconciler.errors import AccessDeniedError, CredentialsError
+from reconciler.errors import AccessDeniedError, CredentialsError, TransientAwsError
 from reconciler.inventory.aws import ConnectInventory
 from reconciler.inventory.sessions import MAX_SESSION_NAME, Sessions, session_name
 from reconciler.model import Target, TargetAccess
@@ -148,3 +148,14 @@ def test_connect_clients_are_built_per_account_region_and_credentials(
     ]:
         reader._client(region, account)
     assert built == [("us-east-1", "AKIAOPS"), ("us-west-2", "AKIAOPS"), ("us-east-1", None)]
+
+
+def test_an_unreachable_sts_names_the_target_without_policy_advice() -> None:
+    down = botocore.exceptions.EndpointConnectionError(endpoint_url="http://127.0.0.1:9/")
+    with pytest.raises(TransientAwsError) as caught:
+        sessions_with(FakeSts(error=down)).session(
+            TargetAccess(role_arn=ROLE), target=TARGET, region="us-east-1"
+        )
+    message = str(caught.value)
+    assert message.startswith(f"target {TARGET}: cannot assume role {ROLE}: cannot reach")
+    assert "trust policy" not in message
