@@ -56,13 +56,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import REGION, hermetic_aws_env, log
 
-from reconciler import service
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.constants import RATE_LIMITED_OPERATIONS
-from reconciler.executor import Executor
-from reconciler.inventory.aws import ConnectInventory
+from reconciler.app import service
+from connect_emulator import EmulatorServer
+from connect_emulator.constants import RATE_LIMITED_OPERATIONS
+from reconciler.app.executor import Executor
+from reconciler.aws.connect import ConnectInventory
 from reconciler.ledger import FileLedger
-from reconciler.model import (
+from reconciler.core.model import (
     DesiredNumber,
     DesiredState,
     OutcomeStatus,
@@ -72,7 +72,7 @@ from reconciler.model import (
     ReleaseOutcome,
     Target,
 )
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.core.pacing import Pacer, RateLimit
 
 ACCOUNT = "111122223333"
 INSTANCE = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -18,10 +18,23 @@ from typing import Any, NoReturn
 
 import click
 
-from . import __version__, desired, ledger, planfile, render, service
-from .errors import ConnectNumbersError
-from .model import ApplyReport, DesiredState, HistorySource, Plan, Policy, ReleaseOutcome
-from .pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
+from reconciler.app import planfiles
+from reconciler.app import ledgers
+from reconciler import __version__, desired, ledger
+
+from reconciler.core import planfile, render
+
+from reconciler.app import service
+from reconciler.core.errors import ConnectNumbersError
+from reconciler.core.model import (
+    ApplyReport,
+    DesiredState,
+    HistorySource,
+    Plan,
+    Policy,
+    ReleaseOutcome,
+)
+from reconciler.core.pacing import DEFAULT_BURST, DEFAULT_RATE, Pacer, RateLimit
 
 __all__ = ["EXIT_CHANGES", "EXIT_ERROR", "EXIT_OK", "EXIT_REFUSED", "cli", "main"]
 
@@ -97,7 +110,7 @@ def _load_desired(path: str) -> DesiredState:
 
 def _reader(rate: float | None, burst: int, state: DesiredState | None = None):  # type: ignore[no-untyped-def]
     # Imported here so `validate` and `emulator` never import boto3.
-    from .inventory.aws import ConnectInventory
+    from reconciler.aws.connect import ConnectInventory
 
     # Each account's calls use its targets' role or profile (targets[].role_arn).
     access = state.access_by_account() if state is not None else None
@@ -106,7 +119,7 @@ def _reader(rate: float | None, burst: int, state: DesiredState | None = None): 
 
 def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:
     """Progress of the read on stderr while it lasts (``cli_progress``)."""
-    from .cli_progress import ReadingProgress
+    from reconciler.cli.progress import ReadingProgress
 
     return ReadingProgress(reader.progress, expected=len(state.numbers), rate=rate, enabled=enabled)
 
@@ -269,13 +282,13 @@ def plan(
     prints the plan. Nothing is changed.
     """
     state = _load_desired(numbers_file)
-    store = ledger.open_ledger(ledger_path) if ledger_path else None
+    store = ledgers.open_ledger(ledger_path) if ledger_path else None
     inputs = _inputs(numbers_file, store)
     if out is not None:
-        planfile.check_output(out, inputs)  # before any AWS call
+        planfiles.check_output(out, inputs)  # before any AWS call
     history = _history_of(store) if store is not None else ledger.History(events=())
     if history_source == "cloudtrail":
-        from .cli_history import trail_history, trail_scopes
+        from reconciler.app.history import trail_history, trail_scopes
 
         history = trail_history(history, store, trail_scopes(state), _now())
     reader = _reader(rate, burst, state)
@@ -292,7 +305,7 @@ def plan(
             ),
         )
     if out is not None:
-        planfile.write_plan(result, out, protected=inputs)
+        planfiles.write_plan(result, out, protected=inputs)
     if quiet and fmt == "text":
         text = render.render_text(result)
         _echo_text(text[text.index("Plan: ") :])  # the summary and any refusals
@@ -383,13 +396,13 @@ def init(targets: tuple[str, ...], out: str, force: bool, fallback: int | None) 
     """
     import os
 
-    from .model import Target
+    from reconciler.core.model import Target
 
     if os.path.exists(out) and not force:
         _fail(f"{out} exists; nothing written. Use --force to overwrite it")
     # Even with --force: a regular file only (no link, device, folder, read-only file),
     # and never JSON, which is a ledger or a saved plan, not a numbers file.
-    planfile.check_output(out, what="numbers file", example="numbers.yaml")
+    planfiles.check_output(out, what="numbers file", example="numbers.yaml")
     if os.path.exists(out):
         with open(out, "rb") as existing:
             if existing.read(4096).lstrip().startswith(b"{"):
@@ -556,8 +569,8 @@ def apply(
     Ctrl-C (or SIGTERM) during the releases lets the release in flight finish
     and be recorded, then stops with the usual report (exit 130, or 143).
     """
-    from .cli_signals import Interrupts
-    from .executor import Executor
+    from reconciler.cli.signals import Interrupts
+    from reconciler.app.executor import Executor
 
     # What continues a stopped apply (interrupted, or a failure whose cause is fixed).
     rerun = ["connect-numbers", "apply", *([plan_file] if plan_file else [])]
@@ -576,9 +589,9 @@ def apply(
 
     # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
     stop = click.get_current_context().with_resource(Interrupts(stopped_early))
-    store = ledger.open_ledger(ledger_path)
+    store = ledgers.open_ledger(ledger_path)
     if plan_file is not None:
-        saved = planfile.load_plan(plan_file)
+        saved = planfiles.load_plan(plan_file)
         state = _load_desired(numbers_file or saved.numbers_file)
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
@@ -594,7 +607,7 @@ def apply(
     # less: with the ledger alone, its quota refusal could be edited away and pass.
     trail = saved is not None and saved.history is not None and saved.history.cloudtrail
     if trail:
-        from .cli_history import trail_history, trail_scopes
+        from reconciler.app.history import trail_history, trail_scopes
 
         history = trail_history(history, store, trail_scopes(state), _now())
 
@@ -715,7 +728,7 @@ def emulator(
       connect-numbers emulator --seed examples/emulator-seed.yaml --state account.json
       AWS_ENDPOINT_URL_CONNECT=http://127.0.0.1:PORT connect-numbers plan
     """
-    from .emulator import SeedError, ServeError, StateFileError, serve
+    from connect_emulator import SeedError, ServeError, StateFileError, serve
 
     try:
         serve(
@@ -762,10 +775,10 @@ def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
       connect-numbers quota --ledger history.jsonl
       connect-numbers quota --numbers prod/numbers.yaml --ledger history.jsonl --format json
     """
-    from . import planner
+    from reconciler.core import planner
 
     state = _load_desired(numbers_file)
-    history = _history_of(ledger.open_ledger(ledger_path))
+    history = _history_of(ledgers.open_ledger(ledger_path))
     now = _now()
     windows = planner.windows(history.events, state, now=now, covered_since=history.tracking_since)
     views = {
@@ -777,7 +790,7 @@ def quota_command(numbers_file: str, ledger_path: str, fmt: str) -> None:
 
 
 def _register_subgroups() -> None:
-    from .cli_history import ledger_group
+    from reconciler.cli.history import ledger_group
 
     cli.add_command(ledger_group)
 
@@ -798,7 +811,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     library = logging.getLogger("reconciler")
     if not any(isinstance(h, _WarningLines) for h in library.handlers):
         library.addHandler(_WarningLines(logging.WARNING))
-    from .inventory import forget_sessions
+    from reconciler.core.inventory import forget_sessions
 
     forget_sessions()  # each run assumes its roles afresh (in-process runs too)
     try:

@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 
 import click
 
-from . import desired, ledger, planner
-from .ledger import LedgerRecord
-from .model import Action, DesiredState, HistoryEvent, TargetAccess, TrailEvent
+from reconciler.app import ledgers
+from reconciler import desired, ledger
+
+from reconciler.core import planner
+from reconciler.ledger import LedgerRecord
+from reconciler.core.model import Action, DesiredState, HistoryEvent, TargetAccess, TrailEvent
 
 __all__ = [
     "add",
@@ -64,14 +67,14 @@ def _open_started(spec: str) -> ledger.Ledger:
     a mistyped path would start a second history the plans never count), and
     so is a line the product cannot read.
     """
-    store = ledger.open_ledger(spec)
+    store = ledgers.open_ledger(spec)
     store.read()
     return store
 
 
 def _read_trail(scopes: list[TrailScope], now: datetime) -> list[TrailEvent]:
-    from .cloudtrail import read_trail  # boto3 only when asked for
-    from .inventory.aws import account_client
+    from reconciler.aws.cloudtrail import read_trail  # boto3 only when asked for
+    from reconciler.aws.connect import account_client
 
     events: list[TrailEvent] = []
     for region, access, target in scopes:
@@ -86,7 +89,7 @@ def trail_history(
     history: ledger.History, store: ledger.Ledger | None, scopes: list[TrailScope], now: datetime
 ) -> ledger.History:
     """The history plus CloudTrail's events not in it, in memory (`plan --history cloudtrail`)."""
-    from .cloudtrail import RETENTION
+    from reconciler.aws.cloudtrail import RETENTION
 
     records = store.records() if store is not None else []
     added = planner.trail_imports(_read_trail(scopes, now), records)
@@ -130,7 +133,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
       connect-numbers ledger import-cloudtrail --ledger history.jsonl
       connect-numbers ledger import-cloudtrail --ledger s3://bucket/history.jsonl --region eu-west-2
     """
-    from .cloudtrail import RETENTION
+    from reconciler.aws.cloudtrail import RETENTION
 
     store = _open_started(ledger_spec)
     now = _now()
@@ -236,9 +239,9 @@ def unlock(lease_id: str, ledger_spec: str) -> None:
     Examples:
       connect-numbers ledger unlock 5f0c2a9e41b7d3c8 --ledger s3://acme-connect/history.jsonl
     """
-    from .ledger_s3 import S3Ledger
+    from reconciler.aws.ledger_s3 import S3Ledger
 
-    store = ledger.open_ledger(ledger_spec)
+    store = ledgers.open_ledger(ledger_spec)
     if not isinstance(store, S3Ledger):
         click.echo(
             f"error: {ledger_spec}: a ledger file's lock frees itself when the process holding "

@@ -35,9 +35,14 @@ from typing import Any
 
 import pulumi
 
-from . import ledger, render, service, stack
-from .errors import ConnectNumbersError
-from .model import HistorySource, Plan, Policy
+from reconciler.app import ledgers
+from reconciler import ledger
+
+from reconciler.core import render, stack
+
+from reconciler.app import service
+from reconciler.core.errors import ConnectNumbersError
+from reconciler.core.model import HistorySource, Plan, Policy
 
 __all__ = [
     "COMPONENT_TYPE",
@@ -149,7 +154,7 @@ class ConnectNumbers(pulumi.ComponentResource):
         self, targets: list[str] | None, now: datetime
     ) -> tuple[Plan, list[dict[str, Any]]]:
         # Imported here: boto3 is loaded only once the numbers file is known to be valid.
-        from .inventory.aws import ConnectInventory
+        from reconciler.aws.connect import ConnectInventory
 
         # The same resolution of `phone_numbers: auto` and the same coverage as the CLI.
         state, warning = service.load_numbers(self._numbers_file, targets=targets)
@@ -170,7 +175,7 @@ class ConnectNumbers(pulumi.ComponentResource):
         return plan, records
 
     def _register(self, resources: tuple[stack.StackResource, ...]) -> None:
-        from .pulumi_provider import ManagedNumber, ManagedNumberArgs
+        from reconciler.pulumi.provider import ManagedNumber, ManagedNumberArgs
 
         try:
             # All inputs first: a bad one fails the program before any registration.
@@ -209,7 +214,7 @@ def _read_history(spec: str | None) -> tuple[ledger.History, list[dict[str, Any]
             "`pulumi up` refuses to release"
         )
         return ledger.History(events=()), []
-    store = ledger.open_ledger(spec)  # a missing ledger is an error: it would undercount
+    store = ledgers.open_ledger(spec)  # a missing ledger is an error: it would undercount
     history = store.read()
     for warning in history.warnings:
         pulumi.log.warn(in_pulumi_terms(warning))
@@ -227,11 +232,11 @@ def in_pulumi_terms(message: str) -> str:
 def _settle_interrupted(spec: str, connect: Any) -> None:
     """Before an update plans: settle the releases interrupted runs left (an intent
     with no outcome), by looking each number up, as `connect-numbers apply` does."""
-    from .executor import Executor
+    from reconciler.app.executor import Executor
 
     sweep = Executor(
         connect=connect,
-        ledger=ledger.open_ledger(spec),
+        ledger=ledgers.open_ledger(spec),
         clock=lambda: datetime.now(UTC),
         owner=ledger.default_owner("pulumi up"),
     )

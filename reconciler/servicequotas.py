@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import AwsError
-from .inventory.aws import account_client, map_error
-from .model import TargetAccess
+from reconciler.core.errors import AwsError
+from reconciler.aws.connect import account_client, map_error
+from reconciler.core.model import TargetAccess
 
 __all__ = ["PHONE_NUMBERS_QUOTA", "read_phone_number_quota"]
 

@@ -1,6 +1,6 @@
 """Shared fixtures: a hermetic AWS environment and the bundled Connect emulator.
 
-Tests that talk to "AWS" use real boto3 against ``reconciler.emulator`` on
+Tests that talk to "AWS" use real boto3 against ``connect_emulator`` on
 127.0.0.1, pointed there through the standard ``AWS_ENDPOINT_URL_CONNECT``
 setting, exactly as a user would point the product at it.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 from tests.s3_server import S3Server
 
 DEMO_SEED = Path(__file__).resolve().parent.parent / "examples" / "emulator-seed.yaml"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar, cast
 
-from ..model import Inventory, LiveNumber, NumberStatus, Target
+from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target
 
 __all__ = [
     "FakeInventory",
@@ -263,7 +263,7 @@ class FakeInventory:
         self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
     ) -> None:
         """Remove the number; the same token again is a success, as in AWS."""
-        from ..errors import ConflictError, NotFoundError
+        from reconciler.core.errors import ConflictError, NotFoundError
 
         if client_token in self.released:
             if self.released[client_token] != phone_number_id:

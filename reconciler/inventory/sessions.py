@@ -30,8 +30,8 @@ import botocore.credentials
 import botocore.exceptions
 import botocore.session
 
-from ..errors import AccessDeniedError, AwsError, CredentialsError, TransientAwsError
-from ..model import TargetAccess
+from reconciler.core.errors import AccessDeniedError, AwsError, CredentialsError, TransientAwsError
+from reconciler.core.model import TargetAccess
 
 __all__ = ["MAX_SESSION_NAME", "Sessions", "session_name"]
 
@@ -120,7 +120,7 @@ class Sessions:
 
 def _not_assumed(exc: Exception, target: str, access: TargetAccess) -> AwsError:
     """One error for a role that cannot be assumed: the target, the role, what to check."""
-    from .aws import map_error
+    from reconciler.aws.connect import map_error
 
     mapped = map_error(exc, "AssumeRole", service="sts")
     what = (

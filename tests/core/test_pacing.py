@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.core.pacing import Pacer, RateLimit
 
 
 class FakeTime:

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import planfile, planner, render
-from reconciler.errors import AccessDeniedError
+from reconciler.core import planfile, planner, render
+from reconciler.core.errors import AccessDeniedError
 from reconciler.ledger import parse_history
-from reconciler.model import Action, HistoryEvent, Policy, RefusalCode, scope_of
-from reconciler.service import resolve_quota
+from reconciler.core.model import Action, HistoryEvent, Policy, RefusalCode, scope_of
+from reconciler.app.service import resolve_quota
 
 from .builders import ACCOUNT, NOW, TARGET, desired, events, inventory, live
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from reconciler.errors import AccessDeniedError
-from reconciler.service import resolve_quota
+from reconciler.core.errors import AccessDeniedError
+from reconciler.app.service import resolve_quota
 
 from .builders import desired
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from reconciler.desired import parse_desired
-from reconciler.errors import NumbersFileError
-from reconciler.model import TargetAccess
+from reconciler.core.errors import NumbersFileError
+from reconciler.core.model import TargetAccess
 
 A = "111122223333"
 B = "444455556666"

@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from reconciler.emulator import EmulatorServer
-from reconciler.emulator.seed import SeedError, parse_seed
+from connect_emulator import EmulatorServer
+from connect_emulator.seed import SeedError, parse_seed
 
 from .support import A_ARN, ACCOUNT, admin, failure, seed_with
 

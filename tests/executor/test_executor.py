@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import planner, render
-from reconciler.errors import AccessDeniedError, NotFoundError, TransientAwsError
-from reconciler.executor import Executor, RetryPolicy, StalePlanError
-from reconciler.inventory import FakeInventory
+from reconciler.core import planner, render
+from reconciler.core.errors import AccessDeniedError, NotFoundError, TransientAwsError
+from reconciler.app.executor import Executor, RetryPolicy, StalePlanError
+from reconciler.core.inventory import FakeInventory
 from reconciler.ledger import FileLedger, LedgerLockedError, LedgerRecord
-from reconciler.model import (
+from reconciler.core.model import (
     Action,
     NumberStatus,
     OutcomeStatus,
@@ -24,7 +24,7 @@ from reconciler.model import (
     RefusalCode,
     Release,
 )
-from reconciler.service import make_plan
+from reconciler.app.service import make_plan
 
 from ..core.builders import NOW, desired, events, flow, live
 

@@ -12,11 +12,11 @@ import botocore.credentials
 import botocore.exceptions
 import pytest
 
-from reconciler.errors import AccessDeniedError, CredentialsError, TransientAwsError
-from reconciler.inventory.aws import ConnectInventory
-from reconciler.inventory.sessions import MAX_SESSION_NAME, Sessions, session_name
-from reconciler.model import Target, TargetAccess
-from reconciler.pacing import Pacer, RateLimit
+from reconciler.core.errors import AccessDeniedError, CredentialsError, TransientAwsError
+from reconciler.aws.connect import ConnectInventory
+from reconciler.core.inventory.sessions import MAX_SESSION_NAME, Sessions, session_name
+from reconciler.core.model import Target, TargetAccess
+from reconciler.core.pacing import Pacer, RateLimit
 
 ROLE = "arn:aws:iam::444455556666:role/connect-numbers"
 TARGET = "arn:aws:connect:us-east-1:444455556666:instance/bbbb"
