@@ -61,6 +61,12 @@ from connect_emulator.constants import RATE_LIMITED_OPERATIONS
 from reconciler.app import service
 from reconciler.app.executor import Executor
 from reconciler.aws.connect import ConnectInventory
+from reconciler.app import service
+from connect_emulator import EmulatorServer
+from connect_emulator.constants import RATE_LIMITED_OPERATIONS
+from reconciler.app.executor import Executor
+from reconciler.aws.connect import ConnectInventory
+from reconciler.ledger import FileLedger
 from reconciler.core.model import (
     DesiredNumber,
     DesiredState,
@@ -142,12 +148,14 @@ class TimedInventory(ConnectInventory):
         self.first_lookup: float | None = None
         self.last_release_end: float | None = None
 
-    def lookup(self, phone_number_id: str, *, region: str) -> Any:
+    def lookup(self, phone_number_id: str, *, region: str, account: str | None = None) -> Any:
         if self.first_lookup is None:
             self.first_lookup = time.perf_counter()
         return super().lookup(phone_number_id, region=region)
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+    def release(
+        self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         try:
             super().release(phone_number_id, region=region, client_token=client_token)
         finally:

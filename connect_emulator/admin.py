@@ -55,6 +55,7 @@ from .iam import AccessPolicy
 from .servicequotas import quota_values
 from .state import ConnectState
 from .stats import CallStats
+from .sts import CallLog
 
 __all__ = ["ADMIN_PREFIX", "AdminError", "Control", "is_admin_path"]
 
@@ -85,11 +86,14 @@ class Control:
         faults: FaultInjector,
         stats: CallStats,
         access: AccessPolicy | None = None,
+        *,
+        calls: CallLog | None = None,
     ) -> None:
         self.state = state
         self.faults = faults
         self.stats = stats
         self.access = access or AccessPolicy()
+        self.calls = calls
 
     # --- the Python surface -------------------------------------------------
 
@@ -193,6 +197,15 @@ class Control:
     def reset_stats(self) -> None:
         self.stats.reset()
 
+    def signed_calls(self) -> list[dict[str, Any]]:
+        """Every Connect call, oldest first: operation, access_key_id, account, role_arn."""
+        return self.calls.snapshot() if self.calls is not None else []
+
+    def _clear_calls(self) -> dict[str, Any]:
+        if self.calls is not None:
+            self.calls.clear()
+        return {"calls": []}
+
     # --- the HTTP surface ---------------------------------------------------
 
     def handle(self, request: Request, raw_path: str) -> Response:
@@ -222,6 +235,8 @@ class Control:
                 "POST": lambda: self._post_clock(_body(request)),
             },
             "/cloudtrail": {"GET": lambda: self.cloudtrail()},
+            # Each call's access key and the account/role STS issued it for (``sts``).
+            "/calls": {"GET": lambda: {"calls": self.signed_calls()}, "DELETE": self._clear_calls},
             "/cloudtrail/logged": {"POST": lambda: self._post_logged(_body(request))},
             "/denied-actions": {
                 "GET": lambda: {"actions": self.denied_actions()},

@@ -65,6 +65,7 @@ from .services import (
 )
 from .state import ConnectState
 from .stats import CallStats
+from .sts import CallLog, StsService, is_sts_request
 from .trail import TrailInfo
 
 if TYPE_CHECKING:
@@ -174,7 +175,9 @@ class EmulatorApp:
         self.stats = stats or CallStats()
         self.faults = faults or FaultInjector()
         self.access = AccessPolicy(state.seed.denied_actions)
-        self.control = Control(state, self.faults, self.stats, self.access)
+        self.sts = StsService(state.account_id, state.seed.roles)
+        self.calls = CallLog(self.sts)
+        self.control = Control(state, self.faults, self.stats, self.access, calls=self.calls)
         self._error_log = error_log
         self._sleep = sleep
 
@@ -194,6 +197,19 @@ class EmulatorApp:
         raw_path = _raw_path(request.environ)
         if is_admin_path(raw_path):
             return self.control.handle(request, raw_path)
+        if request.method == "POST" and (request.content_type or "").startswith(
+            "application/x-www-form-urlencoded"
+        ):
+            data = request.get_data()
+            if is_sts_request(request.method, raw_path, request.content_type or "", data):
+                key = CallLog.access_key(request.headers.get("Authorization", ""))
+                status, xml = self.sts.handle(data, self.state.now(), key)
+                return Response(
+                    xml,
+                    status=status,
+                    headers={"x-amzn-RequestId": request_id},
+                    content_type="text/xml",
+                )
         target = request.headers.get("X-Amz-Target")
         labels: dict[str, str] = {}
         if target is not None and request.method == "POST" and raw_path == "/":
@@ -216,6 +232,7 @@ class EmulatorApp:
                 )
             route, labels = found
             service, operation = CONNECT, route.operation
+        self.calls.record(operation, request.headers.get("Authorization", ""))
         self.stats.call(operation)
         if not self.limiter.try_acquire(operation):
             self.stats.throttled(operation)

@@ -79,6 +79,10 @@ code)::
     service_quotas: {L-8F812903: 10}  # Phone numbers per instance: quota.phone_numbers
     denied_actions:                   # IAM actions answered AccessDeniedException
       - servicequotas:GetServiceQuota # (see ``iam``), e.g. cloudtrail:LookupEvents
+    roles:                            # STS AssumeRole (``sts``): any role of account_id
+      - arn: arn:aws:iam::111122223333:role/audited   # is assumable; a listed role
+        external_id: secret-42        # requires this ExternalId, or
+      - {arn: "arn:aws:iam::111122223333:role/locked", refuse: true}  # refuses all
 
 Extensions beyond the issue's format: ``instances[].alias``,
 ``numbers[].status_message``, ``rate_limits``, and the CloudTrail / Service
@@ -194,7 +198,10 @@ _TOP_LEVEL_KEYS = (
     "cloudtrail",
     "service_quotas",
     "denied_actions",
+    "roles",
 )
+_ROLE_KEYS = ("arn", "external_id", "refuse")
+_ROLE_ARN_PATTERN = re.compile(r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", re.ASCII)
 _CLOUDTRAIL_KEYS = ("username", "users", "delivery_delay_seconds", "calls")
 _TRAIL_KEYS = (
     "event_id",
@@ -319,6 +326,25 @@ class Seed:
     #: Calls CloudTrail logged that changed nothing (``cloudtrail.calls``).
     trail_calls: tuple[TrailCall, ...] = ()
     denied_actions: tuple[str, ...] = ()
+    #: Roles with a trust condition (``roles``): an external id, or no caller at all.
+    roles: tuple[RoleSeed, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoleSeed:
+    """A role STS treats specially: it requires ``external_id``, or it ``refuse``s."""
+
+    arn: str
+    external_id: str | None = None
+    refuse: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"arn": self.arn}
+        if self.external_id is not None:
+            found["external_id"] = self.external_id
+        if self.refuse:
+            found["refuse"] = True
+        return found
 
 
 def phone_number_id_for(phone_number: str) -> str:
@@ -508,7 +534,36 @@ class _SeedParser:
             cloudtrail=cloudtrail,
             trail_calls=calls,
             denied_actions=self._denied_actions(document),
+            roles=self._roles(document),
         )
+
+    def _flag(self, item: Mapping[str, Any], key: str, *, entry: str) -> bool:
+        """An optional true/false key (false when absent)."""
+        value = item.get(key, False)
+        if not isinstance(value, bool):
+            self._fail(f"'{key}' must be true or false", entry=entry, mapping=item, key=key)
+        return value
+
+    def _roles(self, document: Mapping[str, Any]) -> tuple[RoleSeed, ...]:
+        roles: list[RoleSeed] = []
+        for index, item in enumerate(self._list(document, "roles")):
+            entry = f"roles[{index}]"
+            if not isinstance(item, Mapping):
+                self._fail(f"{entry} must be a mapping with 'arn'", entry=entry)
+            self._check_keys(item, _ROLE_KEYS, entry=entry)
+            arn = self._string(item, "arn", entry=entry, required=True)
+            assert arn is not None
+            if not _ROLE_ARN_PATTERN.fullmatch(arn):
+                self._fail(
+                    f"{arn!r} is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)",
+                    entry=entry,
+                    mapping=item,
+                    key="arn",
+                )
+            refuse = self._flag(item, "refuse", entry=entry)
+            external_id = self._string(item, "external_id", entry=entry)
+            roles.append(RoleSeed(arn=arn, external_id=external_id, refuse=refuse))
+        return tuple(roles)
 
     def _list(self, document: Mapping[str, Any], key: str) -> list[Any]:
         value = document.get(key)
@@ -594,9 +649,7 @@ class _SeedParser:
                     mapping=item,
                     key="instance",
                 )
-            default = item.get("default", False)
-            if not isinstance(default, bool):
-                self._fail("'default' must be true or false", entry=entry, mapping=item)
+            default = self._flag(item, "default", entry=entry)
             seen.add(tdg_id)
             result.append(
                 TrafficDistributionGroupSeed(

@@ -509,6 +509,7 @@ class ConnectState:
                     "calls": [call.to_json() for call in self._calls],
                 },
                 "denied_actions": list(self.seed.denied_actions),
+                "roles": [role.to_json() for role in self.seed.roles],
             }
 
     def summary(self) -> dict[str, Any]:

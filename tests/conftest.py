@@ -57,8 +57,8 @@ def emulator_factory(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator
     ) -> EmulatorServer:
         server = EmulatorServer(seed, rate=rate, burst=burst, **kw).start()
         servers.append(server)
-        # The emulator also answers CloudTrail and Service Quotas for the account.
-        for service in ("CONNECT", "CLOUDTRAIL", "SERVICE_QUOTAS"):
+        # The emulator also answers CloudTrail, Service Quotas and STS for the account.
+        for service in ("CONNECT", "CLOUDTRAIL", "SERVICE_QUOTAS", "STS"):
             monkeypatch.setenv(f"AWS_ENDPOINT_URL_{service}", server.url)
         return server
 

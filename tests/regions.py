@@ -52,12 +52,16 @@ class RegionRouter:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
 
+    def pick(self, request: Request) -> str:
+        """The backend's key for ``request``: the region it is signed for."""
+        match = _SCOPE.search(request.headers.get("Authorization", ""))
+        return match.group(1) if match else ""
+
     @Request.application  # type: ignore[misc]
     def _app(self, request: Request) -> Response:
-        match = _SCOPE.search(request.headers.get("Authorization", ""))
-        region = match.group(1) if match else ""
+        region = self.pick(request)
         if region not in self.backends:
-            return Response(f"no emulator for region {region!r}", status=502)
+            return Response(f"no emulator for {region!r}", status=502)
         self.routed[region] += 1
         backend = urlsplit(self.backends[region])
         connection = http.client.HTTPConnection(backend.hostname, backend.port, timeout=30)

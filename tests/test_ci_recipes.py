@@ -230,6 +230,32 @@ def check_call(args: list[str]) -> None:
         pytest.fail(f"connect-numbers {shlex.join(args)}: {exc.format_message()}")
 
 
+ACCOUNTS_WORKFLOW = CI / "github-actions" / "connect-numbers-accounts.yml"
+
+
+def test_the_accounts_recipe_plans_each_account_in_a_matrix_and_applies_one_at_a_time() -> None:
+    """Many accounts (issue 14): one numbers file per account, planned side by side
+    with the account's own ledger, applied from the reviewed run one account at a time;
+    the plan and apply jobs cover the same accounts."""
+    doc = load(ACCOUNTS_WORKFLOW)
+    plan, apply = jobs(doc)["plan"], jobs(doc)["apply"]
+    accounts = plan["strategy"]["matrix"]["include"]
+    assert len(accounts) >= 2 and apply["strategy"]["matrix"]["include"] == accounts
+    assert plan["strategy"]["fail-fast"] is False
+    assert apply["strategy"]["max-parallel"] == 1
+    for job in (plan, apply):
+        assert job["env"]["NUMBERS_FILE"] == "${{ matrix.numbers }}"
+        assert job["env"]["LEDGER"].endswith("/${{ matrix.account }}/history.jsonl")
+    assert "${{ matrix.account }}" in plan["concurrency"]["group"]
+    download = next(s for s in apply["steps"] if "download-artifact" in s.get("uses", ""))
+    assert download["with"]["run-id"] == "${{ inputs.plan_run_id }}"
+    assert download["with"]["name"] == "connect-numbers-plan-${{ matrix.account }}"
+    upload = next(s for s in plan["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["with"]["name"] == download["with"]["name"]
+    header = ACCOUNTS_WORKFLOW.read_text().split("\nname:")[0]
+    assert "role_arn" in header and "TargetRoleTrustPolicy" in header
+
+
 def test_every_connect_numbers_call_in_the_workflows_exists(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

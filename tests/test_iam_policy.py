@@ -141,7 +141,14 @@ def test_the_plan_policy_grants_nothing_that_mutates() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["PlanPolicy", "ApplyPolicy", "S3LedgerReadPolicy", "S3LedgerWritePolicy"]
+    "name",
+    [
+        "PlanPolicy",
+        "ApplyPolicy",
+        "S3LedgerReadPolicy",
+        "S3LedgerWritePolicy",
+        "AssumeTargetRolesPolicy",
+    ],
 )
 def test_the_policies_are_well_formed(name: str) -> None:
     policy = POLICY[name]
@@ -208,8 +215,31 @@ def resources_of(name: str, action: str) -> set[str]:
 def test_every_placeholder_the_comment_names_is_used_and_every_used_one_is_named() -> None:
     """No placeholder to replace that no statement uses (and none left unexplained)."""
     policies = {k: v for k, v in POLICY.items() if k != "Comment"}
-    used = set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", json.dumps(policies)))
+    # A trust policy's Principal key "AWS" is IAM's syntax, not a placeholder.
+    text = json.dumps(policies).replace('"AWS":', "")
+    used = set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", text))
     named: set[str] = set()
     for sentence in re.findall(r"[Rr]eplace ([A-Za-z_, ]+?)(?: \(|\.|;)", POLICY["Comment"]):
         named.update(re.findall(r"\b[A-Z][A-Z_]{2,}\b", sentence))
-    assert named == used == {"REGION", "ACCOUNT", "BUCKET", "KEY"}
+    assert (
+        named
+        == used
+        == {
+            *("REGION", "ACCOUNT", "BUCKET", "KEY"),
+            *("RUNNER_ACCOUNT", "RUNNER_ROLE", "EXTERNAL_ID", "TARGET_ROLE"),
+        }
+    )
+
+
+def test_a_target_role_trusts_the_runner_with_the_external_id() -> None:
+    """targets[].role_arn (issue 14): the trust policy of a target account's role lets
+    the runner's role call sts:AssumeRole, only with the file's external id; the runner
+    may assume the target roles and nothing else (tests/e2e/test_target_roles.py)."""
+    (trust,) = POLICY["TargetRoleTrustPolicy"]["Statement"]
+    assert trust["Effect"] == "Allow" and trust["Action"] == "sts:AssumeRole"
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::RUNNER_ACCOUNT:role/RUNNER_ROLE"}
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "EXTERNAL_ID"}}
+    assert "Resource" not in trust  # a trust policy names no resource
+    assert actions(POLICY["AssumeTargetRolesPolicy"]) == {"sts:AssumeRole"}
+    (runner,) = POLICY["AssumeTargetRolesPolicy"]["Statement"]
+    assert runner["Resource"] == "arn:aws:iam::*:role/TARGET_ROLE"

@@ -24,6 +24,7 @@ forgotten. Decisions are the core's; this module only sequences I/O.
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -83,12 +84,24 @@ class StalePlanError(ConnectNumbersError):
 class Connect(InventoryReader, Protocol):
     """What the executor needs from Connect: read, look up one number, release one."""
 
-    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None: ...
+    # ``account``: the number's account, whose credentials the call uses (a target's
+    # role or profile); None: the default credentials.
+    def lookup(
+        self, phone_number_id: str, *, region: str, account: str | None = None
+    ) -> LiveNumber | None: ...
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None: ...
+    def release(
+        self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None: ...
 
     def update_metadata(
-        self, phone_number_id: str, *, region: str, description: str, client_token: str
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        description: str,
+        client_token: str,
+        account: str | None = None,
     ) -> None: ...
 
 
@@ -238,9 +251,14 @@ class Executor:
                     continue  # not a release this product started: nothing to describe
                 seen.add(number_id)
                 try:
-                    region = Target(arn=arn).region
+                    where = Target(arn=arn)
                     current = self._call(
-                        lambda: self._connect.lookup(number_id, region=region)  # noqa: B023
+                        functools.partial(
+                            self._connect.lookup,
+                            number_id,
+                            region=where.region,
+                            account=where.account_id,
+                        )
                     )
                 except (ValueError, ConnectNumbersError):
                     continue  # cannot tell: the intent keeps counting
@@ -290,10 +308,12 @@ class Executor:
         """Release one number; return its outcome and, if apply must stop, why."""
         token = apply_rules.client_token(plan_id, release.phone_number_id)
         scope = scope_of(release.target_arn)
-        region = Target(arn=release.target_arn).region
+        where = Target(arn=release.target_arn)
         try:
             current = self._call(
-                lambda: self._connect.lookup(release.phone_number_id, region=region)
+                lambda: self._connect.lookup(
+                    release.phone_number_id, region=where.region, account=where.account_id
+                )
             )
         except ConnectNumbersError as exc:
             # Nothing started in this run; an intent an earlier run of this plan left
@@ -326,11 +346,14 @@ class Executor:
         try:
             self._call(
                 lambda: self._connect.release(
-                    release.phone_number_id, region=region, client_token=token
+                    release.phone_number_id,
+                    region=where.region,
+                    client_token=token,
+                    account=where.account_id,
                 )
             )
         except ConnectNumbersError as exc:
-            status, note = self._settle_failed_call(release, region, exc)
+            status, note = self._settle_failed_call(release, where, exc)
             if status != intents.DONE:
                 return self._failed(plan_id, release, token, status, note)
             confirmed = note
@@ -347,7 +370,7 @@ class Executor:
         """Change one number's description in place (UpdatePhoneNumberMetadata, with a
         client token of this plan), then confirm it with DescribePhoneNumber: the update
         is asynchronous, the number IN_PROGRESS until it is done."""
-        region = Target(arn=update.target_arn).region
+        where = Target(arn=update.target_arn)
         token = apply_rules.client_token(plan_id, update.phone_number_id) + "/metadata"
         described = f"description {update.description_from!r} -> {update.description_to!r}"
         try:
@@ -356,23 +379,26 @@ class Executor:
                 self._call(
                     lambda: self._connect.update_metadata(
                         update.phone_number_id,
-                        region=region,
+                        region=where.region,
                         description=description,
                         client_token=token,
+                        account=where.account_id,
                     )
                 )
-            problem = self._confirm_update(update, region)
+            problem = self._confirm_update(update, where)
         except ConnectNumbersError as exc:
             problem = str(exc)
         if problem is not None:
             return self._emit(update, OutcomeStatus.FAILED, f"not updated: {problem}", token=token)
         return self._emit(update, OutcomeStatus.UPDATED, described, at=self._clock(), token=token)
 
-    def _confirm_update(self, update: Update, region: str) -> str | None:
+    def _confirm_update(self, update: Update, where: Target) -> str | None:
         """Describe until the update shows (CLAIMED, the new description); why not, else."""
         for attempt in range(self._retry.attempts):
             current = self._call(
-                lambda: self._connect.lookup(update.phone_number_id, region=region)
+                lambda: self._connect.lookup(
+                    update.phone_number_id, region=where.region, account=where.account_id
+                )
             )
             if current is None:
                 return "the number is no longer claimed"
@@ -398,7 +424,7 @@ class Executor:
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token)
 
     def _settle_failed_call(
-        self, release: Release, region: str, exc: ConnectNumbersError
+        self, release: Release, where: Target, exc: ConnectNumbersError
     ) -> tuple[str, str]:
         """After a failed ReleasePhoneNumber, describe the number to learn what happened."""
         code = exc.code if isinstance(exc, AwsError) and exc.code else type(exc).__name__
@@ -406,7 +432,9 @@ class Executor:
         described = True
         try:
             current = self._call(
-                lambda: self._connect.lookup(release.phone_number_id, region=region)
+                lambda: self._connect.lookup(
+                    release.phone_number_id, region=where.region, account=where.account_id
+                )
             )
         except ConnectNumbersError:
             described = False

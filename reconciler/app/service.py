@@ -20,9 +20,12 @@ __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
 
 def resolve_quota(
-    desired: DesiredState, read_quota: Callable[[str], int]
+    desired: DesiredState, read_quota: Callable[[str, str], int]
 ) -> tuple[DesiredState, str | None]:
     """Resolve ``quota.phone_numbers: auto`` with the applied Service Quotas value.
+
+    ``read_quota(region, account)`` is called once per account and region of the
+    targets: Service Quotas answers for the account whose credentials call it.
 
     Returns the desired state with a concrete quota, and a warning when the
     file's fallback had to be used (the read failed) or there was nothing to do.
@@ -30,13 +33,16 @@ def resolve_quota(
     if not desired.quota.auto:
         return desired, None
     read: dict[str, int] = {}
-    for region in dict.fromkeys(t.region for t in desired.targets):
+    scopes = dict.fromkeys((t.account_id, t.region) for t in desired.targets)
+    several = len({account for account, _ in scopes}) > 1
+    for account, region in scopes:
+        where = f"account {account}, {region}" if several else region
         try:
-            read[region] = read_quota(region)
+            read[f"{account}/{region}" if several else region] = read_quota(region, account)
         except ConnectNumbersError as exc:
             return desired, (
                 f"could not read the applied phone-number quota (Service Quotas L-8F812903 in "
-                f"{region}): {exc}; using quota.fallback = {desired.quota.phone_numbers}"
+                f"{where}): {exc}; using quota.fallback = {desired.quota.phone_numbers}"
             )
     # One quota setting serves every region of the file: the smallest is safe for all.
     applied = min(read.values())
@@ -45,7 +51,8 @@ def resolve_quota(
     if len(set(read.values())) > 1:
         quotas = ", ".join(f"{r} {q}" for r, q in read.items())
         warning = (
-            f"the applied phone-number quotas differ by region ({quotas}); every region's "
+            f"the applied phone-number quotas differ by {'account and ' if several else ''}"
+            f"region ({quotas}); every region's "
             f"rolling limit is counted with the smallest, {applied}"
         )
     reserve = desired.quota.reserve
@@ -79,7 +86,13 @@ def load_numbers(
     # Imported here: only an `auto` quota needs Service Quotas (an AWS adapter).
     from reconciler.aws.servicequotas import read_phone_number_quota
 
-    return resolve_quota(state, read_phone_number_quota)
+    access = state.access_by_account()
+    first = {t.account_id: t.arn for t in reversed(state.targets)}
+
+    def read(region: str, account: str) -> int:
+        return read_phone_number_quota(region, access=access.get(account), target=first[account])
+
+    return resolve_quota(state, read)
 
 
 def read_inventory(reader: InventoryReader, desired: DesiredState) -> Inventory:

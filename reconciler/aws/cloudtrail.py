@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.aws.connect import make_client, map_error
+from reconciler.aws.clients import make_client
+from reconciler.aws.errors import map_error
 from reconciler.core.errors import AwsError
 from reconciler.core.model import CLOUDTRAIL_RETENTION, Action, TrailEvent, scope_of
 from reconciler.core.pacing import Pacer, RateLimit

@@ -1,4 +1,4 @@
-"""The boto3 inventory adapter: the only module of the product that imports boto3.
+"""The Connect inventory adapter: listing, describing and releasing phone numbers.
 
 Costs, per target (DESIGN.md, "Performance targets"): ceil(n / 1000) calls of
 ListPhoneNumbersV2; one DescribePhoneNumber per number the plan would release,
@@ -8,59 +8,38 @@ when one has a flow, at most ceil(a / 1000) ListFlowAssociations pages of its
 instance (``ConnectInventory.flows``). tests/inventory/test_call_budget.py
 counts them.
 
-Endpoints, credentials and the region come from the standard AWS settings
-(``AWS_ENDPOINT_URL_CONNECT``, profiles, environment); the region of each
-client is the region of the target's ARN. Every botocore error is mapped to
-``reconciler.core.errors`` here, at this one boundary (``map_error``), and every
-AWS adapter builds its clients here (``make_client``): an endpoint that cannot
-be reached fails within seconds (``CONNECT_TIMEOUT``, ``CONNECT_ATTEMPTS``),
-naming the endpoint and the setting it came from, credentials in a URL masked.
+Clients come from ``reconciler.aws.clients`` (per account and region, with the
+target's role or profile); every botocore error is mapped by
+``reconciler.aws.errors.map_error``.
 """
 
 from __future__ import annotations
 
 import functools
-import os
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
-import boto3
 import botocore
 import botocore.config
 import botocore.exceptions
 
+from reconciler.aws.clients import ClientFactory, client_factory, shared_sessions
+from reconciler.aws.errors import map_error
 from reconciler.aws.reading import ReadProgress, ReadStopped, parallel
 from reconciler.core.errors import (
-    AccessDeniedError,
-    AwsError,
-    ConflictError,
-    CredentialsError,
-    InvalidRequestError,
     NotFoundError,
     PermanentAwsError,
-    QuotaExceededError,
-    TransientAwsError,
 )
 from reconciler.core.inventory import NumberState
 from reconciler.core.inventory import with_flows as fill_flows
-from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target
+from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target, TargetAccess
 from reconciler.core.pacing import Pacer
 from reconciler.desired import normalize_number
 
-__all__ = [
-    "CONNECT_ATTEMPTS",
-    "CONNECT_TIMEOUT",
-    "ConnectInventory",
-    "client_factory",
-    "make_client",
-    "map_error",
-    "mask_url",
-]
+__all__ = ["ConnectInventory"]
 
 PAGE_SIZE = 1000  # MaxResult1000: the largest page ListPhoneNumbersV2 allows
 BATCH_SIZE = 100  # resourceArnListMaxLimit100: BatchGetFlowAssociation's ResourceIds
@@ -71,235 +50,6 @@ _VOICE_PHONE_NUMBER = "VOICE_PHONE_NUMBER"
 # _WORKERS + _DESCRIBE_WORKERS at once, under botocore's 10 pooled connections.
 _WORKERS = 4
 _DESCRIBE_WORKERS = 4
-
-# AWS error code -> our class. Codes from botocore's Connect model; anything
-# else falls back on the HTTP status (5xx transient, 4xx permanent).
-_CODES: dict[str, type[AwsError]] = {
-    "ThrottlingException": TransientAwsError,
-    "TooManyRequestsException": TransientAwsError,
-    "InternalServiceException": TransientAwsError,
-    "ServiceUnavailableException": TransientAwsError,
-    "AccessDeniedException": AccessDeniedError,
-    "UnrecognizedClientException": CredentialsError,
-    "InvalidSignatureException": CredentialsError,
-    "ExpiredTokenException": CredentialsError,
-    "ResourceNotFoundException": NotFoundError,
-    "ResourceInUseException": ConflictError,
-    "IdempotencyException": ConflictError,
-    "ServiceQuotaExceededException": QuotaExceededError,
-    "InvalidParameterException": InvalidRequestError,
-    "InvalidRequestException": InvalidRequestError,
-}
-
-# botocore's own (non-HTTP-response) errors, most specific first.
-_BOTOCORE: tuple[tuple[type[Exception], type[AwsError], str], ...] = (
-    (
-        botocore.exceptions.NoCredentialsError,
-        CredentialsError,
-        "no AWS credentials found; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY",
-    ),
-    (botocore.exceptions.PartialCredentialsError, CredentialsError, "incomplete AWS credentials"),
-    (botocore.exceptions.ProfileNotFound, CredentialsError, "AWS profile not found"),
-    (botocore.exceptions.NoRegionError, CredentialsError, "no AWS region configured"),
-    (botocore.exceptions.ConnectTimeoutError, TransientAwsError, "connection timed out"),
-    (botocore.exceptions.ReadTimeoutError, TransientAwsError, "read timed out"),
-    (botocore.exceptions.EndpointConnectionError, TransientAwsError, "cannot reach the endpoint"),
-    (botocore.exceptions.ConnectionClosedError, TransientAwsError, "connection closed"),
-    (botocore.exceptions.ConnectionError, TransientAwsError, "connection failed"),
-    (botocore.exceptions.HTTPClientError, TransientAwsError, "HTTP client error"),
-    (botocore.exceptions.ParamValidationError, InvalidRequestError, "invalid request parameter"),
-    (botocore.exceptions.BotoCoreError, PermanentAwsError, "AWS SDK error"),
-)
-
-
-def mask_url(text: str) -> str:
-    """``text`` with the user and password of every URL in it masked (``http://***@host``)."""
-    return _USERINFO.sub("***@", text)
-
-
-_USERINFO = re.compile(r"(?<=://)[^/@\s\"'<>]+@")
-# The errors of an endpoint that does not answer at all; botocore's own message
-# names only a URL, so they are worded here with the setting that named it.
-_UNREACHABLE = (
-    botocore.exceptions.EndpointConnectionError,
-    botocore.exceptions.ConnectTimeoutError,
-)
-_ERRNO = re.compile(r"\[Errno -?\d+\] [^'\")>]+")
-
-
-def endpoint_setting(url: str, service: str | None = None) -> str | None:
-    """The standard setting whose value ``url`` starts with (the one botocore used), if any."""
-    specific = (
-        [f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_').replace(' ', '_')}"]
-        if service
-        else sorted(n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_"))
-    )
-    for name in [*specific, "AWS_ENDPOINT_URL"]:
-        value = os.environ.get(name, "").strip().rstrip("/")
-        if value and url.rstrip("/").startswith(value):
-            return name
-    return None
-
-
-def _unreachable(exc: Exception, operation: str, service: str | None) -> str:
-    kwargs = getattr(exc, "kwargs", {})
-    url = str(kwargs.get("endpoint_url", ""))
-    parts = urlsplit(url)
-    endpoint = mask_url(f"{parts.scheme}://{parts.netloc}") if parts.netloc else mask_url(url)
-    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
-        reason = f"no connection within {CONNECT_TIMEOUT:g} s"
-    else:
-        found = _ERRNO.search(str(kwargs.get("error", "")))
-        reason = found.group(0).strip() if found else "the connection failed"
-    setting = endpoint_setting(url, service)
-    if setting is not None:
-        origin = f"the endpoint set by {setting}"
-        fix = (
-            f"check {setting} (is that service running? `connect-numbers emulator` prints "
-            f"the URL to use), or unset it to reach AWS itself"
-        )
-    elif parts.hostname and parts.hostname.endswith((".amazonaws.com", ".amazonaws.com.cn")):
-        origin = "the AWS endpoint of the region"
-        fix = "check the network (proxy, firewall, DNS) and the region (AWS_REGION)"
-    else:
-        origin = "the endpoint set in the AWS config file (endpoint_url)"
-        fix = "check endpoint_url in the profile (AWS_PROFILE, ~/.aws/config)"
-    return f"{operation} failed: cannot reach {endpoint} ({origin}): {reason}; {fix}"
-
-
-def _not_an_aws_answer(
-    code: str, message: str, status: int, operation: str, service: str | None
-) -> str | None:
-    """The message for an answer that is no AWS error (a web page, a bare status: the
-    endpoint is some other server), naming the endpoint setting; None for an AWS error.
-    (S3 answers HEAD requests with a bare status: left to the S3 ledger.)"""
-    if service in (None, "s3") or (code != str(status) and not message.lstrip().startswith("<")):
-        return None
-    names = (f"AWS_ENDPOINT_URL_{service.upper().replace('-', '_')}", "AWS_ENDPOINT_URL")
-    setting = next((name for name in names if os.environ.get(name, "").strip()), None)
-    if setting is None:
-        return (
-            f"{operation} failed: the AWS endpoint answered HTTP {status} with no AWS error; "
-            "check the network (a proxy?) and endpoint_url in the profile, then try again"
-        )
-    return (
-        f"{operation} failed: {mask_url(os.environ[setting].strip())} (the endpoint set by "
-        f"{setting}) answered HTTP {status} with no AWS error: it is not the {service} API. "
-        f"Check {setting} (`connect-numbers emulator` prints the URL to use), or unset it "
-        "to reach AWS itself"
-    )
-
-
-def map_error(exc: Exception, operation: str, *, service: str | None = None) -> AwsError:
-    """Our error for a botocore/boto3 exception raised by ``operation``.
-
-    ``service`` (``connect``, ``s3``, ...) lets an unreachable endpoint name the
-    exact setting it came from. Credentials in URLs are masked in every message.
-    """
-    mapped = _map_error(exc, operation, service)
-    mapped.args = (mask_url(str(mapped)),)
-    return mapped
-
-
-def _map_error(exc: Exception, operation: str, service: str | None) -> AwsError:
-    if isinstance(exc, _UNREACHABLE):
-        return TransientAwsError(
-            _unreachable(exc, operation, service), operation=operation, code=type(exc).__name__
-        )
-    if isinstance(exc, botocore.exceptions.ClientError):
-        error = exc.response.get("Error", {})
-        code = str(error.get("Code", "Unknown"))
-        message = str(error.get("Message", "")) or str(exc)
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
-        cls = _CODES.get(code) or (TransientAwsError if status >= 500 else PermanentAwsError)
-        hint = _HINTS.get(cls, "").replace("<action>", _iam_action(operation, service))
-        foreign = _not_an_aws_answer(code, message, status, operation, service)
-        if foreign is not None:
-            return cls(foreign, operation=operation, code=code)
-        return cls(f"{operation} failed: {code}: {message}{hint}", operation=operation, code=code)
-    for kind, cls, what in _BOTOCORE:
-        if isinstance(exc, kind):
-            hint = _HINTS.get(cls, "")
-            return cls(
-                f"{operation} failed: {what}: {exc}{hint}",
-                operation=operation,
-                code=type(exc).__name__,
-            )
-    return PermanentAwsError(f"{operation} failed: {exc}", operation=operation)
-
-
-_HINTS: dict[type[AwsError], str] = {
-    TransientAwsError: " (retried with backoff; try again later)",
-    AccessDeniedError: " (grant the IAM permission <action> to this identity)",
-    CredentialsError: " (see the standard AWS settings: AWS_PROFILE, AWS_REGION, ...)",
-}
-
-
-def _iam_action(operation: str, service: str | None) -> str:
-    """The IAM action of an API call: ``connect:ReleasePhoneNumber``, ``servicequotas:...``."""
-    prefix = {"service-quotas": "servicequotas"}.get(service or "connect", service or "connect")
-    return f"{prefix}:{operation}"
-
-
-ClientFactory = Callable[[str], Any]
-
-
-DEFAULT_MAX_ATTEMPTS = 10
-# An endpoint that does not answer fails in seconds, not after a minute of
-# silence: each connection attempt waits CONNECT_TIMEOUT seconds, and only
-# CONNECT_ATTEMPTS are made (throttling and 5xx keep their longer retries).
-CONNECT_TIMEOUT = 2.0
-CONNECT_ATTEMPTS = 2
-
-
-def _bounded_connect(
-    attempts: int = 1, caught_exception: Exception | None = None, **_: Any
-) -> bool | None:
-    """``needs-retry``: False (no retry) once an unreachable endpoint had its attempts."""
-    if isinstance(caught_exception, _UNREACHABLE) and attempts >= CONNECT_ATTEMPTS:
-        return False
-    return None  # botocore's standard retry mode decides
-
-
-def make_client(service: str, region: str | None = None, *, max_attempts: int | None = None) -> Any:
-    """The one way the product builds a boto3 client (Connect, CloudTrail, Service Quotas, S3).
-
-    Standard retry mode with ``max_attempts`` total attempts (None: the standard
-    setting ``AWS_MAX_ATTEMPTS``, else botocore's default), a connect timeout of
-    CONNECT_TIMEOUT seconds and at most CONNECT_ATTEMPTS connection attempts.
-    """
-    retries: dict[str, Any] = {"mode": "standard"}
-    if max_attempts is not None:
-        retries["total_max_attempts"] = max_attempts
-    config = botocore.config.Config(
-        retries=retries, connect_timeout=CONNECT_TIMEOUT, user_agent_extra="connect-numbers"
-    )
-    try:
-        client = boto3.session.Session().client(service, region_name=region, config=config)
-    except Exception as exc:  # profile/credential/endpoint problems surface here
-        raise map_error(exc, "CreateClient", service=service) from exc
-    # First in line for this service: its False ends the retries before botocore's
-    # standard handler schedules another attempt.
-    service_id = client.meta.service_model.service_id.hyphenize()
-    client.meta.events.register_first(f"needs-retry.{service_id}", _bounded_connect)
-    return client
-
-
-def client_factory(*, max_attempts: int | None = None) -> ClientFactory:
-    """Build Connect clients per region (``make_client``).
-
-    ``max_attempts`` (total attempts) defaults to the standard AWS setting
-    (``AWS_MAX_ATTEMPTS``) or else 10, not botocore's 3: the phone-number APIs
-    allow 2 requests/s per account, shared with every other client, so a
-    burst of throttling is normal and each retry is paced (see ``Pacer``).
-    """
-    if max_attempts is None and not os.environ.get("AWS_MAX_ATTEMPTS"):
-        max_attempts = DEFAULT_MAX_ATTEMPTS
-
-    def make(region: str) -> Any:
-        return make_client("connect", region, max_attempts=max_attempts)
-
-    return make
 
 
 class ConnectInventory:
@@ -317,37 +67,61 @@ class ConnectInventory:
         pacer: Pacer | None = None,
         clients: ClientFactory | None = None,
         progress: ReadProgress | None = None,
+        access: Mapping[str, TargetAccess] | None = None,
     ):
         self._pacer = pacer or Pacer()
         self._pacer.reports_answers()  # _after_attempt reports each answer
         self._make_client = clients or client_factory()
-        self._clients: dict[str, Any] = {}
+        # The credentials of each account whose targets name a role or profile
+        # (DesiredState.access_by_account); other accounts use the default ones.
+        self._access = dict(access or {})
+        self._sessions = shared_sessions()
+        self._clients: dict[tuple[str | None, str], Any] = {}
+        self._named: dict[str, str] = {}  # account -> the first target listed in it
         self._lock = threading.Lock()
         self.progress = progress or ReadProgress()
 
-    def _client(self, region: str) -> Any:
-        with self._lock:  # reads run in threads: one client per region all the same
-            client = self._clients.get(region)
+    def _client(self, region: str, account: str | None = None) -> Any:
+        """The Connect client of (account, region), with the account's credentials.
+        Clients are built one at a time (a role is assumed once per account)."""
+        access = self._access.get(account) if account is not None else None
+        key = (account if access is not None else None, region)
+        with self._lock:  # reads run in threads: one client per key all the same
+            client = self._clients.get(key)
             if client is None:
-                client = self._make_client(region)
-                # Pace every HTTP attempt, retries included: AWS counts them all.
-                client.meta.events.register("before-send.connect", self._before_send)
-                client.meta.events.register("needs-retry.connect", self._after_attempt)
-                self._clients[region] = client
+                if access is None:
+                    client = self._make_client(region)
+                else:
+                    assert account is not None  # access is looked up by account
+                    target = self._named.get(account, f"of account {account}")
+                    session = self._sessions.session(access, target=target, region=region)
+                    client = self._make_client(region, session)
+                # Pace every HTTP attempt, retries included: AWS counts them all, per
+                # account: each account's calls take its own buckets.
+                scope = account or ""
+                client.meta.events.register(
+                    "before-send.connect", functools.partial(self._before_send, scope)
+                )
+                client.meta.events.register(
+                    "needs-retry.connect", functools.partial(self._after_attempt, scope)
+                )
+                self._clients[key] = client
         return client
 
-    def _before_send(self, event_name: str, **_: Any) -> None:
-        self._pacer.acquire(event_name.rsplit(".", 1)[-1])
+    def _before_send(self, scope: str, event_name: str, **_: Any) -> None:
+        self._pacer.acquire(event_name.rsplit(".", 1)[-1], scope)
 
-    def _after_attempt(self, event_name: str, response: Any = None, **_: Any) -> None:
+    def _after_attempt(self, scope: str, event_name: str, response: Any = None, **_: Any) -> None:
         # Returns None: botocore's own retry handler decides; we only listen.
         operation = event_name.rsplit(".", 1)[-1]
-        self._pacer.opened(operation)
+        self._pacer.opened(operation, scope)
         if response is not None and getattr(response[0], "status_code", None) == 429:
-            self._pacer.throttled(operation)
+            self._pacer.throttled(operation, scope)
 
-    def _call(self, region: str, operation: str, **params: Any) -> dict[str, Any]:
-        client = self._client(region)
+    def _call(
+        self, region: str, operation: str, account: str | None = None, **params: Any
+    ) -> dict[str, Any]:
+        client = self._client(region, account)
         method = getattr(client, botocore.xform_name(operation))
         try:
             result: dict[str, Any] = method(**params)
@@ -361,6 +135,7 @@ class ConnectInventory:
         operation: str,
         items: str,
         stop: threading.Event,
+        account: str | None = None,
         **params: Any,
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page's items, one call per page (NextToken); ends early once ``stop``
@@ -368,7 +143,7 @@ class ConnectInventory:
         token: str | None = None
         while not stop.is_set():
             more = {"NextToken": token} if token else {}
-            page = self._call(region, operation, **params, **more)
+            page = self._call(region, operation, account, **params, **more)
             yield list(page.get(items, []))
             token = page.get("NextToken")
             if not token:
@@ -383,7 +158,7 @@ class ConnectInventory:
         for readers that read flows only where needed (``flows``) or not at all."""
         stop = threading.Event()
         instances = (
-            {(t.region, t.resource_id) for t in targets if t.kind == "instance"}
+            {(t.region, t.resource_id, t.account_id) for t in targets if t.kind == "instance"}
             if with_flows
             else set()
         )
@@ -391,10 +166,12 @@ class ConnectInventory:
             functools.partial(self._listing, target, stop) for target in targets
         ]
         flow_lists: list[Callable[[], Any]] = [
-            functools.partial(self._associations, region, instance, stop)
-            for region, instance in sorted(instances)
+            functools.partial(self._associations, region, instance, stop, account)
+            for region, instance, account in sorted(instances)
         ]
         self.progress.count(targets=len(targets))
+        for target in targets:
+            self._named.setdefault(target.account_id, target.arn)
         results = parallel(listings + flow_lists, workers=_WORKERS, stop=stop)
         listed: list[list[LiveNumber]] = results[: len(listings)]
         numbers = [n for rows in listed for n in rows]
@@ -406,10 +183,18 @@ class ConnectInventory:
         # Instances met in the listing that are not targets (numbers of a traffic
         # distribution group): their associations too.
         more = sorted(
-            {(Target(arn=n.target_arn).region, n.instance_id) for n in numbers if n.instance_id}
+            {
+                (
+                    Target(arn=n.target_arn).region,
+                    n.instance_id,
+                    Target(arn=n.target_arn).account_id,
+                )
+                for n in numbers
+                if n.instance_id
+            }
             - instances
         )
-        calls = [functools.partial(self._associations, r, i, stop) for r, i in more]
+        calls = [functools.partial(self._associations, r, i, stop, a) for r, i, a in more]
         for found in parallel(calls, workers=_WORKERS, stop=stop):
             _merge(flows, found)
         inventory = Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
@@ -424,6 +209,7 @@ class ConnectInventory:
             "ListPhoneNumbersV2",
             "ListPhoneNumbersSummaryList",
             stop,
+            target.account_id,
             TargetArn=target.arn,
             MaxResults=PAGE_SIZE,
         ):
@@ -433,7 +219,7 @@ class ConnectInventory:
         return numbers
 
     def _association_pages(
-        self, region: str, instance_id: str, stop: threading.Event
+        self, region: str, instance_id: str, stop: threading.Event, account: str | None = None
     ) -> Iterator[list[tuple[str, str]]]:
         """ListFlowAssociations of one instance, page by page: (number ARN, flow ARN)."""
         for page in self._pages(
@@ -441,6 +227,7 @@ class ConnectInventory:
             "ListFlowAssociations",
             "FlowAssociationSummaryList",
             stop,
+            account,
             InstanceId=instance_id,
             ResourceType=_VOICE_PHONE_NUMBER,
             MaxResults=PAGE_SIZE,
@@ -453,9 +240,9 @@ class ConnectInventory:
             ]
 
     def _associations(
-        self, region: str, instance_id: str, stop: threading.Event
+        self, region: str, instance_id: str, stop: threading.Event, account: str | None = None
     ) -> list[tuple[str, str]]:
-        pages = self._association_pages(region, instance_id, stop)
+        pages = self._association_pages(region, instance_id, stop, account)
         return [pair for page in pages for pair in page]
 
     def flows(
@@ -469,16 +256,16 @@ class ConnectInventory:
         ``kept`` (it then loses no last number) or the pages end (every number
         that has it is then known): at most ceil(a / 1000) pages, often one.
         """
-        groups: dict[tuple[str, str], list[LiveNumber]] = defaultdict(list)
+        groups: dict[tuple[str, str, str], list[LiveNumber]] = defaultdict(list)
         for n in candidates:
             target = Target(arn=n.target_arn)
             instance = n.instance_id or (target.resource_id if target.kind == "instance" else None)
             if instance is not None:  # no instance, no flow to look up
-                groups[(target.region, instance)].append(n)
+                groups[(target.region, instance, target.account_id)].append(n)
         stop = threading.Event()
         calls = [
-            functools.partial(self._instance_flows, region, instance, numbers, kept, stop)
-            for (region, instance), numbers in sorted(groups.items())
+            functools.partial(self._instance_flows, region, instance, numbers, kept, stop, account)
+            for (region, instance, account), numbers in sorted(groups.items())
         ]
         flows: dict[str, set[str]] = defaultdict(set)
         for found in parallel(calls, workers=_WORKERS, stop=stop):
@@ -492,6 +279,7 @@ class ConnectInventory:
         numbers: Sequence[LiveNumber],
         kept: frozenset[str],
         stop: threading.Event,
+        account: str | None = None,
     ) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         arns = list(dict.fromkeys(n.phone_number_arn for n in numbers))
@@ -501,6 +289,7 @@ class ConnectInventory:
             answer = self._call(
                 region,
                 "BatchGetFlowAssociation",
+                account,
                 InstanceId=instance_id,
                 ResourceIds=arns[start : start + BATCH_SIZE],
                 ResourceType=_VOICE_PHONE_NUMBER,
@@ -514,7 +303,7 @@ class ConnectInventory:
         unproven = {flow for _, flow in found}  # flows that may lose their last number
         if not unproven:
             return found  # no candidate has a flow: nothing to list
-        for page in self._association_pages(region, instance_id, stop):
+        for page in self._association_pages(region, instance_id, stop, account):
             found.extend(page)
             unproven -= {flow for arn, flow in page if arn in kept}
             if not unproven:
@@ -526,7 +315,8 @@ class ConnectInventory:
         self.progress.count(lookups=len(numbers))
 
         def state(n: LiveNumber) -> NumberState | None:
-            current = self.lookup(n.phone_number_id, region=Target(arn=n.target_arn).region)
+            where = Target(arn=n.target_arn)
+            current = self.lookup(n.phone_number_id, region=where.region, account=where.account_id)
             self.progress.count(looked_up=1)
             if current is None or current.status is None:
                 return None
@@ -536,10 +326,15 @@ class ConnectInventory:
         found = parallel(calls, workers=_DESCRIBE_WORKERS)
         return {n.phone_number_id: s for n, s in zip(numbers, found, strict=True)}
 
-    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
-        """The current state of one number (DescribePhoneNumber); None if it is gone."""
+    def lookup(
+        self, phone_number_id: str, *, region: str, account: str | None = None
+    ) -> LiveNumber | None:
+        """The current state of one number (DescribePhoneNumber); None if it is gone.
+        ``account``: the number's account (its credentials); None, the default ones."""
         try:
-            answer = self._call(region, "DescribePhoneNumber", PhoneNumberId=phone_number_id)
+            answer = self._call(
+                region, "DescribePhoneNumber", account, PhoneNumberId=phone_number_id
+            )
         except NotFoundError:
             return None
         summary = answer.get("ClaimedPhoneNumberSummary", {})
@@ -565,25 +360,44 @@ class ConnectInventory:
                 "ListTrafficDistributionGroups",
                 "TrafficDistributionGroupSummaryList",
                 stop,
+                target.account_id,
                 InstanceId=target.resource_id,
                 MaxResults=10,
             ):
                 found.extend((g["Arn"], g.get("Name", "")) for g in page if g.get("Arn"))
         return found
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+    def release(
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        client_token: str,
+        account: str | None = None,
+    ) -> None:
         """ReleasePhoneNumber with an idempotency token (irreversible)."""
         self._call(
-            region, "ReleasePhoneNumber", PhoneNumberId=phone_number_id, ClientToken=client_token
+            region,
+            "ReleasePhoneNumber",
+            account,
+            PhoneNumberId=phone_number_id,
+            ClientToken=client_token,
         )
 
     def update_metadata(
-        self, phone_number_id: str, *, region: str, description: str, client_token: str
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        description: str,
+        client_token: str,
+        account: str | None = None,
     ) -> None:
         """UpdatePhoneNumberMetadata: the description in place, at no quota cost."""
         self._call(
             region,
             "UpdatePhoneNumberMetadata",
+            account,
             PhoneNumberId=phone_number_id,
             PhoneNumberDescription=description,
             ClientToken=client_token,

@@ -55,7 +55,8 @@ from typing import Any
 
 import botocore.exceptions
 
-from reconciler.aws.connect import make_client, map_error
+from reconciler.aws.clients import make_client
+from reconciler.aws.errors import map_error
 from reconciler.core.errors import ConnectNumbersError, InputError, LedgerFileError
 from reconciler.ledger import (
     Archived,

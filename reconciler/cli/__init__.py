@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> NoReturn:
     library = logging.getLogger("reconciler")
     if not any(isinstance(h, _WarningLines) for h in library.handlers):
         library.addHandler(_WarningLines(logging.WARNING))
+    from reconciler.aws import forget_sessions
+
+    forget_sessions()  # each run assumes its roles afresh (in-process runs too)
     try:
         code = cli.main(args=argv, prog_name="connect-numbers", standalone_mode=False)
     except click.exceptions.Abort:

@@ -146,12 +146,12 @@ def apply(
     # SIGINT/SIGTERM: at once before the releases start, else after the call in flight.
     stop = click.get_current_context().with_resource(Interrupts(stopped_early))
     store = ledgers.open_ledger(ledger_path)
-    connect = _reader(rate, burst)
     if plan_file is not None:
         saved = planfiles.load_plan(plan_file)
         state = _load_desired(numbers_file or saved.numbers_file)
     else:
         state = _load_desired(numbers_file or "numbers.yaml")
+    connect = _reader(rate, burst, state)
     # Releases interrupted applies left unrecorded, first (the input is valid by
     # now): the plan then counts them as done. A missing ledger is an error here.
     sweep = Executor(connect=connect, ledger=store, clock=_now, owner=_owner())
@@ -163,9 +163,9 @@ def apply(
     # less: with the ledger alone, its quota refusal could be edited away and pass.
     trail = saved is not None and saved.history is not None and saved.history.cloudtrail
     if trail:
-        from reconciler.app.history import trail_history
+        from reconciler.app.history import trail_history, trail_scopes
 
-        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
+        history = trail_history(history, store, trail_scopes(state), _now())
 
     # A saved `--fit` plan is re-decided with --fit: the fresh plan that bounds it must
     # defer what no longer fits, not refuse the whole (``apply_rules.confirm``).

@@ -92,11 +92,13 @@ def _load_desired(path: str) -> DesiredState:
     return state
 
 
-def _reader(rate: float | None, burst: int):  # type: ignore[no-untyped-def]
+def _reader(rate: float | None, burst: int, state: DesiredState | None = None):  # type: ignore[no-untyped-def]
     # Imported here so `validate` and `emulator` never import boto3.
     from reconciler.aws.connect import ConnectInventory
 
-    return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)))
+    # Each account's calls use its targets' role or profile (targets[].role_arn).
+    access = state.access_by_account() if state is not None else None
+    return ConnectInventory(pacer=Pacer(RateLimit(rate=rate, burst=burst)), access=access)
 
 
 def _reading(reader: Any, state: DesiredState, rate: float | None, *, enabled: bool) -> Any:

@@ -13,7 +13,7 @@ import click
 
 from reconciler import desired, ledger
 from reconciler.app import ledgers
-from reconciler.app.history import read_trail
+from reconciler.app.history import TrailScope, read_trail, trail_scopes
 from reconciler.cli import options
 from reconciler.cli.common import _now
 from reconciler.core.model import Action
@@ -28,10 +28,8 @@ def ledger_group() -> None:
     """Work with the history of claims and releases (the ledger)."""
 
 
-def _regions(numbers_file: str, region: str | None) -> list[str]:
-    if region:
-        return [region]
-    return sorted({t.region for t in desired.load_desired(numbers_file).targets})
+def _regions(numbers_file: str, region: str | None) -> list[TrailScope]:
+    return trail_scopes(desired.load_desired(numbers_file), region)
 
 
 def _open_started(spec: str) -> ledger.Ledger:

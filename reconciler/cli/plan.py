@@ -110,10 +110,10 @@ def plan(
         planfiles.check_output(out, inputs)  # before any AWS call
     history = _history_of(store) if store is not None else ledger.History(events=())
     if history_source == "cloudtrail":
-        from reconciler.app.history import trail_history
+        from reconciler.app.history import trail_history, trail_scopes
 
-        history = trail_history(history, store, sorted({t.region for t in state.targets}), _now())
-    reader = _reader(rate, burst)
+        history = trail_history(history, store, trail_scopes(state), _now())
+    reader = _reader(rate, burst, state)
     with _reading(reader, state, rate, enabled=not quiet):
         result = service.make_plan(
             state,

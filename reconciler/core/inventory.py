@@ -127,14 +127,18 @@ class FakeInventory:
             )
         return result
 
-    def lookup(self, phone_number_id: str, *, region: str) -> LiveNumber | None:
+    def lookup(
+        self, phone_number_id: str, *, region: str, account: str | None = None
+    ) -> LiveNumber | None:
         self.describe_calls += 1
         for n in self.numbers:
             if n.phone_number_id == phone_number_id:
                 return replace(n, status=n.status or NumberStatus.CLAIMED)
         return None
 
-    def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
+    def release(
+        self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         """Remove the number; the same token again is a success, as in AWS."""
         from reconciler.core.errors import ConflictError, NotFoundError
 

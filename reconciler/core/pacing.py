@@ -1,10 +1,14 @@
-"""Client-side pacing: one token bucket per API operation.
+"""Client-side pacing: one token bucket per API operation (and per account).
 
 Amazon Connect throttles each phone-number API at 2 requests per second with a
 burst of 5 by default (Service Quotas, "Rate of ... API requests"). Pacing on
 our side keeps throttling rare instead of relying on retries. The clock and the
 sleep are injected so tests are deterministic; the buckets are thread-safe and
 can be shared process-wide (the Pulumi provider serves calls from 4 threads).
+
+AWS throttles each account on its own, so a ``scope`` (the account id) keys the
+buckets too: targets in several accounts are read side by side, each account
+paced to its own buckets, none waiting for another account's tokens.
 """
 
 from __future__ import annotations
@@ -89,21 +93,21 @@ class Pacer:
         self._headroom = headroom
         self._clock = clock
         self._sleep = sleep
-        self._buckets: dict[str, _Bucket] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._lock = threading.Lock()
         self._opening = threading.Condition(self._lock)
         self._gated = False  # whether the first request of an operation goes alone
         self.waited = 0.0  # total seconds slept, for benchmarks and tests
         self.throttles = 0  # 429s reported by the caller
 
-    def throttled(self, operation: str) -> None:
+    def throttled(self, operation: str, scope: str = "") -> None:
         """AWS answered 429: the shared budget is spent (other clients use it too).
 
         Empty our bucket so the next request waits a full interval instead of
         spending a burst that AWS no longer has.
         """
         with self._lock:
-            bucket = self._buckets.get(operation)
+            bucket = self._buckets.get((scope, operation))
             if bucket is not None:
                 bucket.tokens = min(bucket.tokens, 0.0)
                 self.throttles += 1
@@ -114,7 +118,7 @@ class Pacer:
         with self._lock:
             self._gated = True
 
-    def opened(self, operation: str) -> None:
+    def opened(self, operation: str, scope: str = "") -> None:
         """The first request of ``operation`` was answered (call it on every answer).
 
         AWS's bucket starts when our first request *arrives*, one transit after we
@@ -126,21 +130,22 @@ class Pacer:
         request after the other needs none of it: its next ``acquire`` opens it.
         """
         with self._opening:
-            bucket = self._buckets.get(operation)
+            bucket = self._buckets.get((scope, operation))
             if bucket is not None and not bucket.opened:
                 bucket.open(self._clock())
                 self._opening.notify_all()
 
-    def acquire(self, operation: str) -> None:
+    def acquire(self, operation: str, scope: str = "") -> None:
+        """Block until ``operation`` may be sent in ``scope`` (an account; "" for one)."""
         limit = self._overrides.get(operation, self._default)
         if limit.rate is None:
             return
         with self._opening:
             now = self._clock()
-            bucket = self._buckets.get(operation)
+            bucket = self._buckets.get((scope, operation))
             if bucket is None:
                 paced = RateLimit(rate=limit.rate * self._headroom, burst=limit.burst)
-                bucket = self._buckets[operation] = _Bucket(paced, now)
+                bucket = self._buckets[(scope, operation)] = _Bucket(paced, now)
             elif not bucket.opened:
                 if bucket.opener == threading.get_ident():
                     bucket.open(now)  # one call after the other: the first was answered

@@ -52,11 +52,14 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from reconciler.core.errors import NumbersFileError, NumbersFileErrors
 from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
+    EXTERNAL_ID,
+    ROLE_ARN,
     DesiredNumber,
     DesiredState,
     NumberType,
     QuotaPolicy,
     Target,
+    TargetAccess,
 )
 from reconciler.desired.compose import BOOL as _BOOL
 from reconciler.desired.compose import INT as _INT
@@ -90,7 +93,7 @@ _FALSE = frozenset({"false", "False", "FALSE"})
 
 _TOP_KEYS = ("version", "targets", "quota", "safety", "allow_empty", "numbers")
 _TOP_REQUIRED = ("version", "targets", "quota", "numbers")
-_TARGET_KEYS = ("arn", "description")
+_TARGET_KEYS = ("arn", "description", "role_arn", "external_id", "profile")
 _QUOTA_KEYS = (
     "phone_numbers",
     "window_days",
@@ -431,6 +434,7 @@ class _Validator:
             return self.attempt(default, read, top[name].value, *args)
 
         no_targets: tuple[Target, ...] = ()
+        self.access: dict[str, tuple[TargetAccess, int | None]] = {}
         targets = section("targets", no_targets, self.targets)
         quota = section("quota", None, self.quota)
         safety = section("safety", _Safety(), self.safety)
@@ -449,6 +453,11 @@ class _Validator:
                 max_releases=safety.max_releases,
                 release_types=safety.release_types,
                 release_imported=safety.release_imported,
+                access=tuple(
+                    (account, access)
+                    for account, (access, _) in sorted(self.access.items())
+                    if not access.is_default
+                ),
                 allow_empty=allow_empty,
                 source=self.source,
                 fingerprint=fingerprint,
@@ -510,7 +519,73 @@ class _Validator:
                 "each target once",
             )
         first_line[target.arn] = _line(arn_node)
+        self.target_access(target, found, item, path)
         return target
+
+    def target_access(
+        self, target: Target, found: Mapping[str, _Entry], item: Node, path: str
+    ) -> None:
+        """``role_arn``, ``external_id`` and ``profile``: the credentials of the target's
+        calls. One account's targets share them (clients are built per account)."""
+        values: dict[str, str] = {}
+        for key in ("role_arn", "external_id", "profile"):
+            if key in found:
+                value = self.string(found[key].value, f"{path}.{key}").strip()
+                values[key] = value
+        role = values.get("role_arn")
+        if role is not None:
+            node = found["role_arn"].value
+            match = ROLE_ARN.match(role)
+            if match is None:
+                self.fail(
+                    node,
+                    f"{path}.role_arn",
+                    f"{_shorten(role)!r} is not an IAM role ARN",
+                    "arn:aws:iam::ACCOUNT:role/NAME (the role to assume for this target)",
+                )
+            if match.group("account") != target.account_id:
+                self.fail(
+                    node,
+                    f"{path}.role_arn",
+                    f"the role is in account {match.group('account')}, the target in account "
+                    f"{target.account_id}",
+                    f"a role of account {target.account_id} (create it there, trusting the "
+                    "account that runs connect-numbers; see examples/iam-policy.json)",
+                )
+        if "external_id" in values:
+            node = found["external_id"].value
+            if role is None:
+                self.fail(
+                    node,
+                    f"{path}.external_id",
+                    "external_id without role_arn",
+                    "role_arn as well (the external id is sent with AssumeRole), or no external_id",
+                )
+            if not EXTERNAL_ID.match(values["external_id"]):
+                self.fail(
+                    node,
+                    f"{path}.external_id",
+                    f"{len(values['external_id'])} character(s)"
+                    if not 2 <= len(values["external_id"]) <= 1224
+                    else "a character AWS refuses in an external id",
+                    "2 to 1224 characters of letters, digits and +=,.@:/_- (AWS's ExternalId)",
+                )
+        if "profile" in values and not values["profile"]:
+            self.fail(found["profile"].value, f"{path}.profile", "empty", "a profile name")
+        access = TargetAccess(
+            role_arn=role, external_id=values.get("external_id"), profile=values.get("profile")
+        )
+        earlier = self.access.get(target.account_id)
+        if earlier is None:
+            self.access[target.account_id] = (access, _line(item))
+        elif earlier[0] != access:
+            self.fail(
+                item,
+                path,
+                f"account {target.account_id} uses {access.describe()} here but "
+                f"{earlier[0].describe()} on line {earlier[1]}",
+                "the same role_arn, external_id and profile on every target of one account",
+            )
 
     def quota(self, node: Node) -> QuotaPolicy | None:
         """The quota policy; None when a problem was recorded (the file is then refused)."""

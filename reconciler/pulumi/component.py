@@ -158,11 +158,11 @@ class ConnectNumbers(pulumi.ComponentResource):
         if warning:
             pulumi.log.warn(warning, resource=self)
         if self._ledger is not None and not pulumi.runtime.is_dry_run():
-            _settle_interrupted(self._ledger, ConnectInventory())
+            _settle_interrupted(self._ledger, ConnectInventory(access=state.access_by_account()))
         history, records = _read_history(self._ledger)
         plan = service.make_plan(
             state,
-            ConnectInventory(),
+            ConnectInventory(access=state.access_by_account()),  # targets[].role_arn
             history.events,
             policy=Policy(allow_mass_release=self._allow_mass_release, fit=self._fit_to_quota),
             now=now,

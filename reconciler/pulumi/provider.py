@@ -517,7 +517,7 @@ def _release(news: Mapping[str, Any]) -> ReleaseOutcome:
     )
     state = _load_desired(str(news["numbers_file"]), str(news["target_arn"]))
     executor = Executor(
-        connect=ConnectInventory(pacer=_PACER),
+        connect=ConnectInventory(pacer=_PACER, access=state.access_by_account()),
         ledger=ledgers.open_ledger(str(spec)),
         clock=_now,
         owner=ledger_store.default_owner("pulumi up"),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.aws.connect import CONNECT_ATTEMPTS, CONNECT_TIMEOUT, endpoint_setting, mask_url
+from reconciler.aws.errors import CONNECT_ATTEMPTS, CONNECT_TIMEOUT, endpoint_setting, mask_url
 from tests.cli.support import run
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -134,3 +134,20 @@ def test_a_caller_that_reports_no_answer_is_never_held_up() -> None:
     other.start()
     other.join(timeout=2)
     assert not other.is_alive() and t.sleeps == []
+
+
+def test_each_account_has_its_own_buckets() -> None:
+    """AWS throttles each account on its own: a scope (the account id) keys the bucket,
+    so one account's burst never waits for another's tokens; a 429 empties only the
+    bucket of the account that was throttled."""
+    t = FakeTime()
+    pacer = Pacer(RateLimit(rate=2.0, burst=2), clock=t.clock, sleep=t.sleep, headroom=1.0)
+    for account in ("111122223333", "444455556666"):
+        pacer.acquire("ListPhoneNumbersV2", account)
+        pacer.acquire("ListPhoneNumbersV2", account)
+    assert t.sleeps == []  # 2 + 2: each account's burst
+    pacer.throttled("ListPhoneNumbersV2", "111122223333")
+    pacer.acquire("ListPhoneNumbersV2", "111122223333")
+    assert t.sleeps == pytest.approx([0.5])  # that account waits a full interval
+    pacer.acquire("DescribePhoneNumber", "444455556666")
+    assert t.sleeps == pytest.approx([0.5])  # the other account's other bucket: no wait

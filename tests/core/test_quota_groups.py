@@ -168,7 +168,7 @@ def test_auto_quota_reads_every_region_and_counts_with_the_smallest() -> None:
     state = desired("+12065550100", targets=(TARGET, WEST))
     state = replace(state, quota=replace(state.quota, auto=True))
     applied = {"us-east-1": 40, "us-west-2": 25}
-    resolved, warning = resolve_quota(state, applied.__getitem__)
+    resolved, warning = resolve_quota(state, lambda region, account: applied[region])
     assert resolved.quota.phone_numbers == 25 and not resolved.quota.auto
     assert warning is not None and "differ by region (us-east-1 40, us-west-2 25)" in warning
 
@@ -177,7 +177,7 @@ def test_auto_quota_falls_back_when_any_region_cannot_be_read() -> None:
     state = desired("+12065550100", targets=(TARGET, WEST))
     state = replace(state, quota=replace(state.quota, auto=True))
 
-    def read(region: str) -> int:
+    def read(region: str, account: str) -> int:
         if region == "us-west-2":
             raise AccessDeniedError("GetServiceQuota failed: AccessDenied", operation="x")
         return 40

@@ -216,7 +216,9 @@ def test_rerun_after_partial_apply_skips_what_is_done(tmp_path: Path) -> None:
     calls = {"n": 0}
     real_release = connect.release
 
-    def flaky(phone_number_id: str, *, region: str, client_token: str) -> None:
+    def flaky(
+        phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise AccessDeniedError("ReleasePhoneNumber failed: AccessDeniedException")
@@ -249,7 +251,9 @@ def test_transient_errors_are_retried_with_the_same_token(tmp_path: Path) -> Non
     tokens: list[str] = []
     real_release = connect.release
 
-    def flaky(phone_number_id: str, *, region: str, client_token: str) -> None:
+    def flaky(
+        phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         tokens.append(client_token)
         if len(tokens) <= 2:
             raise TransientAwsError("ReleasePhoneNumber failed: InternalServiceException")
@@ -266,7 +270,9 @@ def test_transient_errors_that_outlast_retries_report_an_unknown_outcome(tmp_pat
     connect = fake()
     plan = plan_for(connect)
 
-    def down(phone_number_id: str, *, region: str, client_token: str) -> None:
+    def down(
+        phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         raise TransientAwsError("ReleasePhoneNumber failed: connection closed")
 
     connect.release = down  # type: ignore[method-assign]
@@ -394,8 +400,10 @@ def test_an_error_answered_after_the_release_happened_is_counted_done(
     plan = plan_for(connect)
     real_release = connect.release
 
-    def released_then_error(phone_number_id: str, *, region: str, client_token: str) -> None:
-        real_release(phone_number_id, region=region, client_token=client_token)
+    def released_then_error(
+        phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
+        real_release(phone_number_id, region=region, client_token=client_token, account=account)
         raise error
 
     connect.release = released_then_error  # type: ignore[method-assign]
@@ -421,7 +429,9 @@ def test_a_refused_retry_never_cancels_an_attempt_that_may_still_land(tmp_path: 
     executor, store = make(tmp_path, connect)
     killed_intent(store, plan.releases[0], plan_id)
 
-    def denied(phone_number_id: str, *, region: str, client_token: str) -> None:
+    def denied(
+        phone_number_id: str, *, region: str, client_token: str, account: str | None = None
+    ) -> None:
         raise AccessDeniedError("ReleasePhoneNumber failed", code="AccessDeniedException")
 
     real_release = connect.release
@@ -444,7 +454,7 @@ def test_a_failed_describe_on_a_resumed_release_keeps_its_intent_counting(
     executor, store = make(tmp_path, connect)
     killed_intent(store, plan.releases[0], render.plan_id(plan))
 
-    def denied(phone_number_id: str, *, region: str) -> None:
+    def denied(phone_number_id: str, *, region: str, account: str | None = None) -> None:
         raise AccessDeniedError("DescribePhoneNumber failed", code="AccessDeniedException")
 
     connect.lookup = denied  # type: ignore[method-assign,assignment]

@@ -11,7 +11,9 @@ import botocore.session
 import pytest
 
 from reconciler.app import service
-from reconciler.aws.connect import ConnectInventory, client_factory, map_error
+from reconciler.aws.clients import client_factory
+from reconciler.aws.connect import ConnectInventory
+from reconciler.aws.errors import map_error
 from reconciler.core import errors
 from reconciler.core.model import DesiredNumber, DesiredState, NumberStatus, QuotaPolicy, Target
 from reconciler.core.pacing import Pacer, RateLimit

@@ -22,6 +22,8 @@ from reconciler.core.model.common import E164_PATTERN, iso, scope_of
 from reconciler.core.model.inputs import (
     DEFAULT_MAX_RELEASES,
     DEFAULT_RELEASE_TYPES,
+    EXTERNAL_ID,
+    ROLE_ARN,
     Action,
     DesiredNumber,
     DesiredState,
@@ -33,6 +35,7 @@ from reconciler.core.model.inputs import (
     Policy,
     QuotaPolicy,
     Target,
+    TargetAccess,
     TrailEvent,
 )
 from reconciler.core.model.results import (
@@ -62,6 +65,8 @@ __all__ = [
     "DEFAULT_MAX_RELEASES",
     "DEFAULT_RELEASE_TYPES",
     "E164_PATTERN",
+    "EXTERNAL_ID",
+    "ROLE_ARN",
     "Action",
     "ApplyReport",
     "Deferred",
@@ -87,6 +92,7 @@ __all__ = [
     "ReleaseOutcome",
     "Skipped",
     "Target",
+    "TargetAccess",
     "TrailEvent",
     "Update",
     "Window",

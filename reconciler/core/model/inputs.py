@@ -93,6 +93,61 @@ class Target:
         return f"{self.account_id}/{self.region}"
 
 
+# targets[].role_arn: an IAM role of the target's account (the partition may differ).
+# A role name is 1-64 of [\w+=,.@-], under an optional path of the same and '/'.
+ROLE_ARN = re.compile(
+    r"^arn:(?P<partition>aws[a-z-]*):iam::(?P<account>[0-9]{12}):"
+    r"role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$",
+    re.ASCII,
+)
+# targets[].external_id: AssumeRole's ExternalId (2-1224 characters of [\w+=,.@:/-]).
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$", re.ASCII)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TargetAccess:
+    """The credentials a target's calls use (``targets[].role_arn`` / ``profile``).
+
+    None of them: the default credentials (the standard AWS settings). ``profile``
+    alone: that profile of the AWS config files. ``role_arn``: STS AssumeRole of
+    that role (with ``external_id`` when given), from the default credentials or,
+    with ``profile``, from that profile's credentials.
+    """
+
+    role_arn: str | None = None
+    external_id: str | None = None
+    profile: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.role_arn is not None and not ROLE_ARN.match(self.role_arn):
+            raise ValueError(f"not an IAM role ARN: {self.role_arn!r}")
+        if self.external_id is not None:
+            if self.role_arn is None:
+                raise ValueError("external_id is only used with role_arn")
+            if not EXTERNAL_ID.match(self.external_id):
+                raise ValueError("external_id must be 2-1224 characters of [A-Za-z0-9+=,.@:/_-]")
+        if self.profile is not None and not self.profile.strip():
+            raise ValueError("profile must not be empty")
+
+    @property
+    def is_default(self) -> bool:
+        return self.role_arn is None and self.profile is None
+
+    @property
+    def role_account(self) -> str | None:
+        match = ROLE_ARN.match(self.role_arn or "")
+        return match.group("account") if match else None
+
+    def describe(self) -> str:
+        """How a message names these credentials: ``role R (profile P)``, ``profile P``."""
+        if self.role_arn is not None:
+            via = f" (assumed with profile {self.profile})" if self.profile else ""
+            return f"role {self.role_arn}{via}"
+        if self.profile is not None:
+            return f"profile {self.profile}"
+        return "the default credentials"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class QuotaPolicy:
     """The account's rolling claim/release allowance (see DESIGN.md, "The rolling quota").
@@ -164,6 +219,9 @@ class DesiredState:
     # of another type, or imported (SourcePhoneNumberArn), is never released.
     release_types: frozenset[NumberType] = DEFAULT_RELEASE_TYPES
     release_imported: bool = False
+    # targets[].role_arn / external_id / profile, by account (one account's targets
+    # share them); an account not listed uses the default credentials.
+    access: tuple[tuple[str, TargetAccess], ...] = ()
 
     def __post_init__(self) -> None:
         if not self.targets:
@@ -181,6 +239,10 @@ class DesiredState:
     @property
     def target_arns(self) -> frozenset[str]:
         return frozenset(t.arn for t in self.targets)
+
+    def access_by_account(self) -> dict[str, TargetAccess]:
+        """The credentials of each account whose targets name a role or profile."""
+        return dict(self.access)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
