@@ -1239,7 +1239,8 @@ class _Validator:
         for name, entry in found.items():
             key_path = f"{path}.{_shorten(name)}"
             key_ok = self.attempt(False, self.tag_key, entry.key, key_path)
-            value_ok, value = self.attempt((False, None), self.tag_value, entry.value, key_path)
+            invalid: tuple[bool, str | None] = (False, None)
+            value_ok, value = self.attempt(invalid, self.tag_value, entry.value, key_path)
             if key_ok and value_ok:
                 tags[name] = value
         return tuple(sorted(tags.items()))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -90,6 +90,10 @@ class Connect(InventoryReader, Protocol):
     def update_metadata(
         self, phone_number_id: str, *, region: str, description: str, client_token: str
     ) -> None: ...
+
+    def tag(self, phone_number_arn: str, tags: Mapping[str, str], *, region: str) -> None: ...
+
+    def untag(self, phone_number_arn: str, keys: Sequence[str], *, region: str) -> None: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -344,12 +348,19 @@ class Executor:
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
 
     def _update_one(self, plan_id: str, update: Update) -> ReleaseOutcome:
-        """Change one number's description in place (UpdatePhoneNumberMetadata, with a
-        client token of this plan), then confirm it with DescribePhoneNumber: the update
-        is asynchronous, the number IN_PROGRESS until it is done."""
+        """Change one number's metadata in place: the description (UpdatePhoneNumberMetadata,
+        with a client token of this plan), then the tags the file names (TagResource,
+        UntagResource: no token in the API; the same call again sets the same values),
+        each paced and retried like every call; then confirm it with DescribePhoneNumber:
+        the description update is asynchronous, the number IN_PROGRESS until it is done."""
         region = Target(arn=update.target_arn).region
         token = planner.client_token(plan_id, update.phone_number_id) + "/metadata"
-        described = f"description {update.description_from!r} -> {update.description_to!r}"
+        changes = []
+        if update.description_to is not None:
+            changes.append(f"description {update.description_from!r} -> {update.description_to!r}")
+        changes += [f"tag {k}={v!r}" for k, v in update.tags_set]
+        changes += [f"untag {k}" for k in update.tags_remove]
+        described = "; ".join(changes)
         try:
             if update.description_to is not None:
                 description = update.description_to
@@ -360,6 +371,14 @@ class Executor:
                         description=description,
                         client_token=token,
                     )
+                )
+            if update.tags_set:
+                tags = dict(update.tags_set)
+                self._call(lambda: self._connect.tag(update.phone_number_arn, tags, region=region))
+            if update.tags_remove:
+                keys = list(update.tags_remove)
+                self._call(
+                    lambda: self._connect.untag(update.phone_number_arn, keys, region=region)
                 )
             problem = self._confirm_update(update, region)
         except ConnectNumbersError as exc:
@@ -376,7 +395,12 @@ class Executor:
             )
             if current is None:
                 return "the number is no longer claimed"
-            done = update.description_to in (None, current.description)
+            live = dict(current.tags or ())
+            done = (
+                update.description_to in (None, current.description)
+                and all(live.get(k) == v for k, v in update.tags_set)
+                and not any(k in live for k in update.tags_remove)
+            )
             if current.status is NumberStatus.CLAIMED and done:
                 return None
             if current.status is NumberStatus.FAILED:

@@ -406,6 +406,9 @@ class Update:
     description_to: str | None = None
     tags_set: tuple[tuple[str, str], ...] = ()
     tags_remove: tuple[str, ...] = ()
+    # The live values of the keys set or removed, sorted by key (a key the number does
+    # not have yet is absent): what the plan shows as `~ tags team: "a" -> "b"`.
+    tags_from: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

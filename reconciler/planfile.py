@@ -304,6 +304,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 description_to=u["description"]["to"],
                 tags_set=tuple(sorted(u.get("tags", {}).get("set", {}).items())),
                 tags_remove=tuple(u.get("tags", {}).get("remove", ())),
+                tags_from=tuple(sorted(u.get("tags", {}).get("from", {}).items())),
             )
             for u in data.get("updates", ())
         ),

@@ -24,6 +24,7 @@ from .model import (
     Release,
     ReleaseOutcome,
     Target,
+    Update,
     Window,
     iso,
     scope_of,
@@ -50,6 +51,7 @@ __all__ = [
     "render_window_json",
     "render_window_markdown",
     "render_window_text",
+    "tag_changes",
     "terminal_chart",
     "update_lines",
     "verdict",
@@ -179,7 +181,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "phone_number_arn": u.phone_number_arn,
                 "target_arn": u.target_arn,
                 "description": {"from": u.description_from, "to": u.description_to},
-                "tags": {"set": dict(u.tags_set), "remove": list(u.tags_remove)},
+                # `from`: the live values of the keys set or removed (beyond the issue's
+                # {set, remove}: what a reviewer compares with).
+                "tags": {
+                    "set": dict(u.tags_set),
+                    "remove": list(u.tags_remove),
+                    "from": dict(u.tags_from),
+                },
             }
             for u in plan.updates
         ],
@@ -522,7 +530,21 @@ def update_lines(plan: Plan) -> list[str]:
             lines.append(
                 f"      ~ description {_quoted(u.description_from)} -> {_quoted(u.description_to)}"
             )
+        lines.extend(f"      {change}" for change in tag_changes(u))
     return lines
+
+
+def tag_changes(update: Update) -> list[str]:
+    """One line per tag key an update changes, by key: ``~ tags team: "a" -> "b"`` (set;
+    ``(none)`` where the number had no such tag) or ``- tags team: "a" -> (removed)``."""
+    before = dict(update.tags_from)
+    changes = [
+        (k, f"~ tags {k}: {_quoted(before.get(k))} -> {_quoted(v)}") for k, v in update.tags_set
+    ]
+    changes += [
+        (k, f"- tags {k}: {_quoted(before.get(k))} -> (removed)") for k in update.tags_remove
+    ]
+    return [line for _, line in sorted(changes)]
 
 
 def apply_to_dict(report: ApplyReport, next_step: str | None = None) -> dict[str, Any]:
@@ -674,14 +696,17 @@ def render_markdown(plan: Plan) -> str:
         out += [
             f"**Update in place** ({len(plan.updates)}): no release, no quota cost.",
             "",
-            "| Number | Description |",
-            "|---|---|",
+            "| Number | Description | Tags |",
+            "|---|---|---|",
         ]
-        out += [
-            f"| `{u.phone_number}` | ~ {_cell(_quoted(u.description_from))} → "
-            f"{_cell(_quoted(u.description_to))} |"
-            for u in plan.updates
-        ]
+        for u in plan.updates:
+            described = "-"
+            if u.description_to is not None:
+                described = (
+                    f"~ {_cell(_quoted(u.description_from))} → {_cell(_quoted(u.description_to))}"
+                )
+            tags = "<br>".join(_cell(line).replace(" -> ", " → ") for line in tag_changes(u))
+            out.append(f"| `{u.phone_number}` | {described} | {tags or '-'} |")
         out.append("")
     if plan.deferred:
         out += [
