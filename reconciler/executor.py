@@ -114,7 +114,7 @@ class Executor:
         self,
         *,
         connect: Connect,
-        ledger: Ledger,
+        ledger: Ledger | None,
         clock: Callable[[], datetime],
         owner: str,
         on_outcome: Callable[[ReleaseOutcome], None] | None = None,
@@ -126,7 +126,7 @@ class Executor:
         SIGINT") stops the apply there, the call in flight having settled and been
         recorded; the front door decides when (signals stay out of this module)."""
         self._connect = connect
-        self._ledger = ledger
+        self._store = ledger
         self._clock = clock
         self._owner = owner
         self._on_outcome = on_outcome or (lambda _: None)
@@ -346,6 +346,19 @@ class Executor:
             )
         )
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
+
+    @property
+    def _ledger(self) -> Ledger:
+        """The history every release is recorded in. None is allowed only for an executor
+        that makes metadata updates alone (``update_single``): they record nothing."""
+        if self._store is None:
+            raise AssertionError("a release needs a ledger; this executor was given none")
+        return self._store
+
+    def update_single(self, update: Update, *, plan_id: str) -> ReleaseOutcome:
+        """One metadata update in place (the Pulumi provider's update of a kept number):
+        as apply makes it, paced, retried and confirmed; no quota cost, no ledger record."""
+        return self._update_one(plan_id, update)
 
     def _update_one(self, plan_id: str, update: Update) -> ReleaseOutcome:
         """Change one number's metadata in place: the description (UpdatePhoneNumberMetadata,

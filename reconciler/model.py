@@ -432,6 +432,9 @@ class Keep:
     phone_number_id: str
     target_arn: str
     description: str | None = None
+    # The tags numbers.yaml names for it (None: remove the key): the Pulumi resource's
+    # desired tags. Whether they differ from the live ones is an Update's business.
+    tags: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

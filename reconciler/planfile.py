@@ -252,6 +252,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 phone_number_id=k["phone_number_id"],
                 target_arn=k["target_arn"],
                 description=k.get("description"),
+                tags=tuple(sorted(k.get("tags", {}).items())),
             )
             for k in data["keeps"]
         ),

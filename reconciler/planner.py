@@ -67,6 +67,7 @@ __all__ = [
     "kept_arns",
     "listing_refusals",
     "managed_numbers",
+    "metadata_update",
     "plan",
     "progress",
     "protection",
@@ -425,9 +426,10 @@ def plan(
                     phone_number_id=number.phone_number_id,
                     target_arn=number.target_arn,
                     description=wanted[number.phone_number].description or number.description,
+                    tags=wanted[number.phone_number].tags,
                 )
             )
-            update = _update(number, wanted[number.phone_number])
+            update = metadata_update(number, wanted[number.phone_number])
             if update is not None:
                 updates.append(update)
             continue
@@ -504,7 +506,7 @@ def plan(
     )
 
 
-def _update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:
+def metadata_update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:
     """The metadata change of a kept number: its description when numbers.yaml gives
     one that differs (none given: the live one is left alone), and its tags for the keys
     the entry names (``tag_diff``). In place, at no quota cost: never a release and a

@@ -144,6 +144,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "phone_number_id": k.phone_number_id,
                 "target_arn": k.target_arn,
                 "description": k.description,
+                # The tags numbers.yaml names (null: removed), only when it names any.
+                **({"tags": dict(k.tags)} if k.tags else {}),
             }
             for k in plan.keeps
         ],

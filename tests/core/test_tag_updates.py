@@ -140,3 +140,15 @@ def test_applying_the_diff_reaches_the_file_and_touches_no_other_key(
         assert after[key] == live_tags[key]  # never touched
     again = planner.tag_diff(tuple(sorted(after.items())), tuple(sorted(wanted.items())))
     assert again == ((), ())  # converged: the next plan has nothing to do
+
+
+def test_the_pulumi_resource_of_a_kept_number_carries_the_tags_the_file_names() -> None:
+    from reconciler import stack
+
+    plan = plan_with((("cost", None), ("team", "support")))
+    resources = {r.phone_number: r for r in stack.stack_resources(plan, [], now=NOW, stack="p/s")}
+    args = resources[NUMBER].as_args()
+    assert args["tags"] == {"team": "support"} and args["tags_removed"] == ["cost"]
+    # A number whose entry names no tags has neither input (None: dropped by Pulumi).
+    other = resources["+12065550101"].as_args()
+    assert other["tags"] is None and other["tags_removed"] is None
