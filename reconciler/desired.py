@@ -23,7 +23,7 @@ released, irreversibly, needs more than that:
 
 The module is pure except for :func:`load_desired`, which reads the bytes and
 hands them to :func:`parse_desired`. Every problem becomes a
-:class:`~reconciler.errors.NumbersFileError`; nothing else escapes for bad
+:class:`~reconciler.core.errors.NumbersFileError`; nothing else escapes for bad
 input (the Hypothesis tests hold us to that).
 """
 
@@ -51,8 +51,8 @@ try:
 except ImportError:  # PyYAML built without libyaml: the same composer, in Python
     from yaml import SafeLoader as _LibyamlLoader  # type: ignore[assignment]
 
-from reconciler.errors import NumbersFileError, NumbersFileErrors
-from reconciler.model import (
+from reconciler.core.errors import NumbersFileError, NumbersFileErrors
+from reconciler.core.model import (
     DEFAULT_RELEASE_TYPES,
     E164_PATTERN,
     DesiredNumber,

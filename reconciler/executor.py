@@ -32,17 +32,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
 
-from . import intents, planner, render
-from .errors import (
+from reconciler.core import intents, planner, render
+from reconciler.core.errors import (
     AwsError,
     ConnectNumbersError,
     NotFoundError,
     PermanentAwsError,
     TransientAwsError,
 )
-from .inventory import InventoryReader
-from .ledger import Guard, History, Ledger, LedgerRecord, QuotaRaceError
-from .model import (
+from reconciler.core.inventory import InventoryReader
+from reconciler.ledger import Guard, History, Ledger, LedgerRecord, QuotaRaceError
+from reconciler.core.model import (
     Action,
     ApplyReport,
     DesiredState,

@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from .errors import InputError
-from .ledger import parse_time
-from .model import (
+from reconciler.core.errors import InputError
+from reconciler.core.times import parse_time
+from reconciler.core.model import (
     Deferred,
     HistorySource,
     Keep,
@@ -32,7 +32,7 @@ from .model import (
     Skipped,
     Update,
 )
-from .render import plan_id, render_json
+from reconciler.core.render import plan_id, render_json
 
 __all__ = ["PlanFileError", "check_output", "load_plan", "plan_from_dict", "write_plan"]
 

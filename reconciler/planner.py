@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from . import intents, quota
-from .model import (
+from reconciler.core import intents, quota
+from reconciler.core.model import (
     Deferred,
     DesiredNumber,
     DesiredState,

@@ -71,12 +71,14 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from . import ledger as ledger_store
-from . import planner, service, stack
-from .errors import ConnectNumbersError, NumbersFileError
-from .executor import Executor
-from .inventory.aws import ConnectInventory
-from .model import (
+from reconciler.app import ledgers
+from reconciler import ledger as ledger_store
+from reconciler.core import planner, stack
+from reconciler.app import service
+from reconciler.core.errors import ConnectNumbersError, NumbersFileError
+from reconciler.app.executor import Executor
+from reconciler.aws.connect import ConnectInventory
+from reconciler.core.model import (
     E164_PATTERN,
     DesiredNumber,
     DesiredState,
@@ -85,7 +87,7 @@ from .model import (
     ReleaseOutcome,
     Target,
 )
-from .pacing import Pacer
+from reconciler.core.pacing import Pacer
 
 __all__ = [
     "DIFF_KEYS",
@@ -340,7 +342,7 @@ def _done_release(spec: str | None, phone_number: str, phone_number_id: str) -> 
     if not spec:
         return {}
     try:
-        records = ledger_store.open_ledger(spec).records()
+        records = ledgers.open_ledger(spec).records()
     except (ConnectNumbersError, OSError, ValueError):
         return {}
     found: dict[str, Any] = {}
@@ -609,7 +611,7 @@ def _release(news: Mapping[str, Any]) -> ReleaseOutcome:
     state = _load_desired(str(news["numbers_file"]), str(news["target_arn"]))
     executor = Executor(
         connect=ConnectInventory(pacer=_PACER),
-        ledger=ledger_store.open_ledger(str(spec)),
+        ledger=ledgers.open_ledger(str(spec)),
         clock=_now,
         owner=ledger_store.default_owner("pulumi up"),
     )

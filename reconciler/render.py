@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from .model import (
+from reconciler.core.model import (
     CLOUDTRAIL_RETENTION,
     ApplyReport,
     HistorySource,

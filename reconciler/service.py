@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from . import planner
-from .errors import ConnectNumbersError
-from .inventory import InventoryReader, both, with_flows, with_states, with_tags
-from .model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
+from reconciler.core import planner
+from reconciler.core.errors import ConnectNumbersError
+from reconciler.aws.reading import both
+from reconciler.core.inventory import InventoryReader, with_flows, with_states, with_tags
+from reconciler.core.model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
 
 __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
@@ -67,7 +68,7 @@ def load_numbers(
     (the CLI on stderr, Pulumi with ``pulumi.log.warn``). ``targets``: the
     targets given by the Pulumi component instead of the file's (``desired.load_desired_for``).
     """
-    from . import desired as desired_file
+    from reconciler import desired as desired_file
 
     if targets is None:
         state = desired_file.load_desired(path)
@@ -76,7 +77,7 @@ def load_numbers(
     if not state.quota.auto:
         return state, None
     # Imported here: only an `auto` quota needs Service Quotas (an AWS adapter).
-    from .servicequotas import read_phone_number_quota
+    from reconciler.aws.servicequotas import read_phone_number_quota
 
     return resolve_quota(state, read_phone_number_quota)
 

@@ -42,7 +42,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from .model import E164_PATTERN, Action, Plan, Target
+from reconciler.core.model import E164_PATTERN, Action, Plan, Target
 
 __all__ = [
     "COOLDOWN_DAYS",

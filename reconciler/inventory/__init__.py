@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, TypeVar, cast
 
-from ..model import Inventory, LiveNumber, NumberStatus, Target
+from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target
 
 __all__ = [
     "FakeInventory",
@@ -282,7 +282,7 @@ class FakeInventory:
         return None
 
     def _replace_number(self, phone_number_id: str, **changes: Any) -> None:
-        from ..errors import NotFoundError
+        from reconciler.core.errors import NotFoundError
 
         for index, n in enumerate(self.numbers):
             if n.phone_number_id == phone_number_id:
@@ -294,7 +294,7 @@ class FakeInventory:
         self, phone_number_id: str, *, region: str, description: str, client_token: str
     ) -> None:
         """A new description; the same token and request again is a success, as in AWS."""
-        from ..errors import ConflictError
+        from reconciler.core.errors import ConflictError
 
         previous = self.metadata_tokens.get(client_token)
         if previous is not None:
@@ -320,7 +320,7 @@ class FakeInventory:
 
     def release(self, phone_number_id: str, *, region: str, client_token: str) -> None:
         """Remove the number; the same token again is a success, as in AWS."""
-        from ..errors import ConflictError, NotFoundError
+        from reconciler.core.errors import ConflictError, NotFoundError
 
         if client_token in self.released:
             if self.released[client_token] != phone_number_id:

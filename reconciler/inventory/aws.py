@@ -11,7 +11,7 @@ counts them.
 Endpoints, credentials and the region come from the standard AWS settings
 (``AWS_ENDPOINT_URL_CONNECT``, profiles, environment); the region of each
 client is the region of the target's ARN. Every botocore error is mapped to
-``reconciler.errors`` here, at this one boundary (``map_error``), and every
+``reconciler.core.errors`` here, at this one boundary (``map_error``), and every
 AWS adapter builds its clients here (``make_client``): an endpoint that cannot
 be reached fails within seconds (``CONNECT_TIMEOUT``, ``CONNECT_ATTEMPTS``),
 naming the endpoint and the setting it came from, credentials in a URL masked.
@@ -34,8 +34,8 @@ import botocore
 import botocore.config
 import botocore.exceptions
 
-from ..desired import normalize_number
-from ..errors import (
+from reconciler.desired import normalize_number
+from reconciler.core.errors import (
     AccessDeniedError,
     AwsError,
     ConflictError,
@@ -46,10 +46,11 @@ from ..errors import (
     QuotaExceededError,
     TransientAwsError,
 )
-from ..model import Inventory, LiveNumber, NumberStatus, Target
-from ..pacing import Pacer
-from . import NumberState, ReadProgress, ReadStopped, parallel
-from . import with_flows as fill_flows
+from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target
+from reconciler.core.pacing import Pacer
+from reconciler.aws.reading import ReadProgress, ReadStopped, parallel
+from reconciler.core.inventory import NumberState
+from reconciler.core.inventory import with_flows as fill_flows
 
 __all__ = [
     "CONNECT_ATTEMPTS",

@@ -88,8 +88,7 @@ def test_a_terminal_sees_the_read_after_one_second_and_a_clean_line_after(
     # 97 pages left at 1.9 requests/s (2/s paced 5% under): 52 s. (click drops the
     # erase-line escape when stderr is not a real terminal, as here.)
     assert capsys.readouterr().err == (
-        "\rreading the inventory: 3 page(s) listed (3,000 numbers); "
-        "about 52 s left at 2 requests/s"
+        "\rreading the inventory: 3 page(s) listed (3,000 numbers); about 52 s left at 2 requests/s"
     )
     shown.progress.count(targets_done=1, pages=97, numbers=97_000, lookups=10, looked_up=4)
     shown.progress.count(flow_calls=1)

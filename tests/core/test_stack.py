@@ -1,4 +1,4 @@
-"""reconciler.stack: which resources the Pulumi program registers for a plan.
+"""reconciler.core.stack: which resources the Pulumi program registers for a plan.
 
 The rules (module docstring of reconciler/stack.py): keeps and skipped numbers
 are ``claimed``, this plan's releases are ``released`` and not settled, and a
@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import planner
-from reconciler.model import Inventory, NumberStatus, Plan, Policy
-from reconciler.stack import (
+from reconciler.core import planner
+from reconciler.core.model import Inventory, NumberStatus, Plan, Policy
+from reconciler.core.stack import (
     COOLDOWN_DAYS,
     NumberState,
     StackResource,

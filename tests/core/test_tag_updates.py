@@ -11,9 +11,12 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler import planfile, planner, render, service
-from reconciler.inventory import FakeInventory
-from reconciler.model import DesiredNumber, Plan, Policy
+from reconciler.app import planfiles
+from reconciler.core import planfile, planner, render
+
+from reconciler.app import service
+from reconciler.core.inventory import FakeInventory
+from reconciler.core.model import DesiredNumber, Plan, Policy
 
 from .builders import NOW, desired, events, inventory, live
 
@@ -99,8 +102,8 @@ def test_every_format_shows_the_tag_lines() -> None:
 def test_a_saved_plan_with_tag_updates_reads_back_equal(tmp_path) -> None:  # type: ignore[no-untyped-def]
     plan = plan_with((("cost", None), ("team", "support")))
     path = tmp_path / "plan.json"
-    planfile.write_plan(plan, str(path))
-    assert planfile.load_plan(str(path)) == plan
+    planfiles.write_plan(plan, str(path))
+    assert planfiles.load_plan(str(path)) == plan
     assert planner.confirm(plan, plan).updates == plan.updates
     assert planner.confirm(plan, plan_with((("team", "other"),))).updates == ()
 
@@ -143,7 +146,7 @@ def test_applying_the_diff_reaches_the_file_and_touches_no_other_key(
 
 
 def test_the_pulumi_resource_of_a_kept_number_carries_the_tags_the_file_names() -> None:
-    from reconciler import stack
+    from reconciler.core import stack
 
     plan = plan_with((("cost", None), ("team", "support")))
     resources = {r.phone_number: r for r in stack.stack_resources(plan, [], now=NOW, stack="p/s")}

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from reconciler import planfile, planner, render
-from reconciler.model import DesiredNumber, Plan, Policy
+from reconciler.app import planfiles
+from reconciler.core import planfile, planner, render
+from reconciler.core.model import DesiredNumber, Plan, Policy
 
 from .builders import NOW, desired, events, inventory, live
 
@@ -73,7 +74,7 @@ def test_every_format_shows_the_update() -> None:
 def test_a_saved_plan_with_updates_reads_back_and_confirms_only_the_same_update(tmp_path) -> None:  # type: ignore[no-untyped-def]
     plan = plan_with("Support line")
     path = tmp_path / "plan.json"
-    planfile.write_plan(plan, str(path))
-    assert planfile.load_plan(str(path)) == plan
+    planfiles.write_plan(plan, str(path))
+    assert planfiles.load_plan(str(path)) == plan
     assert planner.confirm(plan, plan).updates == plan.updates
     assert planner.confirm(plan, plan_with("Something else")).updates == ()

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import MAX_FILE_BYTES, load_desired, parse_desired
-from reconciler.errors import NumbersFileError
+from reconciler.core.errors import NumbersFileError
 
 CORPUS_DIR = Path(__file__).parent / "corpus"
 

@@ -46,7 +46,7 @@ from yaml.nodes import MappingNode, Node
 from reconciler import desired
 from reconciler.cli import main
 from reconciler.desired import MAX_FILE_BYTES, load_desired, normalize_number, parse_desired
-from reconciler.model import NumberType
+from reconciler.core.model import NumberType
 from tests.desired.test_corpus import CORPUS, CORPUS_DIR, VALID
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import load_desired, parse_desired
-from reconciler.model import DesiredNumber, DesiredState, NumberType, QuotaPolicy, Target
+from reconciler.core.model import DesiredNumber, DesiredState, NumberType, QuotaPolicy, Target
 
 VALID_DIR = Path(__file__).parent / "valid"
 US_INSTANCE = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

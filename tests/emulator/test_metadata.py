@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 
 from .support import client, failure, ids_by_number, seed_with
 

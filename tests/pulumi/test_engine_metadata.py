@@ -9,7 +9,7 @@ from collections import Counter
 
 import boto3
 
-from reconciler.emulator import EmulatorServer
+from connect_emulator import EmulatorServer
 from tests.pulumi.engine import Project, ops, steps
 from tests.pulumi.test_engine import (
     RELEASES,

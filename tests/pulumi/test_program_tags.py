@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reconciler.pulumi_provider import TYPE_TOKEN
+from reconciler.pulumi.provider import TYPE_TOKEN
 
 from .test_program_mocks import Run, config, numbers_file, run_program, write_ledger
 

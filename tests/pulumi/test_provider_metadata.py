@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 
-from reconciler.emulator.seed import phone_number_id_for
+from connect_emulator.seed import phone_number_id_for
 from tests.pulumi import test_provider_grpc as grpc_tests
 from tests.pulumi.grpc_support import ProviderProcess
 from tests.pulumi.test_provider_grpc import KEEPS, NONE, SOME, World, arn_of
