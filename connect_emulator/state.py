@@ -101,6 +101,10 @@ class ConnectState:
         #: CloudTrail event id -> the order it was recorded in (ties of time).
         self._event_ids: dict[str, int] = {}
         self._tokens: dict[str, HistoryEvent] = {}
+        # UpdatePhoneNumberMetadata's client tokens: token -> (number id, description).
+        # Kept for the life of the server (a state file does not hold them: a metadata
+        # update counts against nothing, and a retry after a restart finds the update done).
+        self._metadata_tokens: dict[str, tuple[str, str | None]] = {}
         self._by_request: dict[str, HistoryEvent] = {}
         self._last_release: dict[str, HistoryEvent] = {}
         self._used_ids: set[str] = set()
@@ -371,6 +375,17 @@ class ConnectState:
                 self._index(event)
             self._changed()
             return changed
+
+    def metadata_request(self, client_token: str) -> tuple[str, str | None] | None:
+        """The (number id, description) an UpdatePhoneNumberMetadata token was used for."""
+        with self.lock:
+            return self._metadata_tokens.get(client_token)
+
+    def remember_metadata_request(
+        self, client_token: str, phone_number_id: str, description: str | None
+    ) -> None:
+        with self.lock:
+            self._metadata_tokens[client_token] = (phone_number_id, description)
 
     def event_for_token(self, client_token: str) -> HistoryEvent | None:
         """The claim or release an idempotency token produced, if any."""

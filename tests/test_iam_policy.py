@@ -114,6 +114,18 @@ def apply_flows(tmp: Path) -> None:
     renamed = tmp / "renamed.yaml"
     renamed.write_text(Path(NUMBERS).read_text().replace("Main line", "Main line, renamed"))
     assert cli("apply", "--numbers", str(renamed), "--ledger", str(ledger), "--auto-approve") == 0
+    # Tags named in numbers.yaml: set, then removed, in place (TagResource, UntagResource).
+    for value in ("policy-check", "null"):
+        tagged = tmp / "tagged.yaml"
+        tagged.write_text(
+            renamed.read_text().replace(
+                "description: Main line, renamed",
+                f"description: Main line, renamed\n    tags: {{team: {value}}}",
+            )
+        )
+        assert (
+            cli("apply", "--numbers", str(tagged), "--ledger", str(ledger), "--auto-approve") == 0
+        )
 
 
 def test_the_plan_policy_is_exactly_what_the_read_only_flows_use(

@@ -440,11 +440,26 @@ def update_phone_number_metadata(state: ConnectState, request: ApiRequest) -> di
     has seen it so (AWS: "You can call DescribePhoneNumber API to verify the status of
     a previous UpdatePhoneNumberMetadata operation"). Costs nothing against the quota.
     A number whose claim or update is IN_PROGRESS answers ResourceInUseException.
+
+    ``ClientToken`` is honoured (botocore's idempotencyToken): the same token with the
+    same request is the same success, changing nothing again (a retry after a lost
+    answer, also while the update is IN_PROGRESS); the same token with another request
+    is IdempotencyException.
     """
     description = _description(request.body)
-    _client_token(_body_string(request.body, "ClientToken"), "ClientToken")
+    token = _client_token(_body_string(request.body, "ClientToken"), "ClientToken")
     with state.transaction():
         number = _phone_number(state, request.path["PhoneNumberId"])
+        previous = state.metadata_request(token) if token is not None else None
+        if previous is not None:
+            if previous == (number.id, description):
+                return {}  # updated already, by this very request
+            raise ApiError(
+                "IdempotencyException",
+                f"The client token '{token}' was already used for a different "
+                f"UpdatePhoneNumberMetadata request (phone number '{previous[0]}', "
+                f"description {previous[1]!r}); this request needs a new token.",
+            )
         if number.status == _IN_PROGRESS:
             raise ApiError(
                 "ResourceInUseException",
@@ -462,6 +477,8 @@ def update_phone_number_metadata(state: ConnectState, request: ApiRequest) -> di
                 in_progress_describes=1,
             )
         )
+        if token is not None:
+            state.remember_metadata_request(token, number.id, description)
     return {}
 
 

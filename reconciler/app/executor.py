@@ -28,7 +28,7 @@ import functools
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, TypeVar
@@ -104,6 +104,24 @@ class Connect(InventoryReader, Protocol):
         account: str | None = None,
     ) -> None: ...
 
+    def tag(
+        self,
+        phone_number_arn: str,
+        tags: Mapping[str, str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None: ...
+
+    def untag(
+        self,
+        phone_number_arn: str,
+        keys: Sequence[str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None: ...
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RetryPolicy:
@@ -123,7 +141,7 @@ class Executor:
         self,
         *,
         connect: Connect,
-        ledger: Ledger,
+        ledger: Ledger | None,
         clock: Callable[[], datetime],
         owner: str,
         on_outcome: Callable[[ReleaseOutcome], None] | None = None,
@@ -135,7 +153,7 @@ class Executor:
         SIGINT") stops the apply there, the call in flight having settled and been
         recorded; the front door decides when (signals stay out of this module)."""
         self._connect = connect
-        self._ledger = ledger
+        self._store = ledger
         self._clock = clock
         self._owner = owner
         self._on_outcome = on_outcome or (lambda _: None)
@@ -366,13 +384,33 @@ class Executor:
         )
         return self._emit(release, OutcomeStatus.RELEASED, note, at=at, token=token), None
 
+    @property
+    def _ledger(self) -> Ledger:
+        """The history every release is recorded in. None is allowed only for an executor
+        that makes metadata updates alone (``update_single``): they record nothing."""
+        if self._store is None:
+            raise AssertionError("a release needs a ledger; this executor was given none")
+        return self._store
+
+    def update_single(self, update: Update, *, plan_id: str) -> ReleaseOutcome:
+        """One metadata update in place (the Pulumi provider's update of a kept number):
+        as apply makes it, paced, retried and confirmed; no quota cost, no ledger record."""
+        return self._update_one(plan_id, update)
+
     def _update_one(self, plan_id: str, update: Update) -> ReleaseOutcome:
-        """Change one number's description in place (UpdatePhoneNumberMetadata, with a
-        client token of this plan), then confirm it with DescribePhoneNumber: the update
-        is asynchronous, the number IN_PROGRESS until it is done."""
+        """Change one number's metadata in place: the description (UpdatePhoneNumberMetadata,
+        with a client token of this plan), then the tags the file names (TagResource,
+        UntagResource: no token in the API; the same call again sets the same values),
+        each paced and retried like every call; then confirm it with DescribePhoneNumber:
+        the description update is asynchronous, the number IN_PROGRESS until it is done."""
         where = Target(arn=update.target_arn)
         token = apply_rules.client_token(plan_id, update.phone_number_id) + "/metadata"
-        described = f"description {update.description_from!r} -> {update.description_to!r}"
+        changes = []
+        if update.description_to is not None:
+            changes.append(f"description {update.description_from!r} -> {update.description_to!r}")
+        changes += [f"tag {k}={v!r}" for k, v in update.tags_set]
+        changes += [f"untag {k}" for k in update.tags_remove]
+        described = "; ".join(changes)
         try:
             if update.description_to is not None:
                 description = update.description_to
@@ -383,6 +421,20 @@ class Executor:
                         description=description,
                         client_token=token,
                         account=where.account_id,
+                    )
+                )
+            if update.tags_set:
+                tags = dict(update.tags_set)
+                self._call(
+                    lambda: self._connect.tag(
+                        update.phone_number_arn, tags, region=where.region, account=where.account_id
+                    )
+                )
+            if update.tags_remove:
+                keys = list(update.tags_remove)
+                self._call(
+                    lambda: self._connect.untag(
+                        update.phone_number_arn, keys, region=where.region, account=where.account_id
                     )
                 )
             problem = self._confirm_update(update, where)
@@ -402,7 +454,12 @@ class Executor:
             )
             if current is None:
                 return "the number is no longer claimed"
-            done = update.description_to in (None, current.description)
+            live = dict(current.tags or ())
+            done = (
+                update.description_to in (None, current.description)
+                and all(live.get(k) == v for k, v in update.tags_set)
+                and not any(k in live for k in update.tags_remove)
+            )
             if current.status is NumberStatus.CLAIMED and done:
                 return None
             if current.status is NumberStatus.FAILED:

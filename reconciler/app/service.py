@@ -13,7 +13,7 @@ from datetime import datetime
 from reconciler.aws.reading import both
 from reconciler.core import apply_rules, planner
 from reconciler.core.errors import ConnectNumbersError
-from reconciler.core.inventory import InventoryReader, with_flows, with_states
+from reconciler.core.inventory import InventoryReader, with_flows, with_states, with_tags
 from reconciler.core.model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
 
 __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
@@ -108,16 +108,31 @@ def _read_candidates(
     candidates, read at once: separate operations, separate rate buckets.
 
     Cost (DESIGN.md, "Performance targets"): one describe per candidate; the flow
-    lookups only when there is a candidate; none of either when there is none.
+    lookups only when there is a candidate; none of either when there is none. Plus
+    one describe per kept number whose entry names ``tags:`` (``_read_tags``).
     """
     candidates = planner.release_candidates(desired, listed)
     if not candidates:
-        return listed
+        return _read_tags(reader, desired, listed)
     kept = planner.kept_arns(desired, listed)
+    tagged = planner.tag_candidates(desired, listed)
     states, flows = both(
-        lambda: reader.describe(candidates), lambda: reader.flows(candidates, kept)
+        lambda: reader.describe(candidates + tagged), lambda: reader.flows(candidates, kept)
     )
-    return with_states(with_flows(listed, flows), states)
+    tag_ids = {n.phone_number_id for n in tagged}
+    statuses = {k: v for k, v in states.items() if k not in tag_ids}
+    tags = {k: v for k, v in states.items() if k in tag_ids}
+    return with_tags(with_states(with_flows(listed, flows), statuses), tags)
+
+
+def _read_tags(reader: InventoryReader, desired: DesiredState, listed: Inventory) -> Inventory:
+    """The live tags of the kept numbers whose entry names ``tags:`` (issue 15): one
+    DescribePhoneNumber each, since ListPhoneNumbersV2 carries no tags. A file that
+    names no tags costs nothing here."""
+    tagged = planner.tag_candidates(desired, listed)
+    if not tagged:
+        return listed
+    return with_tags(listed, reader.describe(tagged))
 
 
 def make_plan(
@@ -147,7 +162,9 @@ def make_plan(
         # (``apply_rules.assume_claimed``): the executor describes each one just before
         # releasing it and skips one that is not.
         released = (r.phone_number_id for r in confirming.releases)
-        inventory = apply_rules.assume_claimed(listed, released)
+        # The tags the file names are read again (one describe each), so the fresh plan
+        # makes the same tag updates as the saved one (``apply_rules.confirm``).
+        inventory = apply_rules.assume_claimed(_read_tags(reader, desired, listed), released)
     elif planner.listing_refusals(desired, listed, policy):
         candidates = planner.release_candidates(desired, listed)
         inventory = apply_rules.assume_claimed(listed, (n.phone_number_id for n in candidates))

@@ -320,7 +320,9 @@ class ConnectInventory:
             self.progress.count(looked_up=1)
             if current is None or current.status is None:
                 return None
-            return NumberState(status=current.status, message=current.status_message)
+            return NumberState(
+                status=current.status, message=current.status_message, tags=current.tags or ()
+            )
 
         calls = [functools.partial(state, n) for n in numbers]
         found = parallel(calls, workers=_DESCRIBE_WORKERS)
@@ -403,6 +405,31 @@ class ConnectInventory:
             ClientToken=client_token,
         )
 
+    def tag(
+        self,
+        phone_number_arn: str,
+        tags: Mapping[str, str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None:
+        """TagResource: add or overwrite these tags only (no client token in the API; the
+        same call again sets the same values). In place, at no quota cost."""
+        self._call(region, "TagResource", account, resourceArn=phone_number_arn, tags=dict(tags))
+
+    def untag(
+        self,
+        phone_number_arn: str,
+        keys: Sequence[str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None:
+        """UntagResource: remove these tag keys only (an absent key is no error)."""
+        self._call(
+            region, "UntagResource", account, resourceArn=phone_number_arn, tagKeys=list(keys)
+        )
+
 
 def _merge(flows: dict[str, set[str]], pairs: Iterable[tuple[str, str]]) -> None:
     for arn, flow in pairs:
@@ -435,4 +462,6 @@ def _live(
         description=summary.get("PhoneNumberDescription"),
         flows=tuple(sorted(flows.get(arn, ()))),
         source_phone_number_arn=summary.get("SourcePhoneNumberArn") or None,
+        # DescribePhoneNumber answers Tags; ListPhoneNumbersV2 does not (None: not read).
+        tags=tuple(sorted(summary["Tags"].items())) if "Tags" in summary else None,
     )

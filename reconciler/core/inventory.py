@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from reconciler.core.model import Inventory, LiveNumber, NumberStatus, Target
 
@@ -22,6 +22,7 @@ __all__ = [
     "NumberState",
     "with_flows",
     "with_states",
+    "with_tags",
 ]
 
 
@@ -31,6 +32,8 @@ class NumberState:
 
     status: NumberStatus
     message: str | None = None
+    # The number's tags, sorted by key (DescribePhoneNumber answers them; the listing does not).
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 class InventoryReader(Protocol):
@@ -82,6 +85,22 @@ def with_states(inventory: Inventory, states: Mapping[str, NumberState | None]) 
     return replace(inventory, numbers=tuple(numbers))
 
 
+def with_tags(inventory: Inventory, states: Mapping[str, NumberState | None]) -> Inventory:
+    """The inventory with the described tags filled in (statuses left unread: these are
+    kept numbers, read only for the tags their numbers.yaml entry names)."""
+    if not states:
+        return inventory
+    return replace(
+        inventory,
+        numbers=tuple(
+            replace(n, tags=state.tags)
+            if (state := states.get(n.phone_number_id)) is not None
+            else n
+            for n in inventory.numbers
+        ),
+    )
+
+
 class FakeInventory:
     """An in-memory ``InventoryReader`` for logic tests; counts its calls like an API would."""
 
@@ -91,12 +110,16 @@ class FakeInventory:
         self.describe_calls = 0
         self.flow_calls = 0
         self.released: dict[str, str] = {}  # client token -> phone_number_id
+        self.metadata_tokens: dict[str, tuple[str, str]] = {}  # token -> (id, description)
+        self.tag_calls = 0
 
     def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
         arns = {t.arn for t in targets}
         self.list_calls += len(arns)
         found = tuple(
-            replace(n, status=None, status_message=None, flows=n.flows if with_flows else ())
+            replace(
+                n, status=None, status_message=None, tags=None, flows=n.flows if with_flows else ()
+            )
             for n in self.numbers
             if n.target_arn in arns
         )
@@ -122,7 +145,9 @@ class FakeInventory:
                 None
                 if live is None
                 else NumberState(
-                    status=live.status or NumberStatus.CLAIMED, message=live.status_message
+                    status=live.status or NumberStatus.CLAIMED,
+                    message=live.status_message,
+                    tags=live.tags or (),
                 )
             )
         return result
@@ -133,8 +158,65 @@ class FakeInventory:
         self.describe_calls += 1
         for n in self.numbers:
             if n.phone_number_id == phone_number_id:
-                return replace(n, status=n.status or NumberStatus.CLAIMED)
+                return replace(n, status=n.status or NumberStatus.CLAIMED, tags=n.tags or ())
         return None
+
+    def _replace_number(self, phone_number_id: str, **changes: Any) -> None:
+        from reconciler.core.errors import NotFoundError
+
+        for index, n in enumerate(self.numbers):
+            if n.phone_number_id == phone_number_id:
+                self.numbers[index] = replace(n, **changes)
+                return
+        raise NotFoundError("ResourceNotFoundException", code="ResourceNotFoundException")
+
+    def update_metadata(
+        self,
+        phone_number_id: str,
+        *,
+        region: str,
+        description: str,
+        client_token: str,
+        account: str | None = None,
+    ) -> None:
+        """A new description; the same token and request again is a success, as in AWS."""
+        from reconciler.core.errors import ConflictError
+
+        previous = self.metadata_tokens.get(client_token)
+        if previous is not None:
+            if previous != (phone_number_id, description):
+                raise ConflictError("IdempotencyException", code="IdempotencyException")
+            return
+        self._replace_number(phone_number_id, description=description)
+        self.metadata_tokens[client_token] = (phone_number_id, description)
+
+    def tag(
+        self,
+        phone_number_arn: str,
+        tags: Mapping[str, str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None:
+        self.tag_calls += 1
+        number = next((n for n in self.numbers if n.phone_number_arn == phone_number_arn), None)
+        current = dict(number.tags or ()) if number is not None else {}
+        merged = tuple(sorted({**current, **tags}.items()))
+        self._replace_number(number.phone_number_id if number else "", tags=merged)
+
+    def untag(
+        self,
+        phone_number_arn: str,
+        keys: Sequence[str],
+        *,
+        region: str,
+        account: str | None = None,
+    ) -> None:
+        self.tag_calls += 1
+        number = next((n for n in self.numbers if n.phone_number_arn == phone_number_arn), None)
+        current = dict(number.tags or ()) if number is not None else {}
+        kept = tuple(sorted((k, v) for k, v in current.items() if k not in keys))
+        self._replace_number(number.phone_number_id if number else "", tags=kept)
 
     def release(
         self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None

@@ -107,6 +107,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 phone_number_id=k["phone_number_id"],
                 target_arn=k["target_arn"],
                 description=k.get("description"),
+                tags=tuple(sorted(k.get("tags", {}).items())),
             )
             for k in data["keeps"]
         ),
@@ -159,6 +160,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
                 description_to=u["description"]["to"],
                 tags_set=tuple(sorted(u.get("tags", {}).get("set", {}).items())),
                 tags_remove=tuple(u.get("tags", {}).get("remove", ())),
+                tags_from=tuple(sorted(u.get("tags", {}).get("from", {}).items())),
             )
             for u in data.get("updates", ())
         ),

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from reconciler.core import quota
 from reconciler.core.model import (
     Deferred,
+    DesiredNumber,
     DesiredState,
     HistoryEvent,
     HistorySource,
@@ -57,11 +58,13 @@ __all__ = [
     "kept_arns",
     "listing_refusals",
     "managed_numbers",
+    "metadata_update",
     "plan",
     "protection",
     "release_candidates",
     "skip_reason",
     "skipped_entry",
+    "tag_candidates",
 ]
 
 
@@ -85,6 +88,16 @@ def release_candidates(desired: DesiredState, inventory: Inventory) -> list[Live
         for n in managed_numbers(desired, inventory)
         if n.phone_number not in keep and protection(n, desired) is None
     ]
+
+
+def tag_candidates(desired: DesiredState, inventory: Inventory) -> list[LiveNumber]:
+    """Kept numbers whose numbers.yaml entry names tags: the only kept numbers described
+    (ListPhoneNumbersV2 carries no tags, DescribePhoneNumber does). A file that names no
+    tags costs no describe for them: a plan with nothing to release stays at the listing."""
+    tagged = {d.phone_number for d in desired.numbers if d.tags}
+    if not tagged:
+        return []
+    return [n for n in managed_numbers(desired, inventory) if n.phone_number in tagged]
 
 
 def kept_arns(desired: DesiredState, inventory: Inventory) -> frozenset[str]:
@@ -368,9 +381,10 @@ def plan(
                     phone_number_id=number.phone_number_id,
                     target_arn=number.target_arn,
                     description=wanted[number.phone_number].description or number.description,
+                    tags=wanted[number.phone_number].tags,
                 )
             )
-            update = _update(number, wanted[number.phone_number].description)
+            update = metadata_update(number, wanted[number.phone_number])
             if update is not None:
                 updates.append(update)
             continue
@@ -449,20 +463,48 @@ def plan(
     )
 
 
-def _update(number: LiveNumber, description: str | None) -> Update | None:
+def metadata_update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:
     """The metadata change of a kept number: its description when numbers.yaml gives
-    one that differs (none given: the live one is left alone). In place, at no quota
-    cost: never a release and a new claim, as a replacement would be."""
-    if description is None or description == number.description:
+    one that differs (none given: the live one is left alone), and its tags for the keys
+    the entry names (``tag_diff``). In place, at no quota cost: never a release and a
+    new claim, as a replacement would be."""
+    description = wanted.description
+    if description == number.description:
+        description = None
+    tags_set, tags_remove = tag_diff(number.tags, wanted.tags)
+    if description is None and not tags_set and not tags_remove:
         return None
     return Update(
         phone_number=number.phone_number,
         phone_number_id=number.phone_number_id,
         phone_number_arn=number.phone_number_arn,
         target_arn=number.target_arn,
-        description_from=number.description,
+        description_from=number.description if description is not None else None,
         description_to=description,
+        tags_set=tags_set,
+        tags_remove=tags_remove,
+        tags_from=tuple(
+            (k, v) for k, v in number.tags or () if k in tags_remove or k in dict(tags_set)
+        ),
     )
+
+
+def tag_diff(
+    live: tuple[tuple[str, str], ...] | None, wanted: tuple[tuple[str, str | None], ...]
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """(tags to set, keys to remove), sorted by key: only the keys numbers.yaml names.
+
+    A key with a value is set when the live value differs or the key is missing; a key
+    given as null is removed when the number has it. A key the file does not name is
+    never touched. ``live`` None (the tags were not read: a plan refused after the
+    listing): no tag change is planned.
+    """
+    if live is None or not wanted:
+        return (), ()
+    current = dict(live)
+    to_set = tuple((k, v) for k, v in wanted if v is not None and current.get(k) != v)
+    to_remove = tuple(k for k, v in wanted if v is None and k in current)
+    return to_set, to_remove
 
 
 def _refusals(

@@ -84,6 +84,11 @@ class StackResource:
     numbers_file: str
     ledger: str | None
     settled: bool
+    # The tags numbers.yaml names (issue 15): ``tags`` to set, ``tags_removed`` the keys
+    # given as null; each None when empty, so a stack made before tags were managed
+    # sees no change (None inputs are dropped).
+    tags: dict[str, str] | None = None
+    tags_removed: list[str] | None = None
 
     def __post_init__(self) -> None:
         if not E164_PATTERN.match(self.phone_number):
@@ -220,6 +225,7 @@ def stack_resources(
         arn: str | None = None,
         description: str | None = None,
         settled: bool = False,
+        tags: tuple[tuple[str, str | None], ...] = (),
     ) -> StackResource:
         return StackResource(
             phone_number=number,
@@ -232,6 +238,8 @@ def stack_resources(
             numbers_file=plan.numbers_file,
             ledger=ledger,
             settled=settled,
+            tags={k: v for k, v in tags if v is not None} or None,
+            tags_removed=sorted(k for k, v in tags if v is None) or None,
         )
 
     live = [
@@ -242,6 +250,7 @@ def stack_resources(
                 k.target_arn,
                 NumberState.CLAIMED,
                 description=k.description,
+                tags=k.tags,
             )
             for k in plan.keeps
         ),

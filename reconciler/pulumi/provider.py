@@ -12,10 +12,17 @@ Check     validate the inputs (state, E.164 number, ARNs, types), and turn the
           a release is always an update of a row the stack holds. A release
           without a ledger passes Check (preview works without one, as
           ``connect-numbers plan`` does; the program warns) and fails Create/Update.
-Diff      a change when ``state``, the description or the number's identity
-          differs (``DIFF_KEYS``); never a replacement. So the only step that
-          can look destructive is an update to ``released``, and it is one.
-Create,   ``claimed``: nothing to do (the number exists: adopt it).
+Diff      a change when ``state``, the description, the tags numbers.yaml names
+          or the number's identity differs (``DIFF_KEYS``); never a
+          replacement. So the only step that can look destructive is an update
+          to ``released``, and it is one; a description or tag change is an
+          update of the same resource, made in place at no quota cost.
+Create,   ``claimed``: nothing to do (the number exists: adopt it), unless its
+          description (against the cached listing) or the tags the file names
+          (one DescribePhoneNumber) differ from the live ones: then
+          ``planner.metadata_update`` decides and ``Executor.update_single``
+          makes the change in place (UpdatePhoneNumberMetadata, TagResource,
+          UntagResource), as ``connect-numbers apply`` does.
 Update    ``released`` and ``settled``: nothing to do (released earlier).
           ``released``: ``Executor.release_single`` re-checks that the number
           is still claimed and still not in numbers.yaml and re-checks the
@@ -50,12 +57,13 @@ are thread-safe.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -67,10 +75,11 @@ from reconciler import ledger as ledger_store
 from reconciler.app import ledgers, service
 from reconciler.app.executor import Executor
 from reconciler.aws.connect import ConnectInventory
-from reconciler.core import stack
+from reconciler.core import planner, stack
 from reconciler.core.errors import ConnectNumbersError, NumbersFileError
 from reconciler.core.model import (
     E164_PATTERN,
+    DesiredNumber,
     DesiredState,
     OutcomeStatus,
     Release,
@@ -98,7 +107,17 @@ _STATES = (CLAIMED, RELEASED)
 
 #: The inputs whose change is an update. ``stack``, ``numbers_file``, ``ledger``
 #: and ``settled`` change without anything to do, so they are not changes.
-DIFF_KEYS = ("state", "description", "phone_number_id", "phone_number_arn", "target_arn")
+DIFF_KEYS = (
+    "state",
+    "description",
+    "tags",
+    "tags_removed",
+    "phone_number_id",
+    "phone_number_arn",
+    "target_arn",
+)
+#: The inputs a change of which is made in place (issue 15): metadata, no quota cost.
+METADATA_KEYS = ("description", "tags", "tags_removed")
 
 #: Seconds a target's listing serves refreshes (env; read per call, not at import).
 REFRESH_TTL_ENV = "CONNECT_NUMBERS_REFRESH_TTL"
@@ -234,6 +253,23 @@ def _problem_of(props: Mapping[str, Any]) -> list[tuple[str, str]]:
     description = props.get("description")
     if description is not None and not isinstance(description, str):
         problems.append(("description", f"expected a string or null, got {description!r}"))
+    tags = props.get("tags")
+    if (
+        known("tags")
+        and tags is not None
+        and not (
+            isinstance(tags, Mapping)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())
+        )
+    ):
+        problems.append(("tags", f"expected a mapping of strings to strings or null, got {tags!r}"))
+    removed = props.get("tags_removed")
+    if (
+        known("tags_removed")
+        and removed is not None
+        and not (isinstance(removed, list | tuple) and all(isinstance(k, str) for k in removed))
+    ):
+        problems.append(("tags_removed", f"expected a list of tag keys or null, got {removed!r}"))
     text("stack")
     text("numbers_file")
     text("ledger", optional=True)
@@ -254,6 +290,8 @@ class ManagedNumberArgs:
     provider to re-check that the number is still not desired and the quota
     policy; ``ledger`` (a ``--ledger`` spec) is required to release;
     ``settled`` means released earlier and recorded done: nothing to do.
+    ``tags``: the tags numbers.yaml sets, ``tags_removed``: the keys it removes
+    (``key: null``); each None when there are none.
     """
 
     phone_number: str
@@ -266,6 +304,8 @@ class ManagedNumberArgs:
     numbers_file: str
     ledger: str | None
     settled: bool
+    tags: dict[str, str] | None = None
+    tags_removed: list[str] | None = None
 
     def __post_init__(self) -> None:
         # A NumberState (a StrEnum) becomes its plain string: inputs stay JSON-able.
@@ -368,7 +408,7 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
     def diff(
         self, _id: str, olds: dict[str, Any], news: dict[str, Any]
     ) -> pulumi.dynamic.DiffResult:
-        changed = [key for key in DIFF_KEYS if olds.get(key) != news.get(key)]
+        changed = [key for key in DIFF_KEYS if _input(olds, key) != _input(news, key)]
         # Never a replacement: its delete half only forgets, so a release shown as a
         # create/delete pair would look like something else; an update says it.
         return pulumi.dynamic.DiffResult(
@@ -449,7 +489,11 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
         number = str(news["phone_number"])
         outs = {**news, "released_at": None, "outcome": None}
         if news["state"] == CLAIMED:
-            return outs  # the number exists: adopting it costs no API call
+            # The number exists: adopting it costs no API call, unless its metadata
+            # is to change in place (no quota cost, never a release).
+            if any(_input(news, k) != _input(previous, k) for k in METADATA_KEYS):
+                outs["outcome"] = _update_metadata(news, fresh=not previous)
+            return outs
         if news.get("settled"):
             record = _done_release(news.get("ledger"), number, str(news["phone_number_id"]))
             outs["released_at"] = record.get("at") or previous.get("released_at")
@@ -479,6 +523,62 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
 # and their ``__provider`` inputs byte for byte the same: nothing is updated or
 # replaced by the move.
 ManagedNumberProvider.__module__ = "reconciler.pulumi_provider"
+
+
+def _input(props: Mapping[str, Any], key: str) -> Any:
+    """An input as the diff compares it: an empty or absent tag input is None (a stack
+    made before tags were managed has neither, and must see no change)."""
+    value = props.get(key)
+    return value or None if key in ("tags", "tags_removed") else value
+
+
+def _update_metadata(news: Mapping[str, Any], *, fresh: bool) -> str | None:
+    """Make a kept number's description and named tags what the inputs say, in place.
+
+    The planner decides the change against the number as it is now: the listing (a
+    process-wide cache) has its description; only when tags are named, or the
+    description differs, is it described (DescribePhoneNumber has the tags). A number
+    new to the stack (``fresh``) whose metadata already matches costs no more than
+    the listing. The message of what was done, or None when nothing was to do.
+    """
+    number_id = str(news["phone_number_id"])
+    target_arn = str(news["target_arn"])
+    tags = dict(_input(news, "tags") or {})
+    removed = list(_input(news, "tags_removed") or [])
+    description = news.get("description")
+    if fresh and not tags and not removed:
+        listed = _listing(target_arn).by_id.get(number_id)
+        if listed is None or description in (None, listed.description):
+            return None
+    inventory = ConnectInventory(pacer=_PACER)
+    live = inventory.lookup(number_id, region=Target(arn=target_arn).region)
+    if live is None:
+        raise ReleaseFailedError(
+            f"{news['phone_number']}: not updated: it is no longer claimed to {target_arn}. "
+            "Run `pulumi refresh`, then `pulumi preview` again"
+        )
+    wanted = DesiredNumber(
+        phone_number=live.phone_number,
+        description=description,
+        tags=tuple(sorted([*tags.items(), *((k, None) for k in removed)])),
+    )
+    update = planner.metadata_update(replace(live, target_arn=target_arn), wanted)
+    if update is None:
+        return None
+    executor = Executor(
+        connect=inventory,
+        ledger=None,
+        clock=_now,
+        owner=ledger_store.default_owner("pulumi up"),
+    )
+    # The client token: the stack's scope and what is asked, so a retry of this very
+    # update is the same request and another update a new one.
+    digest = hashlib.sha256(repr((update.description_to, wanted.tags)).encode()).hexdigest()
+    scope = f"{stack.release_scope(str(news['stack']))}/{digest[:16]}"
+    outcome = executor.update_single(update, plan_id=scope)
+    if outcome.status is not OutcomeStatus.UPDATED:
+        raise ReleaseFailedError(f"{news['phone_number']}: {outcome.message}")
+    return outcome.message
 
 
 def _load_desired(path: str, target_arn: str) -> DesiredState:
@@ -539,6 +639,8 @@ class ManagedNumber(pulumi.dynamic.Resource, module="connect-numbers", name="Pho
     target_arn: pulumi.Output[str]
     state: pulumi.Output[str]
     description: pulumi.Output[str | None]
+    tags: pulumi.Output[dict[str, str] | None]
+    tags_removed: pulumi.Output[list[str] | None]
     stack: pulumi.Output[str]
     numbers_file: pulumi.Output[str]
     ledger: pulumi.Output[str | None]

@@ -82,6 +82,22 @@ def test_a_plan_with_nothing_to_release_costs_the_listing_alone(
     assert by_operation(calls) == {"ListPhoneNumbersV2": 1}
 
 
+def test_tags_in_the_file_cost_one_describe_per_tagged_entry_and_nothing_else(
+    emulator: Any, capsys: pytest.CaptureFixture[str], calls: Calls, tmp_path: Path
+) -> None:
+    # Issue 15: ListPhoneNumbersV2 carries no tags, so the kept numbers whose entry
+    # names tags (and only those) are described: ceil(n/1000) + T calls.
+    tagged, plain = RELEASED[:2], [*RELEASED[2:], IN_PROGRESS]
+    every = "".join(f'  - number: "{n}"\n    tags: {{team: support}}\n' for n in tagged)
+    every += "".join(f'  - "{n}"\n' for n in plain)
+    numbers = numbers_file(tmp_path, "numbers:\n", "numbers:\n" + every)
+    code, out, err = run(capsys, "plan", "--numbers", str(numbers))
+    assert code == 0, err
+    assert "Release: nothing." in out and '~ tags team: (none) -> "support"' in out
+    assert by_operation(calls) == {"ListPhoneNumbersV2": 1, "DescribePhoneNumber": 2}
+    assert len(described(calls)) == 2  # each tagged number once
+
+
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_a_mass_release_is_refused_after_the_listing_alone(
     emulator: Any, capsys: pytest.CaptureFixture[str], calls: Calls, tmp_path: Path, fmt: str

@@ -47,6 +47,9 @@ ARGS_FIELDS = {
     "numbers_file",
     "ledger",
     "settled",
+    # Issue 15: the tags numbers.yaml names (to set; keys to remove), None when none.
+    "tags",
+    "tags_removed",
 }
 
 

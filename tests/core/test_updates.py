@@ -60,7 +60,7 @@ def test_every_format_shows_the_update() -> None:
             "phone_number_arn": plan.updates[0].phone_number_arn,
             "target_arn": plan.updates[0].target_arn,
             "description": {"from": "Old", "to": "Support line"},
-            "tags": {"set": {}, "remove": []},
+            "tags": {"set": {}, "remove": [], "from": {}},
         }
     ]
     text = render.render_text(plan)

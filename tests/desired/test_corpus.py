@@ -88,6 +88,13 @@ CORPUS: dict[str, tuple[int | None, str]] = {
     "number_is_bool": (8, "numbers[1]: 'yes' is not a phone number"),
     "number_empty_entry": (8, "numbers[1]: the entry is empty"),
     "number_description_not_string": (8, "numbers[0].description: got the integer 2024"),
+    # Issue 15: tags in place
+    "tags_value_not_string": (9, "numbers[0].tags.cost: got the integer 12; expected a string"),
+    "tags_aws_prefix": (9, "numbers[0].tags.aws:team: the prefix aws: is reserved"),
+    "tags_value_missing": (9, "numbers[0].tags.team: has no value"),
+    "tags_key_bad_character": (9, "numbers[0].tags.team!: the key contains '!' (U+0021)"),
+    "tags_not_mapping": (8, "numbers[0].tags: got a list; expected a mapping of tag keys"),
+    "tags_too_many": (9, "numbers[0].tags: names 51 tags; AWS allows at most 50"),
     "numbers_null": (6, "numbers: has no value; expected a list of phone numbers"),
     "numbers_mapping": (7, "numbers: got a mapping; expected a list of phone numbers"),
     # quota and safety

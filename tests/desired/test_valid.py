@@ -47,7 +47,12 @@ def test_full_with_every_optional_key() -> None:
         numbers=(
             DesiredNumber(phone_number="+442079460958", line=16),
             DesiredNumber(phone_number="+442079460959", description="Support line", line=17),
-            DesiredNumber(phone_number="+442079460960", line=19),
+            DesiredNumber(
+                phone_number="+442079460960",
+                line=19,
+                # Sorted by key; null asks for the tag's removal (issue 15).
+                tags=(("cost-center", "1234"), ("legacy", None), ("team", "support")),
+            ),
         ),
         max_releases=3,
         allow_empty=False,

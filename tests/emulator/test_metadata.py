@@ -78,3 +78,30 @@ def test_tagging_refusals_use_botocore_error_codes(emulator_factory: Factory) ->
         )
     )
     assert (code, status) == ("ResourceNotFoundException", 404)
+
+
+def test_a_client_token_makes_update_phone_number_metadata_idempotent(
+    emulator_factory: Factory,
+) -> None:
+    server = emulator_factory(seed_with())
+    connect = client()
+    number_id = ids_by_number(connect)["+12065550102"]
+    other_id = ids_by_number(connect)["+12065550100"]
+
+    def update(description: str, target: str = number_id) -> dict:  # type: ignore[type-arg]
+        return connect.update_phone_number_metadata(  # type: ignore[no-any-return]
+            PhoneNumberId=target, PhoneNumberDescription=description, ClientToken="plan-1/m"
+        )
+
+    update("Support line")
+    # A retry of the same request (the answer was lost): the same success, no 409,
+    # although the number is still IN_PROGRESS from the first call.
+    assert set(update("Support line")) == {"ResponseMetadata"}
+    assert describe(connect, number_id)["PhoneNumberStatus"]["Status"] == "IN_PROGRESS"
+    assert set(update("Support line")) == {"ResponseMetadata"}  # after it is done, too
+    assert describe(connect, number_id)["PhoneNumberDescription"] == "Support line"
+    # The same token for another request is refused, as botocore's model says.
+    assert failure(lambda: update("Sales line"))[:2] == ("IdempotencyException", 409)
+    assert failure(lambda: update("Support line", other_id))[:2] == ("IdempotencyException", 409)
+    assert describe(connect, number_id)["PhoneNumberDescription"] == "Support line"
+    assert server.state_summary()["quota"]["used"] == 0

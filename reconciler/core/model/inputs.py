@@ -198,6 +198,9 @@ class DesiredNumber:
     phone_number: str
     description: str | None = None
     line: int | None = None
+    # ``tags:`` of the entry, sorted by key: a value sets the tag, None (``key: null``)
+    # removes it; keys the file does not name are never touched.
+    tags: tuple[tuple[str, str | None], ...] = ()
 
     def __post_init__(self) -> None:
         _require_e164(self.phone_number)
@@ -307,6 +310,9 @@ class LiveNumber:
     # ``SourcePhoneNumberArn``: set when the number was imported (ImportPhoneNumber)
     # from AWS End User Messaging SMS rather than claimed from Connect's inventory.
     source_phone_number_arn: str | None = None
+    # Tags, sorted by key, as DescribePhoneNumber answered them; None when not read
+    # (ListPhoneNumbersV2 carries no tags: only numbers whose entry names tags are read).
+    tags: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         _require_e164(self.phone_number)

@@ -44,6 +44,9 @@ class Update:
     description_to: str | None = None
     tags_set: tuple[tuple[str, str], ...] = ()
     tags_remove: tuple[str, ...] = ()
+    # The live values of the keys set or removed, sorted by key (a key the number does
+    # not have yet is absent): what the plan shows as `~ tags team: "a" -> "b"`.
+    tags_from: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -67,6 +70,9 @@ class Keep:
     phone_number_id: str
     target_arn: str
     description: str | None = None
+    # The tags numbers.yaml names for it (None: remove the key): the Pulumi resource's
+    # desired tags. Whether they differ from the live ones is an Update's business.
+    tags: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -35,6 +35,7 @@ from reconciler.core.render.text import (
     history_line,
     over_limit_lines,
     render_text,
+    tag_changes,
     update_lines,
 )
 from reconciler.core.render.window import (
@@ -68,6 +69,7 @@ __all__ = [
     "render_window_json",
     "render_window_markdown",
     "render_window_text",
+    "tag_changes",
     "terminal_chart",
     "update_lines",
     "verdict",

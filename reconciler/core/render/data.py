@@ -95,6 +95,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "phone_number_id": k.phone_number_id,
                 "target_arn": k.target_arn,
                 "description": k.description,
+                # The tags numbers.yaml names (null: removed), only when it names any.
+                **({"tags": dict(k.tags)} if k.tags else {}),
             }
             for k in plan.keeps
         ],
@@ -132,7 +134,13 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "phone_number_arn": u.phone_number_arn,
                 "target_arn": u.target_arn,
                 "description": {"from": u.description_from, "to": u.description_to},
-                "tags": {"set": dict(u.tags_set), "remove": list(u.tags_remove)},
+                # `from`: the live values of the keys set or removed (beyond the issue's
+                # {set, remove}: what a reviewer compares with).
+                "tags": {
+                    "set": dict(u.tags_set),
+                    "remove": list(u.tags_remove),
+                    "from": dict(u.tags_from),
+                },
             }
             for u in plan.updates
         ],

@@ -16,7 +16,13 @@ from reconciler.core.render.common import (
     _quota_bar,
     _quoted,
 )
-from reconciler.core.render.text import coverage_lines, history_line, over_limit_lines, render_text
+from reconciler.core.render.text import (
+    coverage_lines,
+    history_line,
+    over_limit_lines,
+    render_text,
+    tag_changes,
+)
 
 # Stable by construction: sorted rows, no timestamps and no plan id in the body
 # (both change on every run), so a re-run updates a comment instead of adding noise.
@@ -74,14 +80,17 @@ def render_markdown(plan: Plan) -> str:
         out += [
             f"**Update in place** ({len(plan.updates)}): no release, no quota cost.",
             "",
-            "| Number | Description |",
-            "|---|---|",
+            "| Number | Description | Tags |",
+            "|---|---|---|",
         ]
-        out += [
-            f"| `{u.phone_number}` | ~ {_cell(_quoted(u.description_from))} → "
-            f"{_cell(_quoted(u.description_to))} |"
-            for u in plan.updates
-        ]
+        for u in plan.updates:
+            described = "-"
+            if u.description_to is not None:
+                described = (
+                    f"~ {_cell(_quoted(u.description_from))} → {_cell(_quoted(u.description_to))}"
+                )
+            tags = "<br>".join(_cell(line).replace(" -> ", " → ") for line in tag_changes(u))
+            out.append(f"| `{u.phone_number}` | {described} | {tags or '-'} |")
         out.append("")
     if plan.deferred:
         out += [

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reconciler.core.model import HistorySource, Plan, QuotaReport, Release, iso, scope_of
+from reconciler.core.model import HistorySource, Plan, QuotaReport, Release, Update, iso, scope_of
 from reconciler.core.render.common import (
     _NO_SOURCE,
     _NOT_DESCRIBED,
@@ -259,4 +259,18 @@ def update_lines(plan: Plan) -> list[str]:
             lines.append(
                 f"      ~ description {_quoted(u.description_from)} -> {_quoted(u.description_to)}"
             )
+        lines.extend(f"      {change}" for change in tag_changes(u))
     return lines
+
+
+def tag_changes(update: Update) -> list[str]:
+    """One line per tag key an update changes, by key: ``~ tags team: "a" -> "b"`` (set;
+    ``(none)`` where the number had no such tag) or ``- tags team: "a" -> (removed)``."""
+    before = dict(update.tags_from)
+    changes = [
+        (k, f"~ tags {k}: {_quoted(before.get(k))} -> {_quoted(v)}") for k, v in update.tags_set
+    ]
+    changes += [
+        (k, f"- tags {k}: {_quoted(before.get(k))} -> (removed)") for k in update.tags_remove
+    ]
+    return [line for _, line in sorted(changes)]
