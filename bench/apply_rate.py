@@ -61,12 +61,6 @@ from connect_emulator.constants import RATE_LIMITED_OPERATIONS
 from reconciler.app import service
 from reconciler.app.executor import Executor
 from reconciler.aws.connect import ConnectInventory
-from reconciler.app import service
-from connect_emulator import EmulatorServer
-from connect_emulator.constants import RATE_LIMITED_OPERATIONS
-from reconciler.app.executor import Executor
-from reconciler.aws.connect import ConnectInventory
-from reconciler.ledger import FileLedger
 from reconciler.core.model import (
     DesiredNumber,
     DesiredState,
