@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..clock import parse_time
@@ -59,48 +59,16 @@ class ActivitySections(SeedChecks):
     def _history(self, document: Mapping[str, Any]) -> tuple[HistoryEvent, ...]:
         tokens: dict[str, str] = {}
         result: list[HistoryEvent] = []
-        for index, item in enumerate(self._list(document, "history")):
-            entry = f"history[{index}]"
-            if not isinstance(item, Mapping):
-                self._fail(
-                    f"a history event must be a mapping with 'action', 'phone_number' and 'at', "
-                    f"not {describe(item)}",
-                    entry=entry,
-                    mapping=document,
-                    key="history",
-                )
-            self._check_keys(item, _HISTORY_KEYS, entry=entry)
+        what = "a history event must be a mapping with 'action', 'phone_number' and 'at'"
+        for entry, item in self._entries(document, "history", what, _HISTORY_KEYS):
             action = self._enum(item, "action", [a.value for a in Action], "", entry=entry)
             if not action:
                 self._fail("'action' is required (claim or release)", entry=entry, mapping=item)
             phone_number, country = self._e164_and_country(item, entry)
             entry = f"{entry} ({action} {phone_number})"
-            if item.get("at") is None:
-                self._fail(
-                    "'at' is required: when it happened, e.g. 2026-01-31T12:00:00Z",
-                    entry=entry,
-                    mapping=item,
-                )
-            try:
-                at = parse_time(item["at"], "at")
-            except ValueError as exc:
-                self._fail(str(exc), entry=entry, mapping=item, key="at")
-            number_id = self._string(item, "phone_number_id", entry=entry)
-            if number_id is not None and not RESOURCE_ID_PATTERN.fullmatch(number_id):
-                self._fail(
-                    f"phone_number_id {number_id!r} is not a valid phone number id",
-                    entry=entry,
-                    mapping=item,
-                    key="phone_number_id",
-                )
-            instance_id = self._string(item, "instance", entry=entry)
-            if instance_id is not None and not RESOURCE_ID_PATTERN.fullmatch(instance_id):
-                self._fail(
-                    f"instance {instance_id!r} is not a valid instance id",
-                    entry=entry,
-                    mapping=item,
-                    key="instance",
-                )
+            at = self._at(item, "'at' is required: when it happened", entry=entry)
+            number_id = self._resource_id(item, "phone_number_id", "phone number id", entry=entry)
+            instance_id = self._resource_id(item, "instance", "instance id", entry=entry)
             token = self._string(item, "client_token", entry=entry)
             if token is not None:
                 if not 1 <= len(token) <= MAX_CLIENT_TOKEN_LENGTH:
@@ -135,6 +103,25 @@ class ActivitySections(SeedChecks):
                 )
             )
         return tuple(result)
+
+    def _at(self, item: Mapping[str, Any], required: str, *, entry: str) -> datetime:
+        """The required time ``at`` (ISO 8601 with a zone); ``required`` starts the problem
+        when it is missing."""
+        if item.get("at") is None:
+            self._fail(f"{required}, e.g. 2026-01-31T12:00:00Z", entry=entry, mapping=item)
+        try:
+            return parse_time(item["at"], "at")
+        except ValueError as exc:
+            self._fail(str(exc), entry=entry, mapping=item, key="at")
+
+    def _resource_id(
+        self, item: Mapping[str, Any], key: str, what: str, *, entry: str
+    ) -> str | None:
+        """An optional ``key`` that must be a resource id (letters, digits, '-', '_', '.')."""
+        value = self._string(item, key, entry=entry)
+        if value is not None and not RESOURCE_ID_PATTERN.fullmatch(value):
+            self._fail(f"{key} {value!r} is not a valid {what}", entry=entry, mapping=item, key=key)
+        return value
 
     def _trail(self, item: Mapping[str, Any], entry: str) -> TrailInfo:
         """The ``TrailInfo`` keys of a mapping (a history entry's ``cloudtrail``, a call)."""
@@ -220,13 +207,13 @@ class ActivitySections(SeedChecks):
 
     def _call(self, item: object, index: int, block: Mapping[str, Any]) -> TrailCall:
         entry = f"cloudtrail.calls[{index}]"
-        if not isinstance(item, Mapping):
-            self._fail(
-                f"a call must be a mapping with 'event_name' and 'at', not {describe(item)}",
-                entry=entry,
-                mapping=block,
-                key="calls",
-            )
+        item = self._item_mapping(
+            item,
+            "a call must be a mapping with 'event_name' and 'at'",
+            entry=entry,
+            mapping=block,
+            key="calls",
+        )
         self._check_keys(item, _CALL_KEYS, entry=entry)
         event_name = self._enum(item, "event_name", LOGGED_OPERATIONS, "", entry=entry)
         if not event_name:
@@ -235,12 +222,7 @@ class ActivitySections(SeedChecks):
                 entry=entry,
                 mapping=item,
             )
-        if item.get("at") is None:
-            self._fail("'at' is required, e.g. 2026-01-31T12:00:00Z", entry=entry, mapping=item)
-        try:
-            at = parse_time(item["at"], "at")
-        except ValueError as exc:
-            self._fail(str(exc), entry=entry, mapping=item, key="at")
+        at = self._at(item, "'at' is required", entry=entry)
         parameters = self._mapping(
             item, "request_parameters", "(CloudTrail's requestParameters)", entry=entry
         )

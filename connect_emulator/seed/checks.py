@@ -4,7 +4,7 @@ naming the source, the entry and its line."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NoReturn
 
 from ..constants import COUNTRY_CODE_PATTERN, E164_PATTERN
@@ -68,6 +68,26 @@ class SeedChecks:
         if not isinstance(value, bool):
             self._fail(f"'{key}' must be true or false", entry=entry, mapping=item, key=key)
         return value
+
+    def _item_mapping(
+        self, item: object, what: str, *, entry: str, mapping: Mapping[str, Any], key: str
+    ) -> Mapping[str, Any]:
+        """An entry of the list ``mapping[key]`` that must be a mapping; ``what`` says with
+        which keys (the problem reads "<what>, not <item>")."""
+        if not isinstance(item, Mapping):
+            self._fail(f"{what}, not {describe(item)}", entry=entry, mapping=mapping, key=key)
+        return item
+
+    def _entries(
+        self, document: Mapping[str, Any], key: str, what: str, keys: Sequence[str]
+    ) -> Iterator[tuple[str, Mapping[str, Any]]]:
+        """The entries of the list ``document[key]``, each named ``key[index]``: mappings
+        (``what`` says with which keys) that hold only ``keys``."""
+        for index, item in enumerate(self._list(document, key)):
+            entry = f"{key}[{index}]"
+            item = self._item_mapping(item, what, entry=entry, mapping=document, key=key)
+            self._check_keys(item, keys, entry=entry)
+            yield entry, item
 
     def _list(self, document: Mapping[str, Any], key: str) -> list[Any]:
         value = document.get(key)

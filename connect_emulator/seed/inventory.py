@@ -32,16 +32,8 @@ class InventorySections(SeedChecks):
     def _instances(self, document: Mapping[str, Any]) -> tuple[InstanceSeed, ...]:
         seen: dict[str, str] = {}
         result: list[InstanceSeed] = []
-        for index, item in enumerate(self._list(document, "instances")):
-            entry = f"instances[{index}]"
-            if not isinstance(item, Mapping):
-                self._fail(
-                    f"an instance must be a mapping with 'id', not {describe(item)}",
-                    entry=entry,
-                    mapping=document,
-                    key="instances",
-                )
-            self._check_keys(item, ("id", "alias"), entry=entry)
+        what = "an instance must be a mapping with 'id'"
+        for entry, item in self._entries(document, "instances", what, ("id", "alias")):
             instance_id = self._string(item, "id", entry=entry, required=True)
             assert instance_id is not None
             entry = f"{entry} ({instance_id})"
@@ -70,18 +62,9 @@ class InventorySections(SeedChecks):
     ) -> tuple[TrafficDistributionGroupSeed, ...]:
         seen: set[str] = set()
         result: list[TrafficDistributionGroupSeed] = []
-        for index, item in enumerate(self._list(document, "traffic_distribution_groups")):
-            entry = f"traffic_distribution_groups[{index}]"
-            if not isinstance(item, Mapping):
-                self._fail(
-                    f"a traffic distribution group must be a mapping with 'id', 'instance' and "
-                    f"'name', not {describe(item)}",
-                    entry=entry,
-                    mapping=document,
-                    key="traffic_distribution_groups",
-                )
-            keys = ("id", "instance", "name", "description", "default")
-            self._check_keys(item, keys, entry=entry)
+        what = "a traffic distribution group must be a mapping with 'id', 'instance' and 'name'"
+        keys = ("id", "instance", "name", "description", "default")
+        for entry, item in self._entries(document, "traffic_distribution_groups", what, keys):
             tdg_id = self._string(item, "id", entry=entry, required=True)
             instance_id = self._string(item, "instance", entry=entry, required=True)
             name = self._string(item, "name", entry=entry, required=True)
@@ -157,14 +140,13 @@ class InventorySections(SeedChecks):
         entry = f"numbers[{index}]"
         if isinstance(item, Mapping) and isinstance(item.get("phone_number"), str):
             entry = f"{entry} ({item['phone_number']})"
-        if not isinstance(item, Mapping):
-            self._fail(
-                f"a number must be a mapping with 'phone_number' and 'instance', "
-                f"not {describe(item)}",
-                entry=entry,
-                mapping=document,
-                key="numbers",
-            )
+        item = self._item_mapping(
+            item,
+            "a number must be a mapping with 'phone_number' and 'instance'",
+            entry=entry,
+            mapping=document,
+            key="numbers",
+        )
         self._check_keys(
             item,
             (
@@ -296,16 +278,7 @@ class InventorySections(SeedChecks):
         return self._count(item, "in_progress_describes", 0, entry=entry, minimum=1)
 
     def _tags(self, item: Mapping[str, Any], entry: str) -> dict[str, str]:
-        tags = item.get("tags")
-        if tags is None:
-            return {}
-        if not isinstance(tags, Mapping):
-            self._fail(
-                f"'tags' must be a mapping of tag keys to values, not {describe(tags)}",
-                entry=entry,
-                mapping=item,
-                key="tags",
-            )
+        tags = self._mapping(item, "tags", "of tag keys to values", entry=entry)
         if len(tags) > MAX_TAGS:
             self._fail(
                 f"{len(tags)} tags; Connect allows at most {MAX_TAGS}",
@@ -340,14 +313,13 @@ class InventorySections(SeedChecks):
             entry = f"available[{index}]"
             if isinstance(item, str):
                 item = {"phone_number": item}
-            if not isinstance(item, Mapping):
-                self._fail(
-                    f"an available number is an E.164 string or a mapping with 'phone_number', "
-                    f"not {describe(item)}",
-                    entry=entry,
-                    mapping=document,
-                    key="available",
-                )
+            item = self._item_mapping(
+                item,
+                "an available number is an E.164 string or a mapping with 'phone_number'",
+                entry=entry,
+                mapping=document,
+                key="available",
+            )
             self._check_keys(item, ("phone_number", "type", "country"), entry=entry)
             phone_number, country = self._e164_and_country(item, entry)
             entry = f"{entry} ({phone_number})"

@@ -25,17 +25,8 @@ class LimitSections(SeedChecks):
     """Parses the quotas, rate limits, faults, denied actions and roles."""
 
     def _quota(self, document: Mapping[str, Any], instances: int, numbers: int) -> QuotaPolicy:
-        quota = document.get("quota")
-        if quota is None:
-            quota = {}
-        if not isinstance(quota, Mapping):
-            self._fail(
-                f"'quota' must be a mapping {{phone_numbers, window_days, limit_percent}}, "
-                f"not {describe(quota)}",
-                entry=None,
-                mapping=document,
-                key="quota",
-            )
+        what = "{phone_numbers, window_days, limit_percent}"
+        quota = self._mapping(document, "quota", what, entry=None)
         self._check_keys(quota, ("phone_numbers", "window_days", "limit_percent"), entry="quota")
         defaults = {
             "phone_numbers": default_phone_numbers(instances, numbers),
@@ -89,17 +80,8 @@ class LimitSections(SeedChecks):
         return replace(quota, phone_numbers=int(value))
 
     def _rate_limits(self, document: Mapping[str, Any]) -> dict[str, RateLimit | None]:
-        limits = document.get("rate_limits")
-        if limits is None:
-            return {}
-        if not isinstance(limits, Mapping):
-            self._fail(
-                f"'rate_limits' must be a mapping of operation names to {{rate, burst}}, "
-                f"not {describe(limits)}",
-                entry=None,
-                mapping=document,
-                key="rate_limits",
-            )
+        what = "of operation names to {rate, burst}"
+        limits = self._mapping(document, "rate_limits", what, entry=None)
         allowed = (_RATE_LIMIT_DEFAULT_KEY, *RATE_LIMITED_OPERATIONS)
         self._check_keys(limits, allowed, entry="rate_limits")
         result: dict[str, RateLimit | None] = {}

@@ -8,8 +8,10 @@ from typing import Any
 import yaml
 
 
-class LineDict(dict[Any, Any]):
-    """A mapping from YAML that remembers its line and the line of each key."""
+class _LineDict(dict[Any, Any]):
+    """A mapping from YAML that remembers its line and the line of each key.
+
+    Its name shows in seed errors ("must be a string, not _LineDict {...}"): keep it."""
 
     line: int | None = None
     key_lines: dict[Any, int]
@@ -23,9 +25,9 @@ class LineLoader(yaml.SafeLoader):
     """
 
 
-def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
+def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> _LineDict:
     loader.flatten_mapping(node)
-    mapping = LineDict()
+    mapping = _LineDict()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
     for key_node, value_node in node.value:
@@ -43,7 +45,7 @@ LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _cons
 
 
 def line_of(mapping: object, key: str | None = None) -> int | None:
-    if not isinstance(mapping, LineDict):
+    if not isinstance(mapping, _LineDict):
         return None
     if key is not None and key in mapping.key_lines:
         return mapping.key_lines[key]
