@@ -43,10 +43,18 @@ from yaml.constructor import ConstructorError
 from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node
 
-from reconciler import desired
 from reconciler.cli import main
 from reconciler.core.model import NumberType
-from reconciler.desired import MAX_FILE_BYTES, load_desired, normalize_number, parse_desired
+from reconciler.desired import (
+    MAX_FILE_BYTES,
+    entries,
+    load_desired,
+    normalize_number,
+    parse_desired,
+    policy,
+    targets,
+    validate,
+)
 from tests.desired.test_corpus import CORPUS, CORPUS_DIR, VALID
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,12 +311,12 @@ def test_every_property_is_documented_and_every_object_is_closed() -> None:
 
 def test_the_schema_knows_exactly_the_keys_the_loader_knows() -> None:
     defs = SCHEMA["$defs"]
-    assert list(SCHEMA["properties"]) == list(desired._TOP_KEYS)
-    assert SCHEMA["required"] == list(desired._TOP_REQUIRED)
-    assert set(defs["target"]["properties"]) == set(desired._TARGET_KEYS)
-    assert set(defs["quota"]["properties"]) == set(desired._QUOTA_KEYS)
-    assert set(defs["safety"]["properties"]) == set(desired._SAFETY_KEYS)
-    assert set(defs["numberEntry"]["properties"]) == set(desired._NUMBER_KEYS)
+    assert list(SCHEMA["properties"]) == list(validate._TOP_KEYS)
+    assert SCHEMA["required"] == list(validate._TOP_REQUIRED)
+    assert set(defs["target"]["properties"]) == set(targets._TARGET_KEYS)
+    assert set(defs["quota"]["properties"]) == set(policy._QUOTA_KEYS)
+    assert set(defs["safety"]["properties"]) == set(policy._SAFETY_KEYS)
+    assert set(defs["numberEntry"]["properties"]) == set(entries._NUMBER_KEYS)
 
 
 def test_schema_defaults_are_the_loaders_defaults() -> None:
