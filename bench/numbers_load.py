@@ -44,6 +44,8 @@ import yaml
 
 from bench._common import log
 from reconciler import desired
+from reconciler.desired import compose as desired_compose
+from reconciler.desired import numbers as desired_numbers
 
 AREAS = (206, 212, 305, 312, 404, 415, 503, 512, 602, 617, 646, 702, 713, 720, 801, 808, 919)
 
@@ -84,19 +86,19 @@ def numbers_file(listed: list[str]) -> bytes:
 def forget() -> None:
     """What an earlier run of this process left behind: nothing is remembered."""
     desired._parsed.clear()
-    desired._known.clear()
+    desired_numbers._known.clear()
 
 
 @contextlib.contextmanager
 def before_issue_12() -> Iterator[None]:
     """The paths the fast ones replaced: the checked composer, the full parse for every number."""
-    compose_fast, shape = desired._compose_fast, desired._E164_SHAPE
-    desired._compose_fast = lambda text: (False, None)
-    desired._E164_SHAPE = re.compile(r"(?!)")  # matches nothing
+    compose_fast, shape = desired_compose.compose_fast, desired_numbers._E164_SHAPE
+    desired_compose.compose_fast = lambda text: (False, None)  # type: ignore[assignment]
+    desired_numbers._E164_SHAPE = re.compile(r"(?!)")  # matches nothing
     try:
         yield
     finally:
-        desired._compose_fast, desired._E164_SHAPE = compose_fast, shape
+        desired_compose.compose_fast, desired_numbers._E164_SHAPE = compose_fast, shape  # type: ignore[assignment]
 
 
 def timed(run: Callable[[], Any], runs: int, before: Callable[[], None] = forget) -> dict[str, Any]:
