@@ -25,14 +25,13 @@ forgotten. Decisions are the core's; this module only sequences I/O.
 from __future__ import annotations
 
 import functools
-import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
+from reconciler.app.connect import Connect, RetryPolicy
 from reconciler.core import apply_rules, intents, render
 from reconciler.core.errors import (
     AwsError,
@@ -41,7 +40,6 @@ from reconciler.core.errors import (
     PermanentAwsError,
     TransientAwsError,
 )
-from reconciler.core.inventory import InventoryReader
 from reconciler.core.model import (
     Action,
     ApplyReport,
@@ -79,61 +77,6 @@ class StalePlanError(ConnectNumbersError):
             f"the saved plan {plan_id} is stale: what it was made from has changed:\n{listed}\n"
             "Nothing was released. Run `connect-numbers plan` again and review the new plan."
         )
-
-
-class Connect(InventoryReader, Protocol):
-    """What the executor needs from Connect: read, look up one number, release one."""
-
-    # ``account``: the number's account, whose credentials the call uses (a target's
-    # role or profile); None: the default credentials.
-    def lookup(
-        self, phone_number_id: str, *, region: str, account: str | None = None
-    ) -> LiveNumber | None: ...
-
-    def release(
-        self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
-    ) -> None: ...
-
-    def update_metadata(
-        self,
-        phone_number_id: str,
-        *,
-        region: str,
-        description: str,
-        client_token: str,
-        account: str | None = None,
-    ) -> None: ...
-
-    def tag(
-        self,
-        phone_number_arn: str,
-        tags: Mapping[str, str],
-        *,
-        region: str,
-        account: str | None = None,
-    ) -> None: ...
-
-    def untag(
-        self,
-        phone_number_arn: str,
-        keys: Sequence[str],
-        *,
-        region: str,
-        account: str | None = None,
-    ) -> None: ...
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RetryPolicy:
-    """Our retries on top of botocore's: the same client token makes each one safe."""
-
-    attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 20.0
-
-    def delay(self, attempt: int) -> float:
-        # Full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter").
-        return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
 class Executor:

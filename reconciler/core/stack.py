@@ -72,7 +72,7 @@ class NumberState(StrEnum):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class StackResource:
-    """One resource of the stack: the fields of ``reconciler.pulumi.provider.ManagedNumberArgs``."""
+    """One resource of the stack: the fields of ``reconciler.pulumi.inputs.ManagedNumberArgs``."""
 
     phone_number: str
     phone_number_id: str

@@ -172,7 +172,8 @@ class ConnectNumbers(pulumi.ComponentResource):
         return plan, records
 
     def _register(self, resources: tuple[stack.StackResource, ...]) -> None:
-        from reconciler.pulumi.provider import ManagedNumber, ManagedNumberArgs
+        from reconciler.pulumi.inputs import ManagedNumberArgs
+        from reconciler.pulumi.provider import ManagedNumber
 
         try:
             # All inputs first: a bad one fails the program before any registration.

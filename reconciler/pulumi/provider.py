@@ -42,9 +42,12 @@ Pulumi pickles the provider instance (with dill) into every resource's
 reference; an attribute holding a boto3 client, a lock or a file would be
 pickled by value and fail (``cannot pickle 'SSLContext' object``). So clients
 and ledgers are built inside each method, and what the process shares (the
-pacer, the listing cache, the locks) lives in module-level objects created at
-import, which the provider process creates again when it imports this module.
-No configuration is read at import.
+pacer, the listing cache: ``shared.py``; the release lock: the executor's)
+lives in module-level objects created at import, which the provider process
+creates again when it imports these modules. No configuration is read at import.
+
+The inputs (their names, validation and comparison, ``ManagedNumberArgs``) are
+in ``inputs.py``; this module re-exports the public ones.
 
 Threads
 -------
@@ -59,13 +62,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
-import threading
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any
 
 import pulumi
@@ -78,7 +77,6 @@ from reconciler.aws.connect import ConnectInventory
 from reconciler.core import planner, stack
 from reconciler.core.errors import ConnectNumbersError, NumbersFileError
 from reconciler.core.model import (
-    E164_PATTERN,
     DesiredNumber,
     DesiredState,
     OutcomeStatus,
@@ -86,7 +84,18 @@ from reconciler.core.model import (
     ReleaseOutcome,
     Target,
 )
-from reconciler.core.pacing import Pacer
+from reconciler.pulumi.inputs import (
+    _STATES,
+    CLAIMED,
+    DIFF_KEYS,
+    METADATA_KEYS,
+    RELEASED,
+    ManagedNumberArgs,
+    _input,
+    _inputs,
+    _problem_of,
+)
+from reconciler.pulumi.shared import _PACER, REFRESH_TTL_ENV, _listing
 
 __all__ = [
     "DIFF_KEYS",
@@ -101,235 +110,12 @@ __all__ = [
 #: The resource type the engine sees (``pulumi-python:dynamic/<module>:<name>``).
 TYPE_TOKEN = "pulumi-python:dynamic/connect-numbers:PhoneNumber"
 
-CLAIMED = "claimed"
-RELEASED = "released"
-_STATES = (CLAIMED, RELEASED)
-
-#: The inputs whose change is an update. ``stack``, ``numbers_file``, ``ledger``
-#: and ``settled`` change without anything to do, so they are not changes.
-DIFF_KEYS = (
-    "state",
-    "description",
-    "tags",
-    "tags_removed",
-    "phone_number_id",
-    "phone_number_arn",
-    "target_arn",
-)
-#: The inputs a change of which is made in place (issue 15): metadata, no quota cost.
-METADATA_KEYS = ("description", "tags", "tags_removed")
-
-#: Seconds a target's listing serves refreshes (env; read per call, not at import).
-REFRESH_TTL_ENV = "CONNECT_NUMBERS_REFRESH_TTL"
-_DEFAULT_REFRESH_TTL = 30.0
-
-# The property the SDK adds to every dynamic resource: the pickled provider.
-_PROVIDER_KEY = "__provider"
-# What an input not known yet (preview) deserializes to (pulumi.runtime.rpc.UNKNOWN).
-_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-# arn:PARTITION:connect:REGION:ACCOUNT:phone-number/ID (Connect's phone-number ARN).
-_PHONE_NUMBER_ARN = re.compile(
-    r"^arn:(?P<partition>aws[a-z-]*):connect:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
-    r"(?P<account>\d{12}):phone-number/(?P<id>[A-Za-z0-9-]{1,100})$"
-)
-
-# -- process-wide state (module level: never pickled, created again on import) ------
-
-# Every Connect call of the provider process shares one budget (AWS's 2 requests/s
-# per operation is per account): one pacer for all threads and resources.
-_PACER = Pacer()
-
-
-@dataclass(frozen=True, slots=True)
-class _Listing:
-    """One target's numbers as ListPhoneNumbersV2 listed them, by id and by number."""
-
-    by_id: Mapping[str, Any]
-    by_number: Mapping[str, Any]
-
-
-class _ListingCache:
-    """Target ARN -> its listing, for ``ttl`` seconds; one fetch per target at a time.
-
-    A refresh reads every resource at once from 4 threads: the per-target lock
-    makes the first reader list the target while the others wait for its answer,
-    instead of all listing it together.
-    """
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._entries: dict[str, tuple[float, _Listing]] = {}
-
-    def get(self, target_arn: str, ttl: float, fetch: Callable[[], _Listing]) -> _Listing:
-        with self._guard:
-            lock = self._locks.setdefault(target_arn, threading.Lock())
-        with lock:
-            with self._guard:
-                entry = self._entries.get(target_arn)
-            if entry is not None and self._clock() - entry[0] < ttl:
-                return entry[1]
-            listing = fetch()
-            # Stamped when the fetch completes: a listing of tens of thousands of
-            # numbers takes longer than the TTL, and stamped at its start it would
-            # be stale on arrival, so every Read would list the whole target again.
-            with self._guard:
-                self._entries[target_arn] = (self._clock(), listing)
-            return listing
-
-
-_LISTINGS = _ListingCache()
-
-
-# -- inputs --------------------------------------------------------------------------
-
 
 class ReleaseFailedError(ConnectNumbersError):
     """A release the plan asked for did not happen; the message says why and what to do."""
 
 
-def _value(value: Any) -> Any:
-    return value.value if isinstance(value, Enum) else value
-
-
-def _problem_of(props: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(property, reason) for every invalid input; unknown (preview) values pass."""
-    problems: list[tuple[str, str]] = []
-
-    def known(name: str) -> bool:
-        return props.get(name) != _UNKNOWN
-
-    def text(name: str, *, optional: bool = False) -> str | None:
-        value = props.get(name)
-        if value is None and optional:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            what = "a non-empty string or null" if optional else "a non-empty string"
-            problems.append((name, f"expected {what}, got {value!r}"))
-            return None
-        return value
-
-    number = text("phone_number")
-    if number is not None and known("phone_number") and not E164_PATTERN.match(number):
-        problems.append(("phone_number", f"{number!r} is not an E.164 number like +12065550100"))
-    number_id = text("phone_number_id")
-    target_arn = text("target_arn")
-    target: Target | None = None
-    if target_arn is not None and known("target_arn"):
-        try:
-            target = Target(arn=target_arn)
-        except ValueError as exc:
-            problems.append(("target_arn", str(exc)))
-    arn = text("phone_number_arn")
-    if arn is not None and known("phone_number_arn"):
-        match = _PHONE_NUMBER_ARN.match(arn)
-        if match is None:
-            problems.append(
-                (
-                    "phone_number_arn",
-                    f"{arn!r} is not a Connect phone-number ARN "
-                    "(arn:aws:connect:REGION:ACCOUNT:phone-number/ID)",
-                )
-            )
-        elif number_id is not None and known("phone_number_id") and match["id"] != number_id:
-            problems.append(
-                ("phone_number_arn", f"{arn!r} names id {match['id']}, not {number_id}")
-            )
-        elif target is not None and (match["region"], match["account"]) != (
-            target.region,
-            target.account_id,
-        ):
-            problems.append(
-                (
-                    "phone_number_arn",
-                    f"{arn!r} is not in the region and account of {target.arn}",
-                )
-            )
-    state = props.get("state")
-    if known("state") and state not in _STATES:
-        problems.append(("state", f"expected 'claimed' or 'released', got {state!r}"))
-    description = props.get("description")
-    if description is not None and not isinstance(description, str):
-        problems.append(("description", f"expected a string or null, got {description!r}"))
-    tags = props.get("tags")
-    if (
-        known("tags")
-        and tags is not None
-        and not (
-            isinstance(tags, Mapping)
-            and all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items())
-        )
-    ):
-        problems.append(("tags", f"expected a mapping of strings to strings or null, got {tags!r}"))
-    removed = props.get("tags_removed")
-    if (
-        known("tags_removed")
-        and removed is not None
-        and not (isinstance(removed, list | tuple) and all(isinstance(k, str) for k in removed))
-    ):
-        problems.append(("tags_removed", f"expected a list of tag keys or null, got {removed!r}"))
-    text("stack")
-    text("numbers_file")
-    text("ledger", optional=True)
-    settled = props.get("settled", False)
-    if known("settled") and not isinstance(settled, bool):
-        problems.append(("settled", f"expected true or false, got {settled!r}"))
-    elif settled is True and state == CLAIMED:
-        problems.append(("settled", "only a released number can be settled"))
-    return problems
-
-
-@dataclass(frozen=True)
-class ManagedNumberArgs:
-    """The inputs of one ``ManagedNumber``: plain JSON-able values.
-
-    ``stack`` is the Pulumi ``project/stack`` name (the stable scope of the
-    release's client token: ``stack.release_scope``); ``numbers_file`` is reloaded by the
-    provider to re-check that the number is still not desired and the quota
-    policy; ``ledger`` (a ``--ledger`` spec) is required to release;
-    ``settled`` means released earlier and recorded done: nothing to do.
-    ``tags``: the tags numbers.yaml sets, ``tags_removed``: the keys it removes
-    (``key: null``); each None when there are none.
-    """
-
-    phone_number: str
-    phone_number_id: str
-    phone_number_arn: str
-    target_arn: str
-    state: str
-    description: str | None
-    stack: str
-    numbers_file: str
-    ledger: str | None
-    settled: bool
-    tags: dict[str, str] | None = None
-    tags_removed: list[str] | None = None
-
-    def __post_init__(self) -> None:
-        # A NumberState (a StrEnum) becomes its plain string: inputs stay JSON-able.
-        object.__setattr__(self, "state", _value(self.state))
-
-    def to_props(self) -> dict[str, Any]:
-        return asdict(self)
-
-
 # -- the provider --------------------------------------------------------------------
-
-
-def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
-    """The resource's own properties: without the SDK's ``__provider``."""
-    return {k: v for k, v in props.items() if k != _PROVIDER_KEY}
-
-
-def _ttl() -> float:
-    raw = os.environ.get(REFRESH_TTL_ENV, "")
-    try:
-        ttl = float(raw) if raw.strip() else _DEFAULT_REFRESH_TTL
-    except ValueError:
-        return _DEFAULT_REFRESH_TTL
-    return max(ttl, 0.0)
 
 
 def _now() -> datetime:
@@ -354,20 +140,6 @@ def _done_release(spec: str | None, phone_number: str, phone_number_id: str) -> 
         ):
             found = record
     return found
-
-
-def _listing(target_arn: str) -> _Listing:
-    def fetch() -> _Listing:
-        # Read uses neither flows nor descriptions of flows: no ListFlowAssociations.
-        inventory = ConnectInventory(pacer=_PACER).list_numbers(
-            [Target(arn=target_arn)], with_flows=False
-        )
-        return _Listing(
-            by_id={n.phone_number_id: n for n in inventory.numbers},
-            by_number={n.phone_number: n for n in inventory.numbers},
-        )
-
-    return _LISTINGS.get(target_arn, _ttl(), fetch)
 
 
 def use_aws_config(profile: object, region: object) -> None:
@@ -523,13 +295,6 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
 # and their ``__provider`` inputs byte for byte the same: nothing is updated or
 # replaced by the move.
 ManagedNumberProvider.__module__ = "reconciler.pulumi_provider"
-
-
-def _input(props: Mapping[str, Any], key: str) -> Any:
-    """An input as the diff compares it: an empty or absent tag input is None (a stack
-    made before tags were managed has neither, and must see no change)."""
-    value = props.get(key)
-    return value or None if key in ("tags", "tags_removed") else value
 
 
 def _update_metadata(news: Mapping[str, Any], *, fresh: bool) -> str | None:

@@ -35,7 +35,7 @@ from .test_properties import NUMBER_POOL, TARGET_POOL, Scenario, scenarios
 
 STACK = "connect-numbers/dev"
 
-# The attributes of pulumi_provider.ManagedNumberArgs (the resource API).
+# The attributes of reconciler.pulumi.inputs.ManagedNumberArgs (the resource API).
 ARGS_FIELDS = {
     "phone_number",
     "phone_number_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.pulumi.provider import _Listing, _ListingCache
+from reconciler.pulumi.shared import _Listing, _ListingCache
 
 TARGET = "arn:aws:connect:us-east-1:111122223333:instance/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 
