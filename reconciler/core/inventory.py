@@ -10,7 +10,7 @@ reads and their progress (``ReadProgress``) are ``reconciler.aws.reading``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -190,6 +190,16 @@ class FakeInventory:
         self._replace_number(phone_number_id, description=description)
         self.metadata_tokens[client_token] = (phone_number_id, description)
 
+    def _retag(
+        self, phone_number_arn: str, change: Callable[[dict[str, str]], dict[str, str]]
+    ) -> None:
+        """TagResource and UntagResource: the number's tags become ``change(current)``."""
+        self.tag_calls += 1
+        number = next((n for n in self.numbers if n.phone_number_arn == phone_number_arn), None)
+        current = dict(number.tags or ()) if number is not None else {}
+        tags = tuple(sorted(change(current).items()))
+        self._replace_number(number.phone_number_id if number else "", tags=tags)
+
     def tag(
         self,
         phone_number_arn: str,
@@ -198,11 +208,7 @@ class FakeInventory:
         region: str,
         account: str | None = None,
     ) -> None:
-        self.tag_calls += 1
-        number = next((n for n in self.numbers if n.phone_number_arn == phone_number_arn), None)
-        current = dict(number.tags or ()) if number is not None else {}
-        merged = tuple(sorted({**current, **tags}.items()))
-        self._replace_number(number.phone_number_id if number else "", tags=merged)
+        self._retag(phone_number_arn, lambda current: {**current, **tags})
 
     def untag(
         self,
@@ -212,11 +218,9 @@ class FakeInventory:
         region: str,
         account: str | None = None,
     ) -> None:
-        self.tag_calls += 1
-        number = next((n for n in self.numbers if n.phone_number_arn == phone_number_arn), None)
-        current = dict(number.tags or ()) if number is not None else {}
-        kept = tuple(sorted((k, v) for k, v in current.items() if k not in keys))
-        self._replace_number(number.phone_number_id if number else "", tags=kept)
+        self._retag(
+            phone_number_arn, lambda current: {k: v for k, v in current.items() if k not in keys}
+        )
 
     def release(
         self, phone_number_id: str, *, region: str, client_token: str, account: str | None = None
