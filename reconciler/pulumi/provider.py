@@ -70,6 +70,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from reconciler import desired
 from reconciler import ledger as ledger_store
 from reconciler.app import ledgers, service
 from reconciler.app.executor import Executor
@@ -83,6 +84,7 @@ from reconciler.core.model import (
     Release,
     ReleaseOutcome,
     Target,
+    TargetAccess,
 )
 from reconciler.pulumi.inputs import (
     _STATES,
@@ -208,7 +210,7 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
         number = str(outs.get("phone_number"))
         number_id = str(outs.get("phone_number_id"))
         target_arn = str(outs.get("target_arn"))
-        listing = _listing(target_arn)
+        listing = _listing(target_arn, _access(outs))
         live = listing.by_id.get(number_id)
         if live is None or live.phone_number != number:
             live = listing.by_number.get(number)  # claimed again, under a new id
@@ -312,11 +314,12 @@ def _update_metadata(news: Mapping[str, Any], *, fresh: bool) -> str | None:
     removed = list(_input(news, "tags_removed") or [])
     description = news.get("description")
     if fresh and not tags and not removed:
-        listed = _listing(target_arn).by_id.get(number_id)
+        listed = _listing(target_arn, _access(news)).by_id.get(number_id)
         if listed is None or description in (None, listed.description):
             return None
-    inventory = ConnectInventory(pacer=_PACER)
-    live = inventory.lookup(number_id, region=Target(arn=target_arn).region)
+    where = Target(arn=target_arn)
+    inventory = ConnectInventory(pacer=_PACER, access=_access(news))
+    live = inventory.lookup(number_id, region=where.region, account=where.account_id)
     if live is None:
         raise ReleaseFailedError(
             f"{news['phone_number']}: not updated: it is no longer claimed to {target_arn}. "
@@ -344,6 +347,26 @@ def _update_metadata(news: Mapping[str, Any], *, fresh: bool) -> str | None:
     if outcome.status is not OutcomeStatus.UPDATED:
         raise ReleaseFailedError(f"{news['phone_number']}: {outcome.message}")
     return outcome.message
+
+
+def _access(props: Mapping[str, Any]) -> dict[str, TargetAccess] | None:
+    """The credentials numbers.yaml gives the resource's account (``targets[].role_arn``,
+    ``profile``), so that a refresh and an update in place call AWS as the plan and the
+    release do. Read without resolving ``phone_numbers: auto`` (no AWS call); a file that
+    cannot be read now (moved, invalid) leaves the default credentials, as before."""
+    path, target_arn = props.get("numbers_file"), props.get("target_arn")
+    if not isinstance(path, str) or not path or not isinstance(target_arn, str):
+        return None
+    try:
+        try:
+            state = desired.load_desired(path)
+        except NumbersFileError as exc:
+            if exc.key != "targets" or "missing required key" not in exc.problem:
+                raise
+            state = desired.load_desired_for(path, [target_arn])  # a component's file
+    except (ConnectNumbersError, OSError):
+        return None
+    return state.access_by_account() or None
 
 
 def _load_desired(path: str, target_arn: str) -> DesiredState:

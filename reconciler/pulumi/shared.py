@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.aws.connect import ConnectInventory
-from reconciler.core.model import Target
+from reconciler.core.model import Target, TargetAccess
 from reconciler.core.pacing import Pacer
 
 __all__ = ["REFRESH_TTL_ENV"]
@@ -84,10 +84,13 @@ def _ttl() -> float:
     return max(ttl, 0.0)
 
 
-def _listing(target_arn: str) -> _Listing:
+def _listing(target_arn: str, access: Mapping[str, TargetAccess] | None = None) -> _Listing:
+    """The target's numbers, listed with its account's credentials (``access``: by account,
+    from numbers.yaml's ``targets[].role_arn``/``profile``; None: the default ones)."""
+
     def fetch() -> _Listing:
         # Read uses neither flows nor descriptions of flows: no ListFlowAssociations.
-        inventory = ConnectInventory(pacer=_PACER).list_numbers(
+        inventory = ConnectInventory(pacer=_PACER, access=access).list_numbers(
             [Target(arn=target_arn)], with_flows=False
         )
         return _Listing(
