@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TypeVar
 
-from reconciler.app.connect import Connect, RetryPolicy
+from reconciler.app.ports import Connect, RetryPolicy
 from reconciler.core import apply_rules, intents, render
 from reconciler.core.errors import (
     AwsError,

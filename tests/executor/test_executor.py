@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.app.connect import RetryPolicy
 from reconciler.app.executor import Executor, StalePlanError
+from reconciler.app.ports import RetryPolicy
 from reconciler.app.service import make_plan
 from reconciler.core import apply_rules, render
 from reconciler.core.errors import AccessDeniedError, NotFoundError, TransientAwsError

@@ -1,4 +1,4 @@
-"""What the executor calls, and how it retries: the ``Connect`` protocol and ``RetryPolicy``.
+"""The ports of the use cases: what the executor calls (``Connect``) and how it retries.
 
 ``Connect`` is the port the executor drives (``reconciler.aws.connect.ConnectInventory``
 is the adapter; tests and the emulator give others); ``RetryPolicy`` is the backoff
