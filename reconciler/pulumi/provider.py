@@ -60,6 +60,7 @@ are thread-safe.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Mapping
@@ -210,7 +211,7 @@ class ManagedNumberProvider(pulumi.dynamic.ResourceProvider):
         number = str(outs.get("phone_number"))
         number_id = str(outs.get("phone_number_id"))
         target_arn = str(outs.get("target_arn"))
-        listing = _listing(target_arn, _access(outs))
+        listing = _listing(target_arn, lambda: _access(outs))
         live = listing.by_id.get(number_id)
         if live is None or live.phone_number != number:
             live = listing.by_number.get(number)  # claimed again, under a new id
@@ -313,12 +314,13 @@ def _update_metadata(news: Mapping[str, Any], *, fresh: bool) -> str | None:
     tags = dict(_input(news, "tags") or {})
     removed = list(_input(news, "tags_removed") or [])
     description = news.get("description")
+    access = functools.cache(lambda: _access(news))  # numbers.yaml read once, if at all
     if fresh and not tags and not removed:
-        listed = _listing(target_arn, _access(news)).by_id.get(number_id)
+        listed = _listing(target_arn, access).by_id.get(number_id)
         if listed is None or description in (None, listed.description):
             return None
     where = Target(arn=target_arn)
-    inventory = ConnectInventory(pacer=_PACER, access=_access(news))
+    inventory = ConnectInventory(pacer=_PACER, access=access())
     live = inventory.lookup(number_id, region=where.region, account=where.account_id)
     if live is None:
         raise ReleaseFailedError(

@@ -84,13 +84,16 @@ def _ttl() -> float:
     return max(ttl, 0.0)
 
 
-def _listing(target_arn: str, access: Mapping[str, TargetAccess] | None = None) -> _Listing:
-    """The target's numbers, listed with its account's credentials (``access``: by account,
-    from numbers.yaml's ``targets[].role_arn``/``profile``; None: the default ones)."""
+def _listing(
+    target_arn: str, access: Callable[[], Mapping[str, TargetAccess] | None] = lambda: None
+) -> _Listing:
+    """The target's numbers, listed with its account's credentials: ``access()`` gives
+    them by account (numbers.yaml's ``targets[].role_arn``/``profile``; None: the
+    default ones), asked only when the cache lists, not on every hit."""
 
     def fetch() -> _Listing:
         # Read uses neither flows nor descriptions of flows: no ListFlowAssociations.
-        inventory = ConnectInventory(pacer=_PACER, access=access).list_numbers(
+        inventory = ConnectInventory(pacer=_PACER, access=access()).list_numbers(
             [Target(arn=target_arn)], with_flows=False
         )
         return _Listing(
