@@ -63,10 +63,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi.dynamic
@@ -360,29 +360,42 @@ def _access(props: Mapping[str, Any]) -> dict[str, TargetAccess] | None:
     if not isinstance(path, str) or not path or not isinstance(target_arn, str):
         return None
     try:
-        try:
-            state = desired.load_desired(path)
-        except NumbersFileError as exc:
-            if exc.key != "targets" or "missing required key" not in exc.problem:
-                raise
-            state = desired.load_desired_for(path, [target_arn])  # a component's file
+        state = _own_or_given_targets(_parse_only, path, target_arn)
     except (ConnectNumbersError, OSError):
         return None
     return state.access_by_account() or None
 
 
-def _load_desired(path: str, target_arn: str) -> DesiredState:
-    """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does.
+def _parse_only(path: str, targets: list[str] | None) -> DesiredState:
+    """numbers.yaml parsed only: no ``phone_numbers: auto`` resolved (no AWS call)."""
+    if targets is None:
+        return desired.load_desired(path)
+    return desired.load_desired_for(path, targets)
 
-    A file without ``targets`` belongs to a ``ConnectNumbers`` component given its
-    targets in the program: it is read with the number's own target.
-    """
+
+_Read = TypeVar("_Read")
+
+
+def _own_or_given_targets(
+    load: Callable[[str, list[str] | None], _Read], path: str, target_arn: str
+) -> _Read:
+    """``load(path, None)``; a file without ``targets`` belongs to a ``ConnectNumbers``
+    component given its targets in the program: then ``load(path, [target_arn])``,
+    with the number's own target."""
     try:
-        state, warning = service.load_numbers(path)
+        return load(path, None)
     except NumbersFileError as exc:
         if exc.key != "targets" or "missing required key" not in exc.problem:
             raise
-        state, warning = service.load_numbers(path, targets=[target_arn])
+        return load(path, [target_arn])
+
+
+def _load_desired(path: str, target_arn: str) -> DesiredState:
+    """numbers.yaml as it is now, with ``phone_numbers: auto`` resolved as the CLI does
+    (a component's file without ``targets``: with the number's own target)."""
+    state, warning = _own_or_given_targets(
+        lambda p, targets: service.load_numbers(p, targets=targets), path, target_arn
+    )
     if warning:
         pulumi.log.warn(warning)
     return state
