@@ -28,7 +28,7 @@ def ledger_group() -> None:
     """Work with the history of claims and releases (the ledger)."""
 
 
-def _regions(numbers_file: str, region: str | None) -> list[TrailScope]:
+def _scopes(numbers_file: str, region: str | None) -> list[TrailScope]:
     return trail_scopes(desired.load_desired(numbers_file), region)
 
 
@@ -70,7 +70,7 @@ def import_cloudtrail(ledger_spec: str, numbers_file: str, region: str | None) -
 
     store = _open_started(ledger_spec)
     now = _now()
-    trail = read_trail(_regions(numbers_file, region), now)
+    trail = read_trail(_scopes(numbers_file, region), now)
     with store.lock(ledger.default_owner("import-cloudtrail")):
         added = trail_imports(trail, store.records())
         for e in added:
