@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from reconciler.core import quota
 from reconciler.core.model import (
@@ -262,11 +263,28 @@ def _flow_effects(
 ) -> Callable[[LiveNumber], tuple[str, ...]]:
     """Which flows each release leaves without any number (AWS deactivates them)."""
     released = {n.phone_number_id for n in releases}
+    # Only the flows of the releases are counted (the usual 100k plan has a handful,
+    # or none: then nothing is walked); a flow asked about later is counted then.
+    asked = {f for n in releases for f in n.flows}
     remaining: Counter[str] = Counter()
-    for n in managed:
-        if n.phone_number_id not in released:
-            remaining.update(n.flows)
-    return lambda n: tuple(sorted(f for f in n.flows if remaining[f] == 0))
+    managed = list(managed)
+
+    def count(flows: set[str]) -> None:
+        for n in managed:
+            if n.flows and n.phone_number_id not in released:
+                remaining.update(f for f in n.flows if f in flows)
+
+    if asked:
+        count(asked)
+
+    def deactivated(n: LiveNumber) -> tuple[str, ...]:
+        new = set(n.flows) - asked
+        if new:
+            asked.update(new)
+            count(new)
+        return tuple(sorted(f for f in n.flows if remaining[f] == 0))
+
+    return deactivated
 
 
 def fit_order(
@@ -384,9 +402,14 @@ def plan(
                     tags=wanted[number.phone_number].tags,
                 )
             )
-            update = metadata_update(number, wanted[number.phone_number])
-            if update is not None:
-                updates.append(update)
+            want = wanted[number.phone_number]
+            # metadata_update is None unless the entry names a new description or tags.
+            if want.tags or (
+                want.description is not None and want.description != number.description
+            ):
+                update = metadata_update(number, want)
+                if update is not None:
+                    updates.append(update)
             continue
         protected = protection(number, desired)
         if protected is not None:
@@ -447,20 +470,23 @@ def plan(
         policy=policy,
         max_releases=desired.max_releases,
         allow_empty=desired.allow_empty,
-        releases=tuple(sorted(releases, key=lambda r: (r.phone_number, r.phone_number_id))),
-        keeps=tuple(sorted(keeps, key=lambda k: (k.phone_number, k.phone_number_id))),
-        missing=tuple(sorted(missing, key=lambda m: m.phone_number)),
-        skipped=tuple(sorted(skipped, key=lambda s: (s.phone_number, s.phone_number_id))),
+        releases=tuple(sorted(releases, key=_BY_NUMBER)),
+        keeps=tuple(sorted(keeps, key=_BY_NUMBER)),
+        missing=tuple(sorted(missing, key=attrgetter("phone_number"))),
+        skipped=tuple(sorted(skipped, key=_BY_NUMBER)),
         quota=report,
         refusals=refusals,
         quota_groups=groups,
         history=history_source,
         described=described,
         deferred=tuple(deferred),
-        updates=tuple(sorted(updates, key=lambda u: (u.phone_number, u.phone_number_id))),
+        updates=tuple(sorted(updates, key=_BY_NUMBER)),
         release_types=tuple(sorted(desired.release_types)),
         release_imported=desired.release_imported,
     )
+
+
+_BY_NUMBER = attrgetter("phone_number", "phone_number_id")
 
 
 def metadata_update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:
