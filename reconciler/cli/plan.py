@@ -13,12 +13,14 @@ from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_OK,
     EXIT_REFUSED,
+    _collector_paused,
     _echo_text,
     _history_of,
     _load_desired,
     _now,
     _reader,
     _reading,
+    end_at_once,
 )
 from reconciler.core import render
 from reconciler.core.model import HistorySource, Plan, Policy
@@ -114,7 +116,7 @@ def plan(
 
         history = trail_history(history, store, trail_scopes(state), _now())
     reader = _reader(rate, burst, state)
-    with _reading(reader, state, rate, enabled=not quiet):
+    with _collector_paused(), _reading(reader, state, rate, enabled=not quiet):
         result = service.make_plan(
             state,
             reader,
@@ -142,6 +144,7 @@ def plan(
         # After text on stdout; on stderr when stdout is JSON or Markdown for a machine.
         hint = _saved_hint(result, out, numbers_file, ledger_path, allow_mass_release)
         click.echo(("\n" if fmt == "text" else "") + hint, err=fmt != "text")
+    end_at_once()  # everything is written: the process need not free the plan (cli.run)
     sys.exit(_exit_code(result, detailed_exitcode))
 
 

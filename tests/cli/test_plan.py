@@ -199,6 +199,35 @@ def test_python_dash_m_and_the_console_script(emulator: Any) -> None:
         assert result.returncode == 0, result.stderr
 
 
+def test_the_process_ends_at_once_after_a_plan_with_all_its_output(
+    emulator: Any, tmp_path: Path
+) -> None:
+    """``cli.run`` ends a plan's process without tearing down what it built (issue 12):
+    every byte of stdout and stderr still arrives through the pipes, the saved plan is
+    complete, and the exit code is the plan's (2: changes, 3: refused)."""
+    out = tmp_path / "plan.json"
+    argv = [sys.executable, "-m", "reconciler", "plan", "--numbers", NUMBERS]
+    changes = subprocess.run(
+        [*argv, "--format", "json", "--detailed-exitcode", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert changes.returncode == 2, changes.stderr
+    printed = json.loads(changes.stdout)  # the whole document, flushed
+    assert len(printed["releases"]) == 4
+    assert json.loads(out.read_text())["releases"] == printed["releases"]
+    assert changes.stderr.rstrip().endswith("counts the same history)")  # the hint, in full
+    refused = tmp_path / "numbers.yaml"
+    refused.write_text(Path(NUMBERS).read_text().replace("max_releases: 10", "max_releases: 1"))
+    result = subprocess.run(
+        [*argv[:-1], str(refused)], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 3, result.stderr
+    assert "mass_release" in result.stdout and result.stdout.endswith("\n")
+
+
 def test_markdown_plan_for_a_pull_request(
     emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
