@@ -155,7 +155,10 @@ def make_plan(
     flows not read (``Plan.described`` False).
     """
     described = True
-    listed = reader.list_numbers(desired.targets, with_flows=False)
+    # The planner's per-number work is made page by page while the listing is read
+    # (planner.Prepared): the plan of 100,000 numbers does not wait for the last page.
+    prepared = planner.Prepared(desired)
+    listed = reader.list_numbers(desired.targets, with_flows=False, on_page=prepared.add)
     if confirming is not None:
         # The fresh plan that bounds a saved one at apply (``apply_rules.confirm``): one
         # listing, no describes. The saved releases are taken as CLAIMED
@@ -180,4 +183,5 @@ def make_plan(
         covered_since=covered_since,
         history_source=history_source,
         described=described,
+        prepared=prepared,
     )

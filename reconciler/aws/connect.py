@@ -150,7 +150,13 @@ class ConnectInventory:
                 return
         raise ReadStopped(f"{operation} stopped: another part of the read failed")
 
-    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
+    def list_numbers(
+        self,
+        targets: Sequence[Target],
+        *,
+        with_flows: bool = True,
+        on_page: Callable[[Sequence[LiveNumber]], None] | None = None,
+    ) -> Inventory:
         """Every number claimed to ``targets``: ceil(n / 1000) ListPhoneNumbersV2 calls
         per target, targets side by side. ``with_flows`` also lists every flow
         association of their instances (ceil(a / 1000) ListFlowAssociations calls
@@ -163,7 +169,7 @@ class ConnectInventory:
             else set()
         )
         listings: list[Callable[[], Any]] = [
-            functools.partial(self._listing, target, stop) for target in targets
+            functools.partial(self._listing, target, stop, on_page) for target in targets
         ]
         flow_lists: list[Callable[[], Any]] = [
             functools.partial(self._associations, region, instance, stop, account)
@@ -200,9 +206,15 @@ class ConnectInventory:
         inventory = Inventory(targets=tuple(t.arn for t in targets), numbers=tuple(numbers))
         return fill_flows(inventory, flows)
 
-    def _listing(self, target: Target, stop: threading.Event) -> list[LiveNumber]:
-        """One target's numbers. Each page is read into numbers (normalized) while the
-        next page waits for its token: that work is off the paced path."""
+    def _listing(
+        self,
+        target: Target,
+        stop: threading.Event,
+        on_page: Callable[[Sequence[LiveNumber]], None] | None = None,
+    ) -> list[LiveNumber]:
+        """One target's numbers. Each page is read into numbers (normalized), and handed
+        to ``on_page``, while the next page waits for its token: that work is off the
+        paced path."""
         numbers: list[LiveNumber] = []
         for page in self._pages(
             target.region,
@@ -213,7 +225,10 @@ class ConnectInventory:
             TargetArn=target.arn,
             MaxResults=PAGE_SIZE,
         ):
-            numbers.extend(_live(s, target.arn, {}) for s in page)
+            read = [_live(s, target.arn, {}) for s in page]
+            numbers.extend(read)
+            if on_page is not None:
+                on_page(read)
             self.progress.count(pages=1, numbers=len(page))
         self.progress.count(targets_done=1)
         return numbers

@@ -84,13 +84,14 @@ def _history_of(store: ledger.Ledger) -> ledger.History:
 
 
 def _load_desired(path: str) -> DesiredState:
-    state, warning = service.load_numbers(path)
+    # What the file becomes lives as long as the command: out of the cyclic
+    # collector's sight (frozen), so that reading and planning 100,000 numbers does
+    # not walk it again at every collection (about 1 s of a 100k plan;
+    # bench/RESULTS.md 5.2), nor at the first collection after the load.
+    with _collector_paused():
+        state, warning = service.load_numbers(path)
     if warning:
         click.echo(f"warning: {warning}", err=True)
-    # What the file became lives as long as the command: out of the cyclic
-    # collector's sight, so that reading and planning 100,000 numbers does not walk
-    # it again at every collection (about 1 s of a 100k plan; bench/RESULTS.md 5.2).
-    gc.freeze()
     return state
 
 
@@ -115,15 +116,19 @@ def may_end_at_once() -> bool:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The cyclic collector off while a plan reads and plans (issue 12): the listing
-    and the plan of 100,000 numbers make hundreds of thousands of objects that live
-    as long as the command and hold no cycle, and every collection would walk them
-    all (0.3 s of a 100k plan, after the listing). Reference counting frees as usual."""
+    """The cyclic collector off while a command loads numbers.yaml, or reads and plans
+    (issue 12): 100,000 numbers make hundreds of thousands of objects that live as long
+    as the command and hold no cycle, and every collection would walk them all (0.3 s
+    of a 100k plan after the listing, 0.06 s after the load). Reference counting frees
+    as usual; what is left at the end is frozen (``gc.freeze``)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        # What was read and planned lives as long as the command: frozen, so that the
+        # first collection once enabled does not walk it all (0.08 s for 100k).
+        gc.freeze()
         if enabled:
             gc.enable()
 

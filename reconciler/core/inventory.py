@@ -37,9 +37,18 @@ class NumberState:
 
 
 class InventoryReader(Protocol):
-    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
+    def list_numbers(
+        self,
+        targets: Sequence[Target],
+        *,
+        with_flows: bool = True,
+        on_page: Callable[[Sequence[LiveNumber]], None] | None = None,
+    ) -> Inventory:
         """Every number claimed to the targets, statuses unknown; with every number's
-        flows, or (``with_flows=False``) none read: each number's ``flows`` empty."""
+        flows, or (``with_flows=False``) none read: each number's ``flows`` empty.
+        ``on_page`` is given the numbers of each page as soon as it is read (the very
+        objects of the inventory returned, when ``with_flows`` is False), from any
+        reading thread: for work that need not wait for the last page."""
         ...
 
     def describe(self, numbers: Sequence[LiveNumber]) -> Mapping[str, NumberState | None]:
@@ -113,7 +122,13 @@ class FakeInventory:
         self.metadata_tokens: dict[str, tuple[str, str]] = {}  # token -> (id, description)
         self.tag_calls = 0
 
-    def list_numbers(self, targets: Sequence[Target], *, with_flows: bool = True) -> Inventory:
+    def list_numbers(
+        self,
+        targets: Sequence[Target],
+        *,
+        with_flows: bool = True,
+        on_page: Callable[[Sequence[LiveNumber]], None] | None = None,
+    ) -> Inventory:
         arns = {t.arn for t in targets}
         self.list_calls += len(arns)
         found = tuple(
@@ -123,6 +138,8 @@ class FakeInventory:
             for n in self.numbers
             if n.target_arn in arns
         )
+        if on_page is not None:
+            on_page(found)  # one page: the fake has no pages
         return Inventory(targets=tuple(sorted(arns)), numbers=found)
 
     def flows(

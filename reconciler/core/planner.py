@@ -55,6 +55,7 @@ from reconciler.core.model import (
 __all__ = [
     "OWNERSHIP_RULES",
     "OwnershipRule",
+    "Prepared",
     "fit_order",
     "kept_arns",
     "listing_refusals",
@@ -373,6 +374,7 @@ def plan(
     covered_since: datetime | None = None,
     history_source: HistorySource | None = None,
     described: bool = True,
+    prepared: Prepared | None = None,
 ) -> Plan:
     """Diff numbers.yaml against the live inventory and judge the result.
 
@@ -382,7 +384,12 @@ def plan(
     CloudTrail) the plan says the used count is unknown. ``described`` False: the
     inventory is the listing alone (a plan ``listing_refusals`` refuses), its
     candidates taken as CLAIMED and their flows not read; the plan says so.
+    ``prepared``: the per-number work made ahead while the listing was read
+    (``Prepared``); the plan is the same with or without it.
     """
+    if prepared is not None and prepared.desired is not desired:
+        prepared = None  # made for another file: not used
+    keep_of = prepared.keep if prepared is not None else _keep
     managed = managed_numbers(desired, inventory)
     wanted = {d.phone_number: d for d in desired.numbers}
     claimed = {n.phone_number for n in managed}
@@ -393,16 +400,8 @@ def plan(
     skipped: list[Skipped] = []
     for number in managed:
         if number.phone_number in wanted:
-            keeps.append(
-                Keep(
-                    phone_number=number.phone_number,
-                    phone_number_id=number.phone_number_id,
-                    target_arn=number.target_arn,
-                    description=wanted[number.phone_number].description or number.description,
-                    tags=wanted[number.phone_number].tags,
-                )
-            )
             want = wanted[number.phone_number]
+            keeps.append(keep_of(number, want))
             # metadata_update is None unless the entry names a new description or tags.
             if want.tags or (
                 want.description is not None and want.description != number.description
@@ -487,6 +486,50 @@ def plan(
 
 
 _BY_NUMBER = attrgetter("phone_number", "phone_number_id")
+
+
+def _keep(number: LiveNumber, want: DesiredNumber) -> Keep:
+    return Keep(
+        phone_number=number.phone_number,
+        phone_number_id=number.phone_number_id,
+        target_arn=number.target_arn,
+        description=want.description or number.description,
+        tags=want.tags,
+    )
+
+
+class Prepared:
+    """What ``plan`` makes of each kept number, made ahead: page by page while the
+    listing is still read (issue 12), so that the plan of 100,000 numbers does not
+    build its ``Keep`` entries only after the last page.
+
+    Pure, like the planner: ``add`` is given numbers (from the reading threads, each
+    page once; ``dict.update`` makes each call whole), and ``plan`` takes what was
+    made for exactly the same objects of the same file. By identity: the dict holds
+    each number, so its id stays its own; a number read again or changed (a candidate
+    once described) is a new object, made then. The plan is the same without it.
+    """
+
+    def __init__(self, desired: DesiredState) -> None:
+        self.desired = desired
+        self._wanted: dict[str, DesiredNumber] | None = None  # made by the first add
+        self._made: dict[int, tuple[LiveNumber, Keep]] = {}
+
+    def add(self, numbers: Iterable[LiveNumber]) -> None:
+        wanted = self._wanted
+        if wanted is None:
+            wanted = self._wanted = {d.phone_number: d for d in self.desired.numbers}
+        targets = self.desired.target_arns
+        made: dict[int, tuple[LiveNumber, Keep]] = {}
+        for n in numbers:
+            want = wanted.get(n.phone_number)
+            if want is not None and n.target_arn in targets:
+                made[id(n)] = (n, _keep(n, want))
+        self._made.update(made)
+
+    def keep(self, number: LiveNumber, want: DesiredNumber) -> Keep:
+        made = self._made.get(id(number))
+        return made[1] if made is not None else _keep(number, want)
 
 
 def metadata_update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:

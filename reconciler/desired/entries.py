@@ -55,9 +55,9 @@ class NumberChecks(Reader):
             # It becomes exactly what ``number`` makes of it, without its general steps
             # (a third of the time of a 100k-number file); anything else takes them.
             if type(item) is ScalarNode and written_valid(text := item.value) and text not in seen:
-                line = _line(item)
+                line = item.start_mark.line + 1  # both composers mark every node
                 seen[text] = (line, text)
-                numbers.append(DesiredNumber(phone_number=text, description=None, line=line))
+                numbers.append(DesiredNumber.proven(text, line))
                 continue
             number = self.attempt(None, self.number, item, f"numbers[{index}]", seen)
             if number is not None:

@@ -56,7 +56,9 @@ def written_valid(text: str) -> bool:
     False means "not shown here", not "invalid": ``normalize_number`` then decides
     and words the reason.
     """
-    return _E164_SHAPE.fullmatch(text) is not None and (text in _known or _valid_as_written(text))
+    if text in _known:
+        return True
+    return _E164_SHAPE.fullmatch(text) is not None and _valid_as_written(text)
 
 
 # What a number in E.164 looks like before we know it is valid: +, a country
@@ -118,12 +120,31 @@ def _valid_as_written(text: str) -> bool:
     if split is None:
         return False
     country_code, national = split
-    if not _canonical(country_code, national):
-        return False
-    if not _is_valid(country_code, national):
-        return False
+    quick = _written_quick(country_code)
+    if quick is None or quick.match(national) is None:  # not the usual number: step by step
+        proven = _canonical(country_code, national) and _is_valid(country_code, national)
+        if not proven:
+            return False
     _remember(text)
     return True
+
+
+@functools.cache
+def _written_quick(country_code: int) -> re.Pattern[str] | None:
+    """One expression for the usual number of a code: ``_canonical`` (no leading zero,
+    no national prefix to strip) and valid in the region ``_is_valid`` tries first,
+    when that region is chosen by its patterns (or is the code's only one). A match
+    is both answers at once; no match leaves them to ``_canonical`` and ``_is_valid``.
+    None: the code has no such first region."""
+    prefix = _national_prefix(country_code)
+    rules = _country_rules(country_code)
+    if prefix is None or not rules:
+        return None
+    leading, valid = rules[0]
+    if valid is None or leading not in (None, _ANY) or _UNCOMBINABLE.search(prefix.pattern):
+        return None
+    strip = "" if prefix is _NO_PREFIX else f"(?!{prefix.pattern})"
+    return re.compile(f"(?!0){strip}{valid.pattern}")
 
 
 def _country_code(digits: str) -> tuple[int, str] | None:

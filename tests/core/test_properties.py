@@ -437,6 +437,33 @@ def test_the_plan_does_not_depend_on_input_order(s: Scenario, data: st.DataObjec
 
 
 @PROPERTY
+@given(scenarios(), st.data())
+def test_the_plan_made_ahead_page_by_page_is_the_plan(s: Scenario, data: st.DataObject) -> None:
+    """``planner.Prepared`` (the per-number work made while the pages are read) changes
+    nothing: fed any split of the numbers into pages, or only some of them, or numbers
+    that were then replaced (a candidate described), or made for another file."""
+    plan = s.plan()
+    numbers = list(s.inventory.numbers)
+    prepared = planner.Prepared(s.desired)
+    cut = sorted(data.draw(st.lists(st.integers(0, len(numbers)), max_size=4)))
+    for start, end in zip([0, *cut], [*cut, len(numbers)], strict=True):
+        prepared.add(numbers[start:end])
+    # Some numbers read again as new objects (a status read, say): made again by plan.
+    swapped = data.draw(st.sets(st.integers(0, max(0, len(numbers) - 1)), max_size=3))
+    again = tuple(replace(n) if i in swapped else n for i, n in enumerate(numbers))
+    inventory = replace(s.inventory, numbers=again)
+    made = planner.plan(
+        s.desired, inventory, s.history, policy=s.policy, now=NOW, prepared=prepared
+    )
+    assert made == plan
+    other = planner.Prepared(replace(s.desired, numbers=()))
+    other.add(numbers)
+    assert planner.plan(
+        s.desired, s.inventory, s.history, policy=s.policy, now=NOW, prepared=other
+    ) == plan
+
+
+@PROPERTY
 @given(scenarios())
 def test_a_flow_is_deactivated_iff_the_plan_releases_all_its_numbers(s: Scenario) -> None:
     """A release names a flow as deactivated exactly when every managed number associated

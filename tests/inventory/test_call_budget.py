@@ -25,6 +25,7 @@ import pytest
 
 from reconciler.app import service
 from reconciler.aws.connect import ConnectInventory
+from reconciler.core import planner
 from reconciler.core.model import DesiredNumber, DesiredState, Policy, QuotaPolicy, Target
 from reconciler.core.pacing import Pacer, RateLimit
 
@@ -166,3 +167,25 @@ def test_an_empty_file_is_refused_from_the_listing_alone(emulator_factory: Any) 
     # `allow_empty: true`: releasing every number is intended, and read as usual.
     calls = plan_calls(server, desired(sizes, max_releases=None))
     assert calls["DescribePhoneNumber"] == 1001 and calls["_described"] == 1
+
+
+def test_each_page_is_handed_on_as_soon_as_it_is_read(emulator_factory: Any) -> None:
+    """``on_page`` (the planner's work made ahead, issue 12): every page of every
+    target once, as the very objects of the inventory returned, and the plan made with
+    them is the plan made without."""
+    sizes = {A: (2500, 3), B: (700, 0)}
+    server = emulator_factory(seed(sizes, "none"))
+    state = desired(sizes)
+    reader = ConnectInventory(pacer=Pacer(RateLimit(rate=None)))
+    pages: list[list[Any]] = []
+    inventory = reader.list_numbers(state.targets, with_flows=False, on_page=pages.append)
+    assert sorted(len(p) for p in pages) == [500, 700, 1000, 1000]
+    assert sorted(map(id, (n for p in pages for n in p))) == sorted(map(id, inventory.numbers))
+    server.reset_stats()
+    ahead = service.make_plan(state, reader, [], policy=Policy(), now=NOW)
+    calls = {op: c for op, c in server.stats()["calls"].items() if c}
+    assert calls["ListPhoneNumbersV2"] == 3 + 1  # the pages, not one call more
+    unprepared = planner.plan(
+        state, service.read_inventory(reader, state), [], policy=Policy(), now=NOW
+    )
+    assert ahead == unprepared

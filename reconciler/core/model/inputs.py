@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from operator import attrgetter
 
 from reconciler.core.model.common import _require_e164, _require_utc
 
@@ -205,6 +206,20 @@ class DesiredNumber:
     def __post_init__(self) -> None:
         _require_e164(self.phone_number)
 
+    @classmethod
+    def proven(cls, phone_number: str, line: int | None) -> DesiredNumber:
+        """A plain entry of numbers.yaml whose text the reader has just proven valid
+        E.164 (``desired.numbers.written_valid``, a narrower check than
+        ``E164_PATTERN``): the value the constructor makes, without checking the same
+        text twice (half of what 100,000 entries cost to build)."""
+        number = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(number, "phone_number", phone_number)
+        setattr_(number, "description", None)
+        setattr_(number, "line", line)
+        setattr_(number, "tags", ())
+        return number
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DesiredState:
@@ -233,11 +248,12 @@ class DesiredState:
             NumberType(kind)  # ValueError for a type botocore's model does not know
         if self.max_releases is not None and self.max_releases < 0:
             raise ValueError("max_releases must not be negative")
-        seen: set[str] = set()
-        for number in self.numbers:
-            if number.phone_number in seen:
-                raise ValueError(f"duplicate desired number {number.phone_number}")
-            seen.add(number.phone_number)
+        if len({n.phone_number for n in self.numbers}) != len(self.numbers):
+            seen: set[str] = set()
+            for number in self.numbers:
+                if number.phone_number in seen:
+                    raise ValueError(f"duplicate desired number {number.phone_number}")
+                seen.add(number.phone_number)
 
     @property
     def target_arns(self) -> frozenset[str]:
@@ -318,6 +334,14 @@ class LiveNumber:
         _require_e164(self.phone_number)
 
 
+def fingerprint_row(n: LiveNumber) -> str:
+    """One number's row of ``Inventory.fingerprint``."""
+    if n.status is None:
+        return f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|-|\n"
+    flows = ",".join(sorted(n.flows))
+    return f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|{n.status.value}|{flows}\n"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Inventory:
     """The live numbers of the listed targets, and which targets were read."""
@@ -336,17 +360,9 @@ class Inventory:
         digest = hashlib.sha256()
         for arn in sorted(self.targets):
             digest.update(f"T|{arn}\n".encode())
-        rows = []  # hashed at once: the same digest as a row at a time, in a fifth of the time
-        for n in sorted(self.numbers, key=lambda n: n.phone_number_id):
-            if n.status is None:
-                rows.append(f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|-|\n")
-            else:
-                flows = ",".join(sorted(n.flows))
-                status = n.status.value
-                rows.append(
-                    f"N|{n.phone_number_id}|{n.phone_number}|{n.target_arn}|{status}|{flows}\n"
-                )
-        digest.update("".join(rows).encode())
+        # Hashed at once: the same digest as a row at a time, in a fifth of the time.
+        ordered = sorted(self.numbers, key=attrgetter("phone_number_id"))
+        digest.update("".join([fingerprint_row(n) for n in ordered]).encode())
         return "sha256:" + digest.hexdigest()
 
 
