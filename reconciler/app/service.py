@@ -14,7 +14,15 @@ from reconciler.aws.reading import both
 from reconciler.core import apply_rules, planner
 from reconciler.core.errors import ConnectNumbersError
 from reconciler.core.inventory import InventoryReader, with_flows, with_states, with_tags
-from reconciler.core.model import DesiredState, HistoryEvent, HistorySource, Inventory, Plan, Policy
+from reconciler.core.model import (
+    DesiredState,
+    HistoryEvent,
+    HistorySource,
+    Inventory,
+    LiveNumber,
+    Plan,
+    Policy,
+)
 
 __all__ = ["load_numbers", "make_plan", "read_inventory", "resolve_quota"]
 
@@ -102,7 +110,10 @@ def read_inventory(reader: InventoryReader, desired: DesiredState) -> Inventory:
 
 
 def _read_candidates(
-    reader: InventoryReader, desired: DesiredState, listed: Inventory
+    reader: InventoryReader,
+    desired: DesiredState,
+    listed: Inventory,
+    candidates: list[LiveNumber] | None = None,
 ) -> Inventory:
     """The statuses (DescribePhoneNumber) and flows (flow impact) of the release
     candidates, read at once: separate operations, separate rate buckets.
@@ -111,7 +122,8 @@ def _read_candidates(
     lookups only when there is a candidate; none of either when there is none. Plus
     one describe per kept number whose entry names ``tags:`` (``_read_tags``).
     """
-    candidates = planner.release_candidates(desired, listed)
+    if candidates is None:
+        candidates = planner.release_candidates(desired, listed)
     if not candidates:
         return _read_tags(reader, desired, listed)
     kept = planner.kept_arns(desired, listed)
@@ -168,12 +180,13 @@ def make_plan(
         # The tags the file names are read again (one describe each), so the fresh plan
         # makes the same tag updates as the saved one (``apply_rules.confirm``).
         inventory = apply_rules.assume_claimed(_read_tags(reader, desired, listed), released)
-    elif planner.listing_refusals(desired, listed, policy):
-        candidates = planner.release_candidates(desired, listed)
+    elif planner.listing_refusals(
+        desired, listed, policy, candidates := planner.release_candidates(desired, listed)
+    ):
         inventory = apply_rules.assume_claimed(listed, (n.phone_number_id for n in candidates))
         described = False
     else:
-        inventory = _read_candidates(reader, desired, listed)
+        inventory = _read_candidates(reader, desired, listed, candidates)
     return planner.plan(
         desired,
         inventory,

@@ -51,6 +51,7 @@ from reconciler.core.model import (
     Update,
     scope_of,
 )
+from reconciler.core.prepared import Prepared, entries_by_number, make_keep
 
 __all__ = [
     "OWNERSHIP_RULES",
@@ -112,7 +113,10 @@ def kept_arns(desired: DesiredState, inventory: Inventory) -> frozenset[str]:
 
 
 def listing_refusals(
-    desired: DesiredState, listed: Inventory, policy: Policy
+    desired: DesiredState,
+    listed: Inventory,
+    policy: Policy,
+    candidates: Sequence[LiveNumber] | None = None,
 ) -> tuple[Refusal, ...]:
     """The rules the listing alone decides, before any status or flow is read.
 
@@ -123,10 +127,13 @@ def listing_refusals(
     later run), so that a plan releasing too much is refused after the listing
     alone, not after one DescribePhoneNumber per number (minutes at 2 requests/s).
     A plan these refuse is made with no describe and no flow lookup
-    (``service.make_plan``; its ``Plan.described`` is False).
+    (``service.make_plan``; its ``Plan.described`` is False). ``candidates``: the
+    listing's ``release_candidates``, when the caller has them already.
     """
-    managed = managed_numbers(desired, listed)
-    candidates = release_candidates(desired, listed)
+    # Only an empty file needs the managed numbers (_empty_refusal).
+    managed = () if desired.numbers else managed_numbers(desired, listed)
+    if candidates is None:
+        candidates = release_candidates(desired, listed)
     found = (_empty_refusal(desired, managed), _mass_refusal(desired, policy, len(candidates)))
     return tuple(r for r in found if r is not None)
 
@@ -389,9 +396,9 @@ def plan(
     """
     if prepared is not None and prepared.desired is not desired:
         prepared = None  # made for another file: not used
-    keep_of = prepared.keep if prepared is not None else _keep
+    keep_of = prepared.keep if prepared is not None else make_keep
     managed = managed_numbers(desired, inventory)
-    wanted = {d.phone_number: d for d in desired.numbers}
+    wanted = prepared.wanted() if prepared is not None else entries_by_number(desired)
     claimed = {n.phone_number for n in managed}
 
     keeps: list[Keep] = []
@@ -399,8 +406,8 @@ def plan(
     to_release: list[LiveNumber] = []
     skipped: list[Skipped] = []
     for number in managed:
-        if number.phone_number in wanted:
-            want = wanted[number.phone_number]
+        want = wanted.get(number.phone_number)
+        if want is not None:
             keeps.append(keep_of(number, want))
             # metadata_update is None unless the entry names a new description or tags.
             if want.tags or (
@@ -486,50 +493,6 @@ def plan(
 
 
 _BY_NUMBER = attrgetter("phone_number", "phone_number_id")
-
-
-def _keep(number: LiveNumber, want: DesiredNumber) -> Keep:
-    return Keep(
-        phone_number=number.phone_number,
-        phone_number_id=number.phone_number_id,
-        target_arn=number.target_arn,
-        description=want.description or number.description,
-        tags=want.tags,
-    )
-
-
-class Prepared:
-    """What ``plan`` makes of each kept number, made ahead: page by page while the
-    listing is still read (issue 12), so that the plan of 100,000 numbers does not
-    build its ``Keep`` entries only after the last page.
-
-    Pure, like the planner: ``add`` is given numbers (from the reading threads, each
-    page once; ``dict.update`` makes each call whole), and ``plan`` takes what was
-    made for exactly the same objects of the same file. By identity: the dict holds
-    each number, so its id stays its own; a number read again or changed (a candidate
-    once described) is a new object, made then. The plan is the same without it.
-    """
-
-    def __init__(self, desired: DesiredState) -> None:
-        self.desired = desired
-        self._wanted: dict[str, DesiredNumber] | None = None  # made by the first add
-        self._made: dict[int, tuple[LiveNumber, Keep]] = {}
-
-    def add(self, numbers: Iterable[LiveNumber]) -> None:
-        wanted = self._wanted
-        if wanted is None:
-            wanted = self._wanted = {d.phone_number: d for d in self.desired.numbers}
-        targets = self.desired.target_arns
-        made: dict[int, tuple[LiveNumber, Keep]] = {}
-        for n in numbers:
-            want = wanted.get(n.phone_number)
-            if want is not None and n.target_arn in targets:
-                made[id(n)] = (n, _keep(n, want))
-        self._made.update(made)
-
-    def keep(self, number: LiveNumber, want: DesiredNumber) -> Keep:
-        made = self._made.get(id(number))
-        return made[1] if made is not None else _keep(number, want)
 
 
 def metadata_update(number: LiveNumber, wanted: DesiredNumber) -> Update | None:
