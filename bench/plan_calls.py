@@ -17,8 +17,9 @@
    2 requests/s with a burst of 5 per operation, beside its bound: the 100 list
    pages of one target follow each other (NextToken), so it cannot end before
    (100 - 5) / 2 = 47.5 s; the goal is 1.1x that. The same with nothing to
-   release (R = 0), the read alone (in this process, paced the same) at R = 10
-   and R = 0, and the whole plan unthrottled.
+   release (R = 0) and with 5 (R = 5: the describes fit in the burst), the
+   read alone (in this process, paced the same) at R = 10 and R = 0, and the
+   whole plan unthrottled.
 
 Run: `.venv/bin/python bench/plan_calls.py [--quick] [--only calls|time]
 [--before CHECKOUT]` (``--before`` also times the plan of another checkout,
@@ -232,9 +233,13 @@ def bench_time(n: int, r: int, before: Path | None) -> dict[str, Any]:
 
         (Path(tmp) / "all").mkdir()
         everything = numbers_file(Path(tmp) / "all", n, range(0), max_releases=10)
+        (Path(tmp) / "burst").mkdir()
+        # R = 5: the describes fit in the burst of 5 (a sixth waits 1 / 1.9 s).
+        five = numbers_file(Path(tmp) / "burst", n, candidates(5, "shared"), max_releases=10)
         for label, file in (
             ("plan_at_2_per_s", numbers),
             ("plan_at_2_per_s_nothing_to_release", everything),
+            ("plan_at_2_per_s_five_to_release", five),
         ):
             fresh_buckets(server, 2.0)
             server.reset_stats()
