@@ -99,20 +99,20 @@ def run() -> NoReturn:
     """The ``connect-numbers`` process (and ``python -m reconciler``): :func:`main`, then,
     after a command that allows it (``common.end_at_once``: ``plan``), the process ends
     as soon as its output is flushed, without freeing one by one what the command built:
-    0.2 s of a 100k-number plan (bench/RESULTS.md 5.2). Callers in a process of their
-    own (tests) call :func:`main`, which raises SystemExit as usual.
+    0.2 s of a 100k-number plan (bench/RESULTS.md 5.4). Callers inside another program
+    (tests) call :func:`main`, which raises SystemExit as usual.
     """
     import os
 
     try:
         main()
     except SystemExit as exc:
-        if not common.may_end_at_once():
-            raise
         code = exc.code
+        if not common.may_end_at_once() or not (code is None or isinstance(code, int)):
+            raise  # Python's own exit (a message as the code is printed there)
         try:
             sys.stdout.flush()
             sys.stderr.flush()
         except (OSError, ValueError):
             raise exc from None  # a closed pipe: let Python report it as usual
-        os._exit(code if isinstance(code, int) else EXIT_ERROR if code else EXIT_OK)
+        os._exit(EXIT_OK if code is None else code)

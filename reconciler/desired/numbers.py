@@ -162,7 +162,7 @@ _COUNTRY_CODES = {str(code): code for code in phonenumbers.COUNTRY_CODE_TO_REGIO
 
 def _is_valid(country_code: int, national: str) -> bool:
     """``phonenumbers.is_valid_number`` of the number ``+<country_code><national>``, with
-    ``national`` its national significant number (no leading zero).
+    ``national`` its national significant number (``national_significant_number``).
 
     The same decision as phonenumbers, step for step: the region of the code whose
     leading digits match first, or else the first whose patterns the number matches
