@@ -147,6 +147,19 @@ def _read_tags(reader: InventoryReader, desired: DesiredState, listed: Inventory
     return with_tags(listed, reader.describe(tagged))
 
 
+def _list_numbers(
+    reader: InventoryReader, desired: DesiredState, prepared: planner.Prepared
+) -> Inventory:
+    """The listing, each page handed to ``prepared``. A reader whose ``list_numbers``
+    takes no ``on_page`` (one written before it) is called as before: the plan is
+    the same, only made after the last page."""
+    import inspect
+
+    if "on_page" in inspect.signature(reader.list_numbers).parameters:
+        return reader.list_numbers(desired.targets, with_flows=False, on_page=prepared.add)
+    return reader.list_numbers(desired.targets, with_flows=False)
+
+
 def make_plan(
     desired: DesiredState,
     reader: InventoryReader,
@@ -170,7 +183,7 @@ def make_plan(
     # The planner's per-number work is made page by page while the listing is read
     # (planner.Prepared): the plan of 100,000 numbers does not wait for the last page.
     prepared = planner.Prepared(desired)
-    listed = reader.list_numbers(desired.targets, with_flows=False, on_page=prepared.add)
+    listed = _list_numbers(reader, desired, prepared)
     if confirming is not None:
         # The fresh plan that bounds a saved one at apply (``apply_rules.confirm``): one
         # listing, no describes. The saved releases are taken as CLAIMED

@@ -463,6 +463,35 @@ def test_the_plan_made_ahead_page_by_page_is_the_plan(s: Scenario, data: st.Data
     ) == plan
 
 
+def test_a_reader_without_on_page_still_plans() -> None:
+    """An ``InventoryReader`` written before ``on_page`` (issue 12) plans as before."""
+    target = TARGET_POOL[0]
+    live = LiveNumber(
+        phone_number="+12065550100",
+        phone_number_id="id-1",
+        phone_number_arn="arn:aws:connect:us-east-1:111122223333:phone-number/id-1",
+        target_arn=target,
+        status=NumberStatus.CLAIMED,
+    )
+    fake = FakeInventory([live])
+
+    class Older:
+        def list_numbers(self, targets: Any, *, with_flows: bool = True) -> Inventory:
+            return fake.list_numbers(targets, with_flows=with_flows)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(fake, name)
+
+    state = DesiredState(
+        targets=(Target(arn=target),),
+        quota=QuotaPolicy(phone_numbers=5),
+        numbers=(DesiredNumber(phone_number="+12065550100"),),
+    )
+    older = service.make_plan(state, Older(), [], policy=Policy(), now=NOW)
+    assert older == service.make_plan(state, FakeInventory([live]), [], policy=Policy(), now=NOW)
+    assert [k.phone_number for k in older.keeps] == ["+12065550100"]
+
+
 @PROPERTY
 @given(scenarios())
 def test_a_flow_is_deactivated_iff_the_plan_releases_all_its_numbers(s: Scenario) -> None:
