@@ -269,30 +269,17 @@ def skipped_entry(
 def _flow_effects(
     releases: list[LiveNumber], managed: Iterable[LiveNumber]
 ) -> Callable[[LiveNumber], tuple[str, ...]]:
-    """Which flows each release leaves without any number (AWS deactivates them)."""
+    """Which flows each number of ``releases`` leaves without any number (AWS
+    deactivates them). Only the releases' flows are counted: the usual plan of
+    100,000 numbers has a handful, or none, and then nothing is walked."""
     released = {n.phone_number_id for n in releases}
-    # Only the flows of the releases are counted (the usual 100k plan has a handful,
-    # or none: then nothing is walked); a flow asked about later is counted then.
     asked = {f for n in releases for f in n.flows}
     remaining: Counter[str] = Counter()
-    managed = list(managed)
-
-    def count(flows: set[str]) -> None:
+    if asked:
         for n in managed:
             if n.flows and n.phone_number_id not in released:
-                remaining.update(f for f in n.flows if f in flows)
-
-    if asked:
-        count(asked)
-
-    def deactivated(n: LiveNumber) -> tuple[str, ...]:
-        new = set(n.flows) - asked
-        if new:
-            asked.update(new)
-            count(new)
-        return tuple(sorted(f for f in n.flows if remaining[f] == 0))
-
-    return deactivated
+                remaining.update(f for f in n.flows if f in asked)
+    return lambda n: tuple(sorted(f for f in n.flows if remaining[f] == 0))
 
 
 def fit_order(
